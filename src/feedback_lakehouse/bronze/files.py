@@ -1,0 +1,33 @@
+"""Finding export files and identifying a file version (path + checksum)."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from pathlib import Path
+
+from feedback_lakehouse.progress import Progress
+
+
+def find_files(base: Path, pattern: str) -> list[Path]:
+    """Files matching a glob relative to ``base`` (or absolute), sorted for determinism."""
+    full = pattern if Path(pattern).is_absolute() else str(base / pattern)
+    return sorted(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
+
+
+def file_sha256(path: Path, progress: Progress | None = None) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            digest.update(chunk)
+            if progress:
+                progress.advance(len(chunk))
+    return digest.hexdigest()
+
+
+def display_path(path: Path, landing: Path) -> str:
+    """Path as stored in bronze: relative to the landing folder when inside it."""
+    try:
+        return path.resolve().relative_to(landing.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())

@@ -1,0 +1,267 @@
+"""The bronze ingest step: export files -> ``bronze.feedback_raw`` + ``bronze.rejected``.
+
+Incremental by file: a file already ingested with the same path and checksum is skipped.
+Parsing runs on the executors (``mapInPandas`` over one task per file) into a staging
+table; accepted rows are MERGEd on (source, source_record_id) - a changed payload replaces
+the old one, an identical one changes nothing - and rejected rows are inserted once per
+(file checksum, line). Every record read lands in exactly one of the two tables."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feedback_lakehouse import quality
+from feedback_lakehouse.bronze.adapters import BUILTIN_FORMATS
+from feedback_lakehouse.bronze.files import display_path, file_sha256, find_files
+from feedback_lakehouse.bronze.parse import STATUS_OK, STATUS_REJECTED, FileTask
+from feedback_lakehouse.bronze.reasons import RejectReason
+from feedback_lakehouse.bronze.reference_ingest import ingest_reference
+from feedback_lakehouse.errors import QualityError
+from feedback_lakehouse.progress import NullProgress, Progress
+from feedback_lakehouse.report import StepReport
+from feedback_lakehouse.settings import ExportMapping, Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from feedback_lakehouse.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    source: str
+    adapter: str
+    format: str
+    mapping_json: str = ""
+
+
+def discover(settings: Settings, exports: list[ExportMapping]) -> list[InputFile]:
+    """Feedback files to consider, per configured source and bring-your-own export."""
+    landing = settings.landing_dir
+    found: list[InputFile] = []
+    for source, cfg in settings.ingest.sources.items():
+        fmt = BUILTIN_FORMATS[cfg.adapter]
+        found += [InputFile(p, source, cfg.adapter, fmt) for p in find_files(landing, cfg.path)]
+    for mapping in [*settings.ingest.exports, *exports]:
+        found += [
+            InputFile(p, mapping.source, "export", mapping.format, mapping.model_dump_json())
+            for p in find_files(landing, mapping.path)
+        ]
+    return found
+
+
+def new_batch_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def _already_ingested(catalog: Catalog) -> set[tuple[str, str]]:
+    # The file manifest has one row per file version: small enough to bring to the driver.
+    rows = catalog.read("bronze.ingest_files").select("path", "sha256").collect()
+    return {(r.path, r.sha256) for r in rows}
+
+
+def _staged(
+    spark: SparkSession, catalog: Catalog, tasks: list[FileTask], settings: Settings
+) -> None:
+    """Parse every task on the executors into ops.ingest_staging (overwritten)."""
+    from feedback_lakehouse.bronze.parse import TASK_SCHEMA, parse_tasks_to_pandas
+
+    rows_per_batch = settings.ingest.output_rows_per_batch
+    staging = catalog.spec("ops.ingest_staging")
+    task_df = spark.createDataFrame(
+        [tuple(t.as_row().values()) for t in tasks], " ".join(TASK_SCHEMA.split())
+    ).repartition(max(1, len(tasks)))
+    parsed = task_df.mapInPandas(
+        lambda it: parse_tasks_to_pandas(it, rows_per_batch), " ".join(staging.schema.split())
+    )
+    parsed.select(*staging.columns).write.insertInto(catalog.physical(staging.name), overwrite=True)
+
+
+def _split_staging(catalog: Catalog) -> tuple[DataFrame, DataFrame]:
+    """Accepted rows unique on the key, and every rejected row (incl. in-batch repeats)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    staging = catalog.read("ops.ingest_staging")
+    first = Window.partitionBy("source", "source_record_id").orderBy("source_file", "source_line")
+    ok = staging.filter(F.col("status") == STATUS_OK).withColumn("_rn", F.row_number().over(first))
+    accepted = ok.filter("_rn = 1").drop("_rn").withColumn("status", F.col("status_value"))
+    repeats = (
+        ok.filter("_rn > 1")
+        .drop("_rn")
+        .withColumn("reason", F.lit(RejectReason.DUPLICATE_RECORD_ID.value))
+        .withColumn(
+            "detail", F.lit("an earlier record in this ingest batch has the same source_record_id")
+        )
+        .withColumn("raw_text", F.col("payload"))
+        .withColumn("raw_bytes", F.length("payload").cast("bigint"))
+    )
+    rejected = staging.filter(F.col("status") == STATUS_REJECTED).unionByName(repeats)
+    rejected = rejected.withColumn("rejected_at", F.col("ingested_at"))
+    return accepted, rejected
+
+
+def _merge_outcome(catalog: Catalog, accepted: DataFrame) -> dict[str, int]:
+    """How the accepted rows will land: inserted, updated (payload changed) or unchanged."""
+    from pyspark.sql import functions as F
+
+    current = catalog.read("bronze.feedback_raw").select(
+        "source", "source_record_id", F.col("payload_hash").alias("_old_hash")
+    )
+    joined = accepted.select("source", "source_record_id", "payload_hash").join(
+        current, ["source", "source_record_id"], "left"
+    )
+    outcome = joined.select(
+        F.when(F.col("_old_hash").isNull(), "inserted")
+        .when(F.col("_old_hash") != F.col("payload_hash"), "updated")
+        .otherwise("unchanged")
+        .alias("outcome")
+    )
+    counts = {r["outcome"]: int(r["count"]) for r in outcome.groupBy("outcome").count().collect()}
+    return {k: counts.get(k, 0) for k in ("inserted", "updated", "unchanged")}
+
+
+def _per_file_counts(catalog: Catalog) -> dict[str, tuple[int, int]]:
+    from pyspark.sql import functions as F
+
+    rows = (
+        catalog.read("ops.ingest_staging")
+        .groupBy("file_sha256")
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.sum(F.when(F.col("status") == STATUS_REJECTED, 1).otherwise(0)).alias("bad"),
+        )
+        .collect()
+    )
+    return {r["file_sha256"]: (int(r["n"]), int(r["bad"] or 0)) for r in rows}
+
+
+def run_ingest(
+    spark: SparkSession,
+    catalog: Catalog,
+    settings: Settings,
+    exports: list[ExportMapping] | None = None,
+    progress: Progress | None = None,
+) -> StepReport:
+    """Ingest every new export file; see the module docstring for the guarantees."""
+    from pyspark.sql import functions as F
+
+    progress = progress or NullProgress()
+    started = time.perf_counter()
+    report = StepReport("ingest")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    batch_id = new_batch_id(now)
+    landing = settings.landing_dir
+    exports = exports or []
+
+    files = discover(settings, exports)
+    progress.stage("checksum input files", total=sum(f.path.stat().st_size for f in files))
+    seen = _already_ingested(catalog)
+    tasks: list[FileTask] = []
+    skipped = 0
+    for f in files:
+        sha = file_sha256(f.path, progress)
+        shown = display_path(f.path, landing)
+        if (shown, sha) in seen:
+            skipped += 1
+            continue
+        tasks.append(
+            FileTask(
+                path=str(f.path.resolve()), display_path=shown, source=f.source,
+                adapter=f.adapter, format=f.format, sha256=sha, batch_id=batch_id,
+                ingested_at=now, max_record_bytes=settings.ingest.max_record_bytes,
+                mapping_json=f.mapping_json,
+            )
+        )  # fmt: skip
+    progress.done()
+    report.details.update(batch_id=batch_id, files_new=len(tasks), files_skipped=skipped)
+
+    if tasks:
+        tasks.sort(key=lambda t: -Path(t.path).stat().st_size)
+        progress.stage(f"parse {len(tasks)} files on the engine")
+        _staged(spark, catalog, tasks, settings)
+        progress.done()
+
+        progress.stage("merge into bronze.feedback_raw and bronze.rejected")
+        accepted, rejected = _split_staging(catalog)
+        outcome = _merge_outcome(catalog, accepted)
+        by_status = catalog.read("ops.ingest_staging").groupBy("source", "status").count()
+        per_source = {(r["source"], r["status"]): int(r["count"]) for r in by_status.collect()}
+        n_rejected = rejected.count()
+        catalog.merge(
+            "bronze.feedback_raw", accepted, update_when="t.payload_hash <> s.payload_hash"
+        )
+        catalog.merge("bronze.rejected", rejected, update=False)
+        progress.done()
+
+        counts = _per_file_counts(catalog)
+        manifest_rows = []
+        for t in tasks:
+            n, bad = counts.get(t.sha256, (0, 0))
+            size = Path(t.path).stat().st_size
+            manifest_rows.append(
+                (t.display_path, t.sha256, t.source, size, batch_id, n, n - bad, bad, now)
+            )
+        manifest = spark.createDataFrame(
+            manifest_rows, " ".join(catalog.spec("bronze.ingest_files").schema.split())
+        )
+        report.rows_read = sum(n for n, _ in counts.values())
+        report.rows_quarantined = n_rejected
+        report.rows_written = sum(outcome.values())
+        report.details.update(outcome)
+        sources = sorted({s for s, _ in per_source})
+        report.details["per_source"] = {
+            s: {
+                "accepted": per_source.get((s, STATUS_OK), 0),
+                "rejected": per_source.get((s, STATUS_REJECTED), 0),
+            }
+            for s in sources
+        }
+        reasons = (
+            catalog.read("bronze.rejected")
+            .filter(F.col("batch_id") == batch_id)
+            .groupBy("reason")
+            .count()
+            .collect()
+        )
+        report.details["rejected_by_reason"] = {r["reason"]: int(r["count"]) for r in reasons}
+        catalog.merge("bronze.ingest_files", manifest)
+        catalog.spark.sql(f"DELETE FROM {catalog.physical('ops.ingest_staging')}")
+
+    ref = ingest_reference(spark, catalog, settings, batch_id, now, progress)
+    report.details["reference"] = ref
+
+    progress.stage("data quality checks")
+    allowed = sorted(
+        {*settings.ingest.sources, *(m.source for m in [*settings.ingest.exports, *exports])}
+    )
+    results = quality.validate(
+        catalog.read("bronze.feedback_raw"),
+        "bronze.feedback_raw",
+        quality.bronze_feedback_checks(allowed),
+    ) + quality.validate(
+        catalog.read("bronze.rejected"), "bronze.rejected", quality.bronze_rejected_checks()
+    )
+    quality.record(catalog, batch_id, "ingest", results)
+    progress.done()
+    report.details["quality"] = [
+        {"table": r.table, "check": r.expectation, "column": r.column, "success": r.success,
+         "unexpected": r.unexpected_count}
+        for r in results
+    ]  # fmt: skip
+    failed = [r for r in results if not r.success]
+    for r in failed:
+        report.messages.append(
+            f"quality check failed: {r.table} {r.expectation}({r.column}): "
+            f"{r.unexpected_count:,} of {r.element_count:,} rows, e.g. {r.details}"
+        )
+    report.duration_s = time.perf_counter() - started
+    if failed and settings.quality.fail_on_error:
+        raise QualityError("; ".join(report.messages))
+    return report

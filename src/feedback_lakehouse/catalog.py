@@ -1,0 +1,140 @@
+"""Logical table names -> physical tables, and the few write patterns every step uses.
+
+Locally Sail's catalog lives in memory only, so :meth:`Catalog.ensure` registers every table
+as an external Delta table under the lakehouse root at each session start (idempotent); a
+later process then sees everything an earlier one wrote. On Databricks the names map to
+Unity Catalog ``catalog.schema.table`` managed tables. All SQL here runs on both."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from feedback_lakehouse.errors import TableError
+from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.tables import ALL_TABLES, LAYERS, TableSpec
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _quote(ident: str) -> str:
+    if not _IDENT.match(ident):
+        raise TableError(f"invalid identifier {ident!r}")
+    return f"`{ident}`"
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class Catalog:
+    """Resolves logical names for one target and creates/writes the tables."""
+
+    def __init__(
+        self, spark: SparkSession, settings: Settings, tables: Iterable[TableSpec] = ALL_TABLES
+    ) -> None:
+        self.spark = spark
+        self.settings = settings
+        self.specs = {t.name: t for t in tables}
+        self.databricks = settings.engine.kind == "databricks"
+
+    # -- names -------------------------------------------------------------------------------
+    def spec(self, name: str) -> TableSpec:
+        try:
+            return self.specs[name]
+        except KeyError:
+            known = ", ".join(sorted(self.specs))
+            raise TableError(f"unknown table {name!r}; known tables: {known}") from None
+
+    def schema_name(self, layer: str) -> str:
+        lh = self.settings.lakehouse
+        schema = _quote(f"{lh.schema_prefix}{layer}")
+        if self.databricks and lh.uc_catalog:
+            return f"{_quote(lh.uc_catalog)}.{schema}"
+        return schema
+
+    def physical(self, name: str) -> str:
+        spec = self.spec(name)
+        return f"{self.schema_name(spec.layer)}.{_quote(spec.short_name)}"
+
+    def location(self, name: str) -> str:
+        spec = self.spec(name)
+        return str(self.settings.root / spec.layer / spec.short_name)
+
+    # -- create --------------------------------------------------------------------------------
+    def ensure(self) -> None:
+        """Create schemas and tables if missing; register existing Delta folders (local)."""
+        for layer in LAYERS:
+            stmt = f"CREATE DATABASE IF NOT EXISTS {self.schema_name(layer)}"
+            if not self.databricks:
+                stmt += f" LOCATION {_sql_string(str(self.settings.root / layer))}"
+            self.spark.sql(stmt)
+        for spec in self.specs.values():
+            stmt = (
+                f"CREATE TABLE IF NOT EXISTS {self.physical(spec.name)} "
+                f"({' '.join(spec.schema.split())}) USING delta"
+            )
+            if not self.databricks:
+                stmt += f" LOCATION {_sql_string(self.location(spec.name))}"
+            self.spark.sql(stmt)
+
+    # -- read / write ----------------------------------------------------------------------------
+    def read(self, name: str) -> DataFrame:
+        return self.spark.table(self.physical(name))
+
+    def _conform(self, df: DataFrame, spec: TableSpec) -> DataFrame:
+        missing = [c for c in spec.columns if c not in df.columns]
+        if missing:
+            raise TableError(f"{spec.name}: data lacks columns {missing}")
+        return df.select(*spec.columns)
+
+    def append(self, name: str, df: DataFrame) -> None:
+        spec = self.spec(name)
+        self._conform(df, spec).write.insertInto(self.physical(name))
+
+    def merge(
+        self,
+        name: str,
+        df: DataFrame,
+        update_when: str | None = None,
+        update: bool = True,
+    ) -> None:
+        """Idempotent upsert on the table's keys. ``update_when`` is a SQL condition on
+        ``t`` (target) and ``s`` (source) limiting updates, e.g. only changed payloads;
+        ``update=False`` makes it insert-only. The source must be unique on the keys."""
+        spec = self.spec(name)
+        view = f"_src_{spec.short_name}_{uuid.uuid4().hex[:8]}"
+        self._conform(df, spec).createOrReplaceTempView(view)
+        on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in spec.keys)
+        stmt = f"MERGE INTO {self.physical(name)} AS t USING {view} AS s ON {on}"
+        if update:
+            cond = f" AND ({update_when})" if update_when else ""
+            stmt += f" WHEN MATCHED{cond} THEN UPDATE SET *"
+        stmt += " WHEN NOT MATCHED THEN INSERT *"
+        try:
+            self.spark.sql(stmt)
+        finally:
+            self.spark.catalog.dropTempView(view)
+
+    # -- SQL with logical names ----------------------------------------------------------------
+    def rewrite(self, query: str) -> str:
+        """Replace logical table names by physical ones (a no-op locally, where they agree)."""
+        names = sorted(self.specs, key=len, reverse=True)
+        pattern = re.compile(
+            r"(?<![\w.`])(" + "|".join(re.escape(n) for n in names) + r")(?![\w`])"
+        )
+        return pattern.sub(lambda m: self.physical(m.group(1)), query)
+
+    def sql(self, query: str) -> DataFrame:
+        return self.spark.sql(self.rewrite(query))
+
+    def row_counts(self) -> list[tuple[str, str, int]]:
+        """(logical name, grain, rows) for every table."""
+        return [
+            (spec.name, spec.grain, self.read(spec.name).count()) for spec in self.specs.values()
+        ]

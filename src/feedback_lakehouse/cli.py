@@ -1,0 +1,175 @@
+"""``feedback-lakehouse``: the same step functions the Databricks jobs call, from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from feedback_lakehouse.console_progress import RichProgress
+from feedback_lakehouse.errors import FeedbackLakehouseError
+from feedback_lakehouse.report import StepReport
+from feedback_lakehouse.settings import Settings, load_export_mapping, load_settings
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(target=args.target, conf_dir=args.conf)
+
+
+def _session(settings: Settings) -> Any:
+    from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.engine import get_spark
+
+    with console.status(f"starting the {settings.engine.kind} engine"):
+        spark = get_spark(settings)
+        catalog = Catalog(spark, settings)
+        catalog.ensure()
+    return spark, catalog
+
+
+def _print_report(report: StepReport) -> None:
+    console.print(f"[bold]{report.summary()}[/bold]")
+    for key, value in report.details.items():
+        if key == "quality":
+            failed = [q for q in value if not q["success"]]
+            console.print(f"  quality: {len(value) - len(failed)}/{len(value)} checks passed")
+        else:
+            console.print(f"  {key}: {value}")
+    for msg in report.messages:
+        console.print(f"  [yellow]{msg}[/yellow]")
+    if not report.balanced:
+        console.print("[red]  read != written + quarantined: records unaccounted for[/red]")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.synth.generator import generate
+
+    settings = _settings(args)
+    out_dir = Path(args.out) if args.out else settings.landing_dir
+    tickets = args.tickets or settings.sample.tickets
+    seed = settings.sample.seed if args.seed is None else args.seed
+    with RichProgress(console) as progress:
+        progress.stage(f"generate {tickets:,} messages into {out_dir}", total=tickets)
+        summary = generate(
+            out_dir, tickets=tickets, seed=seed, days=args.days or settings.sample.days,
+            progress=progress.update,
+        )  # fmt: skip
+        progress.done()
+    console.print(f"[bold]generated[/bold] {summary}")
+    return 0
+
+
+def _exports(args: argparse.Namespace) -> list[Any]:
+    exports = []
+    for path in args.export or []:
+        mapping = load_export_mapping(path)
+        if args.path:
+            pattern = str(Path(args.path).resolve() / Path(mapping.path).name)
+            mapping = mapping.model_copy(update={"path": pattern})
+        exports.append(mapping)
+    return exports
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.bronze.ingest import run_ingest
+
+    settings = _settings(args)
+    exports = _exports(args)
+    spark, catalog = _session(settings)
+    with RichProgress(console) as progress:
+        report = run_ingest(spark, catalog, settings, exports=exports, progress=progress)
+    _print_report(report)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.pipeline import run_pipeline
+
+    settings = _settings(args)
+    spark, catalog = _session(settings)
+    with RichProgress(console) as progress:
+        reports = run_pipeline(spark, catalog, settings, progress=progress, log=console.print)
+    for report in reports:
+        _print_report(report)
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _, catalog = _session(settings)
+    df = catalog.sql(args.query)
+    rows = [r.asDict(recursive=True) for r in df.limit(args.limit).collect()]
+    if args.format == "json":
+        out.print_json(json.dumps(rows, default=str, ensure_ascii=False))
+    else:
+        table = Table(*df.columns)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row.values()))
+        out.print(table)
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _, catalog = _session(settings)
+    table = Table("table", "physical", "rows", "grain")
+    for name, grain, rows in catalog.row_counts():
+        table.add_row(name, catalog.physical(name), f"{rows:,}", grain)
+    out.print(table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedback-lakehouse", description="Customer-feedback lakehouse jobs."
+    )
+    parser.add_argument("--target", help="settings overlay: local (default), dev, prod")
+    parser.add_argument("--conf", help="conf folder (default: ./conf)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("generate", help="write realistic sample exports + ground truth")
+    p.add_argument("--out", help="output folder (default: the landing folder)")
+    p.add_argument("--tickets", type=int, help="number of feedback messages")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--days", type=int, help="days of history")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("ingest", help="load new export files into bronze")
+    p.add_argument("--export", action="append", help="bring-your-own-export mapping (yml)")
+    p.add_argument("--path", help="folder holding the export files (overrides the mapping)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("run", help="the main job: every step in order")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sql", help="run Spark SQL with logical table names")
+    p.add_argument("query")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--limit", type=int, default=1000)
+    p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("tables", help="list tables with row counts")
+    p.set_defaults(func=cmd_tables)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except FeedbackLakehouseError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The main job: every step that exists, in order, generating sample data when none landed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from feedback_lakehouse.bronze.files import find_files
+from feedback_lakehouse.bronze.ingest import run_ingest
+from feedback_lakehouse.progress import NullProgress, Progress
+from feedback_lakehouse.report import StepReport
+from feedback_lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from feedback_lakehouse.catalog import Catalog
+
+
+def landing_is_empty(settings: Settings) -> bool:
+    landing = settings.landing_dir
+    patterns = [s.path for s in settings.ingest.sources.values()]
+    patterns += [m.path for m in settings.ingest.exports]
+    return not any(find_files(landing, p) for p in patterns)
+
+
+def run_pipeline(
+    spark: SparkSession,
+    catalog: Catalog,
+    settings: Settings,
+    progress: Progress | None = None,
+    log: Callable[[str], None] = print,
+) -> list[StepReport]:
+    progress = progress or NullProgress()
+    reports: list[StepReport] = []
+    if settings.engine.kind == "local" and landing_is_empty(settings):
+        from feedback_lakehouse.synth.generator import generate
+
+        sample = settings.sample
+        log(f"no exports in {settings.landing_dir}: generating the sample data set")
+        progress.stage(f"generate {sample.tickets:,} sample messages", total=sample.tickets)
+        generate(
+            settings.landing_dir,
+            tickets=sample.tickets,
+            seed=sample.seed,
+            days=sample.days,
+            progress=progress.update,
+        )
+        progress.done()
+    reports.append(run_ingest(spark, catalog, settings, progress=progress))
+    return reports

@@ -1,0 +1,126 @@
+"""Data-quality suites per layer, run with great-expectations on the Spark DataFrame.
+
+Results are returned to the step (printed, counted) and stored in ``ops.quality_results`` so
+a failing expectation stays visible after the run; ``quality.fail_on_error`` decides whether
+it also stops the job."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from feedback_lakehouse.bronze.reasons import RejectReason
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from feedback_lakehouse.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation as data: GX class name + its keyword arguments."""
+
+    kind: str
+    kwargs: dict[str, Any]
+
+    @property
+    def column(self) -> str:
+        if "column" in self.kwargs:
+            return str(self.kwargs["column"])
+        return ",".join(self.kwargs.get("column_list", []))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    table: str
+    expectation: str
+    column: str
+    success: bool
+    unexpected_count: int
+    element_count: int
+    details: str
+
+
+def bronze_feedback_checks(allowed_sources: list[str]) -> list[Check]:
+    required = ["source", "source_record_id", "received_at", "ingested_at", "batch_id",
+                "payload", "payload_hash"]  # fmt: skip
+    checks = [Check("ExpectColumnValuesToNotBeNull", {"column": c}) for c in required]
+    checks.append(
+        Check("ExpectColumnValuesToBeInSet", {"column": "source", "value_set": allowed_sources})
+    )
+    checks.append(
+        Check("ExpectCompoundColumnsToBeUnique", {"column_list": ["source", "source_record_id"]})
+    )
+    return checks
+
+
+def bronze_rejected_checks() -> list[Check]:
+    return [
+        Check("ExpectColumnValuesToNotBeNull", {"column": "source_file"}),
+        Check("ExpectColumnValuesToNotBeNull", {"column": "raw_text"}),
+        Check(
+            "ExpectColumnValuesToBeInSet",
+            {"column": "reason", "value_set": [r.value for r in RejectReason]},
+        ),
+    ]
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="great_expectations")
+
+
+def validate(df: DataFrame, table: str, checks: list[Check]) -> list[CheckResult]:
+    """Run the checks on a Spark DataFrame (Spark Connect works) and return one result each."""
+    _quiet_gx()
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    source = ctx.data_sources.add_spark(f"src_{table.replace('.', '_')}")
+    asset = source.add_dataframe_asset(table.replace(".", "_"))
+    batch_def = asset.add_batch_definition_whole_dataframe("whole")
+    suite = ctx.suites.add(gx.ExpectationSuite(name=f"suite_{table.replace('.', '_')}"))
+    for check in checks:
+        suite.add_expectation(getattr(gxe, check.kind)(**check.kwargs))
+    batch = batch_def.get_batch(batch_parameters={"dataframe": df})
+    outcome = batch.validate(suite)
+    results = []
+    for check, res in zip(checks, outcome.results, strict=True):
+        info = res.result or {}
+        sample = info.get("partial_unexpected_list") or []
+        results.append(
+            CheckResult(
+                table=table,
+                expectation=res.expectation_config.type,
+                column=check.column,
+                success=bool(res.success),
+                unexpected_count=int(info.get("unexpected_count") or 0),
+                element_count=int(info.get("element_count") or 0),
+                details=json.dumps(sample[:5], default=str) if sample else "",
+            )
+        )
+    return results
+
+
+def record(catalog: Catalog, run_id: str, step: str, results: list[CheckResult]) -> None:
+    """Store results in ops.quality_results (one row per expectation)."""
+    if not results:
+        return
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        (run_id, step, r.table, r.expectation, r.column, r.success, r.unexpected_count,
+         r.element_count, r.details, now)
+        for r in results
+    ]  # fmt: skip
+    spec = catalog.spec("ops.quality_results")
+    df = catalog.spark.createDataFrame(rows, " ".join(spec.schema.split()))
+    catalog.merge("ops.quality_results", df)

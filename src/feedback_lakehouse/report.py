@@ -1,0 +1,48 @@
+"""What every step returns: rows in, rows out, rows quarantined, time, and details.
+
+The CLI prints it, jobs log it, tests assert on it; ``in = out + quarantined`` is checked
+here once instead of in every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class StepReport:
+    step: str
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    duration_s: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        """Nothing lost: every record read is either written or quarantined."""
+        return self.rows_read == self.rows_written + self.rows_quarantined
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows_read / self.duration_s if self.duration_s > 0 else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.step}: read {self.rows_read:,}, written {self.rows_written:,}, "
+            f"quarantined {self.rows_quarantined:,} in {self.duration_s:.1f}s"
+            f" ({self.rows_per_s:,.0f} rows/s)"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "rows_read": self.rows_read,
+            "rows_written": self.rows_written,
+            "rows_quarantined": self.rows_quarantined,
+            "duration_s": round(self.duration_s, 3),
+            "balanced": self.balanced,
+            "details": self.details,
+            "messages": self.messages,
+        }

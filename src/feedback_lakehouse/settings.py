@@ -1,0 +1,240 @@
+"""Typed settings from ``conf/base.yml`` + ``conf/<target>.yml`` + environment overrides.
+
+Validated once at start-up with pydantic; unknown or ill-typed keys fail fast with the file
+and dotted key in the message, because a typo in a scheduled job's config should stop the job
+before it touches a table, not half-way through."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from feedback_lakehouse.errors import ConfigError
+
+TARGETS = ("local", "dev", "prod")
+ENV_PREFIX = "FEEDBACK_LAKEHOUSE__"
+ROOT_ENV = "FEEDBACK_LAKEHOUSE_ROOT"
+TARGET_ENV = "FEEDBACK_LAKEHOUSE_TARGET"
+CONF_ENV = "FEEDBACK_LAKEHOUSE_CONF"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SailSettings(_Strict):
+    memory_pool: Literal["fair", "greedy", "unbounded"] = "fair"
+    memory_max_bytes: int = Field(2 * 1024**3, gt=0)
+    log_level: Literal["error", "warn", "info", "debug"] = "error"
+
+
+class EngineSettings(_Strict):
+    kind: Literal["local", "connect", "databricks"] = "local"
+    connect_url: str | None = None
+    session_timezone: str = "UTC"
+    shuffle_partitions: int = Field(4, gt=0)
+    sail: SailSettings = SailSettings()
+
+
+class LakehouseSettings(_Strict):
+    root: str = "./lakehouse"
+    """Local folder holding every Delta table (ignored on Databricks)."""
+    uc_catalog: str | None = None
+    """Unity Catalog catalog for the databricks engine; None keeps two-part names."""
+    schema_prefix: str = ""
+    """Prepended to the layer schemas on Databricks (``feedback_`` -> ``feedback_bronze``)."""
+
+
+class SampleSettings(_Strict):
+    tickets: int = Field(5000, gt=0)
+    seed: int = 42
+    days: int = Field(120, gt=0)
+
+
+class SourceSettings(_Strict):
+    adapter: Literal["zendesk_tickets", "intercom_chats", "app_reviews", "surveys", "calls"]
+    path: str
+    """Glob relative to the landing folder (or absolute)."""
+
+
+class TimestampSpec(_Strict):
+    column: str
+    formats: list[str] = []
+    """strptime formats tried after ISO 8601 and epoch seconds."""
+
+
+class ExportMapping(_Strict):
+    """Bring-your-own-export: maps a CSV / JSON-lines help-desk export onto bronze columns."""
+
+    source: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    format: Literal["csv", "jsonl"]
+    path: str
+    record_id: str
+    received_at: TimestampSpec
+    body: list[str] = Field(min_length=1)
+    """Columns joined (blank line between) into the customer's text; all empty -> empty_body."""
+    subject: str | None = None
+    account_id: str | None = None
+    channel: str | None = None
+    channel_default: str = "export"
+    locale: str | None = None
+    product_version: str | None = None
+    resolved_at: TimestampSpec | None = None
+    required: list[str] = []
+    """Extra columns that must be non-empty (besides record_id and received_at)."""
+
+
+class IngestSettings(_Strict):
+    landing_dir: str = "landing"
+    """Where exports land; relative paths are under the lakehouse root."""
+    max_record_bytes: int = Field(1024 * 1024, gt=0)
+    output_rows_per_batch: int = Field(10_000, gt=0)
+    sources: dict[str, SourceSettings] = {}
+    exports: list[ExportMapping] = []
+    reference: dict[Literal["accounts", "releases", "incidents", "feature_flags"], str] = {}
+    """Reference export globs per kind, relative to the landing folder."""
+
+
+class QualitySettings(_Strict):
+    fail_on_error: bool = False
+    """Stop the job when a bronze expectation fails (results are always recorded)."""
+
+
+class Settings(_Strict):
+    target: Literal["local", "dev", "prod"] = "local"
+    engine: EngineSettings = EngineSettings()
+    lakehouse: LakehouseSettings = LakehouseSettings()
+    sample: SampleSettings = SampleSettings()
+    ingest: IngestSettings = IngestSettings()
+    quality: QualitySettings = QualitySettings()
+
+    @property
+    def root(self) -> Path:
+        return Path(self.lakehouse.root).expanduser().resolve()
+
+    @property
+    def landing_dir(self) -> Path:
+        p = Path(self.ingest.landing_dir).expanduser()
+        return p if p.is_absolute() else self.root / p
+
+
+def find_conf_dir(explicit: str | Path | None = None) -> Path:
+    """The conf folder: explicit argument, ``$FEEDBACK_LAKEHOUSE_CONF``, ``./conf`` or the one
+    beside the source tree (editable installs, Databricks bundle deployments)."""
+    candidates: list[Path] = []
+    if explicit:
+        candidates.append(Path(explicit))
+    if os.environ.get(CONF_ENV):
+        candidates.append(Path(os.environ[CONF_ENV]))
+    candidates += [Path.cwd() / "conf", Path(__file__).resolve().parents[2] / "conf"]
+    for c in candidates:
+        if (c / "base.yml").is_file():
+            return c
+    raise ConfigError(
+        f"no conf/base.yml found (looked in {', '.join(str(c) for c in candidates)}); "
+        f"run from the project folder or set {CONF_ENV}"
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    """``FEEDBACK_LAKEHOUSE__ENGINE__KIND=connect`` -> {"engine": {"kind": "connect"}};
+    values are parsed as YAML scalars so numbers and booleans keep their type."""
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = yaml.safe_load(raw) if raw else raw
+    if environ.get(ROOT_ENV):
+        out.setdefault("lakehouse", {})["root"] = environ[ROOT_ENV]
+    return out
+
+
+def _describe(exc: ValidationError, origin: dict[tuple[str, ...], str]) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"])
+        source = next(
+            (origin[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in origin), "defaults"
+        )
+        lines.append(f"{source}: {'.'.join(loc)}: {err['msg']}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def _record_origin(data: dict[str, Any], label: str, origin: dict, prefix=()) -> None:
+    for key, value in data.items():
+        loc = (*prefix, str(key))
+        origin[loc] = label
+        if isinstance(value, dict):
+            _record_origin(value, label, origin, loc)
+
+
+def load_settings(
+    target: str | None = None,
+    conf_dir: str | Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Read, merge and validate settings; raise ConfigError naming the file and key at fault."""
+    environ = dict(os.environ if environ is None else environ)
+    target = target or environ.get(TARGET_ENV) or "local"
+    if target not in TARGETS:
+        raise ConfigError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")
+    conf = find_conf_dir(conf_dir)
+    origin: dict[tuple[str, ...], str] = {}
+    merged: dict[str, Any] = {}
+    layers = [(conf / "base.yml", True), (conf / f"{target}.yml", False)]
+    for path, required in layers:
+        if not path.is_file():
+            if required:
+                raise ConfigError(f"{path}: file not found")
+            continue
+        data = _read_yaml(path)
+        _record_origin(data, str(path), origin)
+        merged = _merge(merged, data)
+    env = _env_overrides(environ)
+    _record_origin(env, "environment", origin)
+    merged = _merge(merged, env)
+    merged["target"] = target
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin)) from None
+
+
+def load_export_mapping(path: str | Path) -> ExportMapping:
+    """One bring-your-own-export mapping file (see conf/exports/)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: export mapping file not found")
+    try:
+        return ExportMapping.model_validate(_read_yaml(p))
+    except ValidationError as exc:
+        origin = {(k,): str(p) for k in _read_yaml(p)}
+        raise ConfigError(_describe(exc, origin)) from None

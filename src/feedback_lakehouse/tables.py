@@ -1,0 +1,148 @@
+"""Every table of the lakehouse in one place: logical name, grain, schema, keys.
+
+This is the contract a dashboard author or a downstream step reads; the physical location
+(local Delta folder or Unity Catalog name) is decided by :mod:`feedback_lakehouse.catalog`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    """Logical name ``<layer>.<table>``; the same string works in ``feedback-lakehouse sql``."""
+    grain: str
+    schema: str
+    """Spark DDL column list."""
+    keys: tuple[str, ...]
+    """Natural key: MERGE matches on it and it is unique in the table."""
+
+    @property
+    def layer(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.strip().split(" ", 1)[0] for c in _split_top_level(self.schema)]
+
+
+def _split_top_level(ddl: str) -> list[str]:
+    """Split a DDL column list on commas that are not inside <...> or (...)."""
+    parts, depth, cur = [], 0, []
+    for ch in ddl:
+        if ch in "<(":
+            depth += 1
+        elif ch in ">)":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    if "".join(cur).strip():
+        parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
+
+
+FEEDBACK_RAW = TableSpec(
+    "bronze.feedback_raw",
+    "one raw feedback record (ticket, chat, review, survey response, call, export row)",
+    """source STRING, source_record_id STRING, channel STRING, received_at TIMESTAMP,
+    ingested_at TIMESTAMP, batch_id STRING, source_file STRING, source_line BIGINT,
+    payload STRING, payload_format STRING, payload_hash STRING, account_id STRING,
+    subject STRING, locale STRING, product_version STRING, device STRING, os STRING,
+    browser STRING, region STRING, priority STRING, status STRING, score DOUBLE,
+    resolved_at TIMESTAMP""",
+    ("source", "source_record_id"),
+)
+
+REJECTED = TableSpec(
+    "bronze.rejected",
+    "one raw record that could not be accepted, with the reason",
+    """source STRING, source_file STRING, source_line BIGINT, byte_offset BIGINT,
+    file_sha256 STRING, source_record_id STRING, reason STRING, detail STRING,
+    raw_text STRING, raw_bytes BIGINT, batch_id STRING, rejected_at TIMESTAMP""",
+    ("file_sha256", "source_line"),
+)
+
+INGEST_FILES = TableSpec(
+    "bronze.ingest_files",
+    "one ingested input file version (path + checksum): the ingest watermark",
+    """path STRING, sha256 STRING, source STRING, size_bytes BIGINT, batch_id STRING,
+    records_read BIGINT, records_written BIGINT, records_rejected BIGINT,
+    ingested_at TIMESTAMP""",
+    ("path", "sha256"),
+)
+
+ACCOUNTS = TableSpec(
+    "bronze.accounts",
+    "one customer account",
+    """account_id STRING, name STRING, tier STRING, arr_usd DOUBLE, region STRING,
+    industry STRING, lifecycle_stage STRING, language STRING, country STRING,
+    created_at TIMESTAMP, batch_id STRING""",
+    ("account_id",),
+)
+
+RELEASES = TableSpec(
+    "bronze.releases",
+    "one deployed release of one component",
+    """release_id STRING, version STRING, component STRING, deployed_at TIMESTAMP,
+    notes STRING, batch_id STRING""",
+    ("release_id",),
+)
+
+INCIDENTS = TableSpec(
+    "bronze.incidents",
+    "one production incident",
+    """incident_id STRING, started_at TIMESTAMP, ended_at TIMESTAMP, service STRING,
+    severity STRING, summary STRING, batch_id STRING""",
+    ("incident_id",),
+)
+
+FEATURE_FLAGS = TableSpec(
+    "bronze.feature_flags",
+    "one feature-flag change in one segment",
+    """flag STRING, changed_at TIMESTAMP, state STRING, segment STRING, description STRING,
+    batch_id STRING""",
+    ("flag", "changed_at", "segment"),
+)
+
+INGEST_STAGING = TableSpec(
+    "ops.ingest_staging",
+    "one parsed record (accepted or rejected) of the ingest batch in progress; overwritten",
+    """status STRING, source STRING, source_record_id STRING, channel STRING,
+    received_at TIMESTAMP, ingested_at TIMESTAMP, batch_id STRING, source_file STRING,
+    source_line BIGINT, byte_offset BIGINT, file_sha256 STRING, payload STRING,
+    payload_format STRING, payload_hash STRING, account_id STRING, subject STRING,
+    locale STRING, product_version STRING, device STRING, os STRING, browser STRING,
+    region STRING, priority STRING, status_value STRING, score DOUBLE,
+    resolved_at TIMESTAMP, reason STRING, detail STRING, raw_text STRING, raw_bytes BIGINT""",
+    ("file_sha256", "source_line"),
+)
+
+QUALITY_RESULTS = TableSpec(
+    "ops.quality_results",
+    "one expectation evaluated on one table in one step run",
+    """run_id STRING, step STRING, table_name STRING, expectation STRING, column_name STRING,
+    success BOOLEAN, unexpected_count BIGINT, element_count BIGINT, details STRING,
+    checked_at TIMESTAMP""",
+    ("run_id", "table_name", "expectation", "column_name"),
+)
+
+ALL_TABLES: tuple[TableSpec, ...] = (
+    FEEDBACK_RAW,
+    REJECTED,
+    INGEST_FILES,
+    ACCOUNTS,
+    RELEASES,
+    INCIDENTS,
+    FEATURE_FLAGS,
+    INGEST_STAGING,
+    QUALITY_RESULTS,
+)
+LAYERS = ("bronze", "silver", "gold", "ops")
