@@ -5,6 +5,9 @@ here once instead of in every step."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +21,16 @@ class StepReport:
     duration_s: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Record the seconds a phase took under ``details["seconds"]``."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds = self.details.setdefault("seconds", {})
+            seconds[phase] = round(time.perf_counter() - started, 2)
 
     @property
     def balanced(self) -> bool:

@@ -1,7 +1,7 @@
 """The bronze ingest step: export files -> ``bronze.feedback_raw`` + ``bronze.rejected``.
 
 Incremental by file: a file already ingested with the same path and checksum is skipped.
-Parsing runs on the executors (``mapInPandas`` over one task per file) into a staging
+Parsing runs on the executors (``mapInArrow`` over one task per file) into a staging
 table; accepted rows are MERGEd on (source, source_record_id) - a changed payload replaces
 the old one, an identical one changes nothing - and rejected rows are inserted once per
 (file checksum, line). Every record read lands in exactly one of the two tables."""
@@ -70,32 +70,46 @@ def _staged(
     spark: SparkSession, catalog: Catalog, tasks: list[FileTask], settings: Settings
 ) -> None:
     """Parse every task on the executors into ops.ingest_staging (overwritten)."""
-    from feedback_lakehouse.bronze.parse import TASK_SCHEMA, parse_tasks_to_pandas
+    from feedback_lakehouse.bronze.parse import TASK_SCHEMA, parse_tasks_to_arrow
 
     rows_per_batch = settings.ingest.output_rows_per_batch
     staging = catalog.spec("ops.ingest_staging")
     task_df = spark.createDataFrame(
         [tuple(t.as_row().values()) for t in tasks], " ".join(TASK_SCHEMA.split())
     ).repartition(max(1, len(tasks)))
-    parsed = task_df.mapInPandas(
-        lambda it: parse_tasks_to_pandas(it, rows_per_batch), " ".join(staging.schema.split())
+    parsed = task_df.mapInArrow(
+        lambda it: parse_tasks_to_arrow(it, rows_per_batch), " ".join(staging.schema.split())
     )
     parsed.select(*staging.columns).write.insertInto(catalog.physical(staging.name), overwrite=True)
 
 
 def _split_staging(catalog: Catalog) -> tuple[DataFrame, DataFrame]:
-    """Accepted rows unique on the key, and every rejected row (incl. in-batch repeats)."""
+    """Accepted rows unique on the key, and every rejected row (incl. in-batch repeats).
+
+    Repeated keys are rare, so they are found by a key-only aggregate and only those rows are
+    ranked: no sort of the whole batch with its payloads (which Sail's bounded memory pool
+    cannot always hold)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    keys = ["source", "source_record_id"]
     staging = catalog.read("ops.ingest_staging")
-    first = Window.partitionBy("source", "source_record_id").orderBy("source_file", "source_line")
-    ok = staging.filter(F.col("status") == STATUS_OK).withColumn("_rn", F.row_number().over(first))
-    accepted = ok.filter("_rn = 1").drop("_rn").withColumn("status", F.col("status_value"))
+    ok = staging.filter(F.col("status") == STATUS_OK)
+    repeated_keys = ok.groupBy(*keys).count().filter("count > 1").select(*keys)
+    if repeated_keys.isEmpty():
+        accepted = ok
+        repeats = ok.limit(0)
+    else:
+        first = Window.partitionBy(*keys).orderBy("source_file", "source_line")
+        ranked = ok.join(repeated_keys, keys, "left_semi").withColumn(
+            "_rn", F.row_number().over(first)
+        )
+        later = ranked.filter("_rn > 1").select("file_sha256", "source_line")
+        accepted = ok.join(later, ["file_sha256", "source_line"], "left_anti")
+        repeats = ok.join(later, ["file_sha256", "source_line"], "left_semi")
+    accepted = accepted.withColumn("status", F.col("status_value"))
     repeats = (
-        ok.filter("_rn > 1")
-        .drop("_rn")
-        .withColumn("reason", F.lit(RejectReason.DUPLICATE_RECORD_ID.value))
+        repeats.withColumn("reason", F.lit(RejectReason.DUPLICATE_RECORD_ID.value))
         .withColumn(
             "detail", F.lit("an earlier record in this ingest batch has the same source_record_id")
         )
@@ -162,6 +176,7 @@ def run_ingest(
 
     files = discover(settings, exports)
     progress.stage("checksum input files", total=sum(f.path.stat().st_size for f in files))
+    checksum_started = time.perf_counter()
     seen = _already_ingested(catalog)
     tasks: list[FileTask] = []
     skipped = 0
@@ -181,14 +196,17 @@ def run_ingest(
         )  # fmt: skip
     progress.done()
     report.details.update(batch_id=batch_id, files_new=len(tasks), files_skipped=skipped)
+    report.details["seconds"] = {"checksum": round(time.perf_counter() - checksum_started, 2)}
 
     if tasks:
         tasks.sort(key=lambda t: -Path(t.path).stat().st_size)
         progress.stage(f"parse {len(tasks)} files on the engine")
-        _staged(spark, catalog, tasks, settings)
+        with report.timed("parse"):
+            _staged(spark, catalog, tasks, settings)
         progress.done()
 
         progress.stage("merge into bronze.feedback_raw and bronze.rejected")
+        merge_started = time.perf_counter()
         accepted, rejected = _split_staging(catalog)
         outcome = _merge_outcome(catalog, accepted)
         by_status = catalog.read("ops.ingest_staging").groupBy("source", "status").count()
@@ -198,6 +216,9 @@ def run_ingest(
             "bronze.feedback_raw", accepted, update_when="t.payload_hash <> s.payload_hash"
         )
         catalog.merge("bronze.rejected", rejected, update=False)
+        report.details.setdefault("seconds", {})["merge"] = round(
+            time.perf_counter() - merge_started, 2
+        )
         progress.done()
 
         counts = _per_file_counts(catalog)
@@ -234,21 +255,33 @@ def run_ingest(
         catalog.merge("bronze.ingest_files", manifest)
         catalog.spark.sql(f"DELETE FROM {catalog.physical('ops.ingest_staging')}")
 
-    ref = ingest_reference(spark, catalog, settings, batch_id, now, progress)
+    with report.timed("reference"):
+        ref = ingest_reference(spark, catalog, settings, batch_id, now, progress)
     report.details["reference"] = ref
 
     progress.stage("data quality checks")
+    quality_started = time.perf_counter()
+    # Allowed: configured sources, this run's exports and any export ingested before (the
+    # manifest remembers it), so a one-off `--export` load does not fail later checks.
+    declared = catalog.read("bronze.ingest_files").select("source").distinct().collect()
     allowed = sorted(
         {*settings.ingest.sources, *(m.source for m in [*settings.ingest.exports, *exports])}
+        | {r["source"] for r in declared if not r["source"].startswith("reference.")}
     )
+    # This batch's rows only, so the check costs what the batch costs; MERGE on the key keeps
+    # the rest of the table unique.
+    this_batch = F.col("batch_id") == batch_id
     results = quality.validate(
-        catalog.read("bronze.feedback_raw"),
+        catalog.read("bronze.feedback_raw").filter(this_batch),
         "bronze.feedback_raw",
         quality.bronze_feedback_checks(allowed),
     ) + quality.validate(
-        catalog.read("bronze.rejected"), "bronze.rejected", quality.bronze_rejected_checks()
+        catalog.read("bronze.rejected").filter(this_batch),
+        "bronze.rejected",
+        quality.bronze_rejected_checks(),
     )
     quality.record(catalog, batch_id, "ingest", results)
+    report.details["seconds"]["quality"] = round(time.perf_counter() - quality_started, 2)
     progress.done()
     report.details["quality"] = [
         {"table": r.table, "check": r.expectation, "column": r.column, "success": r.success,

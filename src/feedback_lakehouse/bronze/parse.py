@@ -1,17 +1,18 @@
 """Turn one export file into bronze rows: accepted records and rejected ones, side by side.
 
-Runs on Spark executors (inside ``mapInPandas``), so it takes plain values, imports its
-adapters itself and yields bounded pandas batches: memory stays flat however large the file."""
+Runs on Spark executors (inside ``mapInArrow``), so it takes plain values, imports its
+adapters itself and yields bounded Arrow batches: memory stays flat however large the file."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from feedback_lakehouse.bronze.adapters import BUILTIN, Adapter, export_adapter
 from feedback_lakehouse.bronze.readers import RawRecord, read_csv, read_jsonl
@@ -22,8 +23,6 @@ from feedback_lakehouse.tables import INGEST_STAGING
 
 STATUS_OK = "ok"
 STATUS_REJECTED = "rejected"
-
-STAGING_COLUMNS = INGEST_STAGING.columns
 
 _ID_KEYS = ("id", "review_id", "response_id", "call_id", "ticket_id")
 
@@ -101,9 +100,7 @@ def parse_file(task: FileTask) -> Iterator[dict[str, Any]]:
                 error = RecordError(RejectReason.UNEXPECTED_SHAPE, f"{type(exc).__name__}: {exc}")
         if envelope is not None:
             payload = (
-                rec.raw_text
-                if task.format == "jsonl"
-                else json.dumps(rec.obj, ensure_ascii=False, separators=(",", ":"))
+                rec.raw_text if task.format == "jsonl" else orjson.dumps(rec.obj).decode("utf-8")
             )
             status_value = envelope.pop("status")
             row.update(envelope)
@@ -125,33 +122,45 @@ def parse_file(task: FileTask) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def parse_tasks_to_pandas(batches: Iterator[Any], rows_per_batch: int) -> Iterator[Any]:
-    """``mapInPandas`` body: input batches of FileTask rows -> staging row batches."""
-    import pandas as pd
+_ARROW_TYPES = {"STRING": "string", "BIGINT": "int64", "DOUBLE": "float64", "TIMESTAMP": "ts"}
 
+
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    fields = []
+    for column in " ".join(INGEST_STAGING.schema.split()).split(","):
+        name, ddl_type = column.split()
+        kind = _ARROW_TYPES[ddl_type]
+        fields.append(
+            pa.field(name, pa.timestamp("us", tz="UTC") if kind == "ts" else getattr(pa, kind)())
+        )
+    return pa.schema(fields)
+
+
+def _batch(rows: list[dict[str, Any]], schema: Any) -> Any:
+    """Rows -> one Arrow record batch, column by column (C conversion, no pandas)."""
+    import pyarrow as pa
+
+    return pa.RecordBatch.from_arrays(
+        [pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema], schema=schema
+    )
+
+
+def parse_tasks_to_arrow(batches: Iterator[Any], rows_per_batch: int) -> Iterator[Any]:
+    """``mapInArrow`` body: record batches of FileTask rows -> staging record batches of at
+    most ``rows_per_batch`` rows, so memory stays bounded whatever the file size."""
+    schema = _arrow_schema()
     for tasks in batches:
-        for raw_task in tasks.to_dict("records"):
-            raw_task["ingested_at"] = pd.Timestamp(raw_task["ingested_at"]).to_pydatetime()
-            raw_task["max_record_bytes"] = int(raw_task["max_record_bytes"])
+        for raw_task in tasks.to_pylist():
+            raw_task["ingested_at"] = raw_task["ingested_at"].replace(tzinfo=None)
             raw_task["mapping_json"] = raw_task.get("mapping_json") or ""
             task = FileTask(**raw_task)
             buffer: list[dict[str, Any]] = []
             for row in parse_file(task):
                 buffer.append(row)
                 if len(buffer) >= rows_per_batch:
-                    yield _frame(buffer)
+                    yield _batch(buffer, schema)
                     buffer = []
             if buffer:
-                yield _frame(buffer)
-
-
-def _frame(rows: list[dict[str, Any]]) -> Any:
-    """Rows -> pandas with object columns (None stays None: no NaN strings, no nullable
-    extension dtypes, which the Spark Connect Arrow path does not convert)."""
-    import pandas as pd
-
-    columns = {c: pd.Series([r.get(c) for r in rows], dtype=object) for c in STAGING_COLUMNS}
-    for col in ("received_at", "ingested_at", "resolved_at"):
-        columns[col] = pd.to_datetime(columns[col])
-    columns["score"] = columns["score"].astype("float64")
-    return pd.DataFrame(columns)
+                yield _batch(buffer, schema)

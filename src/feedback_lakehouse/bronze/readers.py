@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.errors import RecordError
@@ -63,8 +64,8 @@ def read_jsonl(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
                 rec.error = err
             else:
                 try:
-                    obj = json.loads(text)
-                except ValueError as exc:
+                    obj = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
                     rec.error = RecordError(RejectReason.INVALID_JSON, str(exc))
                 else:
                     if isinstance(obj, dict):

@@ -15,6 +15,11 @@ _EPOCH_MS_THRESHOLD = 100_000_000_000  # larger epoch numbers are milliseconds
 def parse_timestamp(value: object, formats: Sequence[str] = (), field: str = "") -> datetime:
     """ISO 8601 (``Z``, offsets, space separator), UNIX epoch seconds or milliseconds, then the
     given strptime formats. Naive values are taken as UTC. Raises RecordError otherwise."""
+    if type(value) is str and len(value) >= 19 and value[4] == "-":  # fast path: ISO 8601
+        try:
+            return _utc_naive(datetime.fromisoformat(value))
+        except ValueError:
+            pass
     what = f"{field}={value!r}" if field else repr(value)
     if value is None or isinstance(value, bool):
         raise RecordError(RejectReason.UNPARSEABLE_TIMESTAMP, f"{what} is not a timestamp")
@@ -38,8 +43,12 @@ def parse_timestamp(value: object, formats: Sequence[str] = (), field: str = "")
     if parsed is None:
         hint = f" (accepted: ISO 8601, epoch seconds{', ' + ', '.join(formats) if formats else ''})"
         raise RecordError(RejectReason.UNPARSEABLE_TIMESTAMP, f"{what}{hint}")
+    return _utc_naive(parsed)
+
+
+def _utc_naive(parsed: datetime) -> datetime:
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        return parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 

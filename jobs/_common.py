@@ -1,0 +1,34 @@
+"""Shared argument handling for the Databricks task entry points (kept to a few lines each)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", default=os.environ.get("FEEDBACK_LAKEHOUSE_TARGET", "dev"))
+    parser.add_argument("--conf", default=None)
+    parser.add_argument("--git-commit", default="", help="bundle code version, for the run log")
+    return parser.parse_args(argv if argv is not None else sys.argv[1:])
+
+
+def session(args: argparse.Namespace):
+    from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.engine import get_spark
+    from feedback_lakehouse.settings import load_settings
+
+    settings = load_settings(args.target, args.conf)
+    spark = get_spark(settings)
+    catalog = Catalog(spark, settings)
+    catalog.ensure()
+    return spark, catalog, settings
+
+
+def emit(report) -> None:
+    print(json.dumps(report.as_dict(), default=str))
+    if not report.balanced:
+        raise SystemExit(f"{report.step}: records unaccounted for")

@@ -1,0 +1,36 @@
+"""Shared fixtures. One embedded engine per test session (starting Sail per test would make
+the suite slow); each integration module gets its own lakehouse root under tmp."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CONF = REPO / "conf"
+
+os.environ.setdefault("RUST_LOG", "error")
+
+
+@pytest.fixture(scope="session")
+def conf_dir() -> Path:
+    return CONF
+
+
+@pytest.fixture(scope="session")
+def engine_settings(tmp_path_factory: pytest.TempPathFactory):
+    from feedback_lakehouse.settings import load_settings
+
+    root = tmp_path_factory.mktemp("lakehouse")
+    return load_settings("local", CONF, environ={"FEEDBACK_LAKEHOUSE_ROOT": str(root)})
+
+
+@pytest.fixture(scope="session")
+def spark(engine_settings) -> Iterator[object]:
+    from feedback_lakehouse.engine import get_spark
+
+    session = get_spark(engine_settings)
+    yield session

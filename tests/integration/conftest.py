@@ -1,0 +1,50 @@
+"""The integration suite shares one lakehouse: the sample data generated once, ingested once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SAMPLE_TICKETS = 2000
+SAMPLE_SEED = 11
+
+
+def load_ground_truth(landing: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for f in sorted((landing / "ground_truth").glob("messages-*.jsonl")):
+        with f.open(encoding="utf-8") as fh:
+            rows += [json.loads(line) for line in fh if line.strip()]
+    return rows
+
+
+@pytest.fixture(scope="session")
+def catalog(spark, engine_settings):
+    from feedback_lakehouse.catalog import Catalog
+
+    cat = Catalog(spark, engine_settings)
+    cat.ensure()
+    return cat
+
+
+@pytest.fixture(scope="session")
+def sample(engine_settings) -> Path:
+    from feedback_lakehouse.synth.generator import generate
+
+    landing = engine_settings.landing_dir
+    generate(landing, tickets=SAMPLE_TICKETS, seed=SAMPLE_SEED, days=60)
+    return landing
+
+
+@pytest.fixture(scope="session")
+def truth(sample: Path) -> list[dict[str, Any]]:
+    return load_ground_truth(sample)
+
+
+@pytest.fixture(scope="session")
+def first_ingest(spark, catalog, engine_settings, sample):
+    from feedback_lakehouse.bronze.ingest import run_ingest
+
+    return run_ingest(spark, catalog, engine_settings)

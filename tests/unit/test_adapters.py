@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from feedback_lakehouse.bronze import adapters
+from feedback_lakehouse.bronze.reasons import RejectReason
+from feedback_lakehouse.bronze.timestamps import parse_timestamp
+from feedback_lakehouse.errors import RecordError
+from feedback_lakehouse.settings import ExportMapping
+
+pytestmark = pytest.mark.unit
+
+
+def _ticket(**over: Any) -> dict[str, Any]:
+    t = {
+        "id": 7,
+        "created_at": "2026-08-03T16:22:05+02:00",
+        "solved_at": "2026-08-04T10:00:00Z",
+        "organization_id": "ACC-1",
+        "via": {"channel": "web"},
+        "custom_fields": {"product_version": "2026.8.1", "browser": "Safari 18"},
+        "comments": [
+            {"author_role": "agent", "body": "How can we help?"},
+            {"author_role": "end-user", "body": "Export fails"},
+        ],
+    }
+    t.update(over)
+    return t
+
+
+def _reason(fn, obj) -> str:
+    with pytest.raises(RecordError) as info:
+        fn(obj)
+    return info.value.reason
+
+
+def test_ticket_envelope_normalises_to_utc() -> None:
+    env = adapters.zendesk_ticket(_ticket())
+    assert env["source_record_id"] == "7"
+    assert env["received_at"] == datetime(2026, 8, 3, 14, 22, 5)
+    assert env["resolved_at"] == datetime(2026, 8, 4, 10, 0, 0)
+    assert (env["channel"], env["product_version"], env["browser"]) == (
+        "web", "2026.8.1", "Safari 18",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("over", "reason"),
+    [
+        ({"organization_id": None}, RejectReason.MISSING_REQUIRED_FIELD),
+        ({"created_at": "31/02/2026 25:61"}, RejectReason.UNPARSEABLE_TIMESTAMP),
+        (
+            {"comments": [{"author_role": "agent", "body": "hi"}]},
+            RejectReason.MISSING_REQUIRED_FIELD,
+        ),
+        ({"comments": [{"author_role": "end-user", "body": " \n "}]}, RejectReason.EMPTY_BODY),
+    ],
+)
+def test_ticket_faults(over: dict[str, Any], reason: str) -> None:
+    assert _reason(adapters.zendesk_ticket, _ticket(**over)) == reason
+
+
+def test_chat_epoch_and_html_empty_body() -> None:
+    chat = {
+        "id": "55",
+        "created_at": 1722695325,
+        "source": {"body": "<p>Export &amp; CSV broken</p>"},
+        "custom_attributes": {"account_id": "ACC-2", "app_version": "5.1.0"},
+    }
+    env = adapters.intercom_chat(chat)
+    assert env["received_at"] == datetime(2024, 8, 3, 14, 28, 45)
+    chat["source"]["body"] = "<p> </p>"
+    assert _reason(adapters.intercom_chat, chat) == RejectReason.EMPTY_BODY
+    # a later user turn with text rescues an empty first message
+    chat["conversation_parts"] = {
+        "conversation_parts": [{"author": {"type": "user"}, "body": "<p>still broken</p>"}]
+    }
+    assert adapters.intercom_chat(chat)["source_record_id"] == "55"
+
+
+def test_review_survey_call() -> None:
+    review = {"review_id": "R1", "submitted_at": "2026-08-03T14:22:05Z", "rating": "2",
+              "title": "", "body": "crashes", "app_version": "5.14.0"}  # fmt: skip
+    assert adapters.app_review(review)["score"] == 2.0
+    survey = {"response_id": "S1", "submitted_at": "2026-08-03 14:22:05+00:00", "score": "9",
+              "comment": "", "account_id": "A"}  # fmt: skip
+    assert _reason(adapters.survey_response, survey) == RejectReason.EMPTY_BODY
+    call = {"call_id": "C1", "started_at": "2026-08-03T14:22:05Z", "account_id": "A",
+            "turns": [{"speaker": "agent", "text": "hello"}]}  # fmt: skip
+    assert _reason(adapters.call_transcript, call) == RejectReason.MISSING_REQUIRED_FIELD
+
+
+def test_export_mapping_adapter() -> None:
+    mapping = ExportMapping.model_validate(
+        {
+            "source": "cfpb",
+            "format": "csv",
+            "path": "*.csv",
+            "record_id": "Complaint ID",
+            "received_at": {"column": "Date received", "formats": ["%Y/%m/%d"]},
+            "body": ["Consumer complaint narrative"],
+            "channel": "Submitted via",
+        }
+    )
+    adapt = adapters.export_adapter(mapping)
+    row = {
+        "Complaint ID": "3146310",
+        "Date received": "2019/2/8",
+        "Consumer complaint narrative": "They charged me twice",
+        "Submitted via": "",
+    }
+    env = adapt(row)
+    assert env["received_at"] == datetime(2019, 2, 8)
+    assert env["channel"] == "export"  # empty channel column -> the mapping's default
+    row["Consumer complaint narrative"] = ""
+    assert _reason(adapt, row) == RejectReason.EMPTY_BODY
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-08-03T14:22:05Z", datetime(2026, 8, 3, 14, 22, 5)),
+        ("2026-08-03 16:22:05+02:00", datetime(2026, 8, 3, 14, 22, 5)),
+        (1722695325, datetime(2024, 8, 3, 14, 28, 45)),
+        ("1722695325000", datetime(2024, 8, 3, 14, 28, 45)),
+    ],
+)
+def test_timestamps(value: object, expected: datetime) -> None:
+    assert parse_timestamp(value) == expected
+
+
+@pytest.mark.parametrize("value", ["yesterday", "", None, "31/02/2026 25:61", True])
+def test_bad_timestamps(value: object) -> None:
+    with pytest.raises(RecordError) as info:
+        parse_timestamp(value, ("%d/%m/%Y %H:%M",))
+    assert info.value.reason == RejectReason.UNPARSEABLE_TIMESTAMP

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedback_lakehouse.bronze.readers import read_csv, read_jsonl
+from feedback_lakehouse.bronze.reasons import RejectReason
+
+pytestmark = pytest.mark.unit
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_jsonl_positions_and_faults(tmp_path: Path) -> None:
+    lines = [
+        b'{"id": 1}',
+        b"",  # blank lines are not records
+        b'{"id": 2, "body": "trunc',
+        b'{"id": 3, "body": "bad \xff byte"}',
+        b"[1, 2]",
+        b'{"id": 4, "body": "' + b"x" * 200 + b'"}',
+    ]
+    f = _write(tmp_path / "a.jsonl", b"\n".join(lines) + b"\n")
+    recs = list(read_jsonl(f, max_record_bytes=100))
+    assert [r.line for r in recs] == [1, 3, 4, 5, 6]
+    assert recs[0].obj == {"id": 1} and recs[0].offset == 0
+    assert recs[1].offset == len(lines[0]) + 1 + 1
+    reasons = [r.error.reason if r.error else None for r in recs]
+    assert reasons == [
+        None,
+        RejectReason.INVALID_JSON,
+        RejectReason.INVALID_UTF8,
+        RejectReason.INVALID_JSON,
+        RejectReason.RECORD_TOO_LARGE,
+    ]
+    # the raw text of an invalid-UTF-8 record is kept, the bad byte made visible
+    assert "\\xff" in recs[2].raw_text
+
+
+def test_jsonl_crlf_line_endings(tmp_path: Path) -> None:
+    f = _write(tmp_path / "b.jsonl", b'{"id": 1}\r\n{"id": 2}\r\n')
+    assert [r.obj for r in read_jsonl(f, 1000)] == [{"id": 1}, {"id": 2}]
+
+
+def test_csv_multiline_fields_keep_start_line(tmp_path: Path) -> None:
+    data = b'id,title,body\n1,"a","first line\nsecond, with comma"\n2,b,c\n3,too,many,cols\n'
+    recs = list(read_csv(_write(tmp_path / "r.csv", data), 1000))
+    assert [r.line for r in recs] == [2, 4, 5]
+    assert recs[0].obj == {"id": "1", "title": "a", "body": "first line\nsecond, with comma"}
+    assert recs[2].error is not None and recs[2].error.reason == RejectReason.INVALID_CSV
+    assert recs[2].raw_text == "3,too,many,cols"
+
+
+def test_csv_invalid_utf8_rejects_only_that_row(tmp_path: Path) -> None:
+    data = b"id,body\n1,ok\n2,bad \xfe\xff\n3,fine\n"
+    recs = list(read_csv(_write(tmp_path / "u.csv", data), 1000))
+    assert [r.obj["id"] if r.obj else None for r in recs] == ["1", None, "3"]
+    assert recs[1].error.reason == RejectReason.INVALID_UTF8
+    assert recs[1].line == 3
+
+
+def test_csv_bom_and_empty_file(tmp_path: Path) -> None:
+    recs = list(read_csv(_write(tmp_path / "bom.csv", b"\xef\xbb\xbfid,x\n1,2\n"), 1000))
+    assert recs[0].obj == {"id": "1", "x": "2"}
+    assert list(read_csv(_write(tmp_path / "empty.csv", b""), 1000)) == []
