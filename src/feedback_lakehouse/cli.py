@@ -64,7 +64,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
             progress=progress.update,
         )  # fmt: skip
         progress.done()
-    console.print(f"[bold]generated[/bold] {summary}")
+    console.print(
+        f"[bold]generated[/bold] {summary.messages:,} messages in {summary.elapsed_s:.1f}s "
+        f"({summary.messages / max(summary.elapsed_s, 1e-9):,.0f}/s) into {out_dir}"
+    )
+    console.print(f"  per source: {summary.counts}")
+    console.print(f"  planted malformed: {summary.malformed_by_reason}")
+    console.print(f"  duplicates: {summary.duplicates:,}")
+    console.print(f"  ground truth (for tests and evaluation only): {out_dir / 'ground_truth'}")
     return 0
 
 

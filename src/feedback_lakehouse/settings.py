@@ -93,6 +93,9 @@ class IngestSettings(_Strict):
     """Where exports land; relative paths are under the lakehouse root."""
     max_record_bytes: int = Field(1024 * 1024, gt=0)
     output_rows_per_batch: int = Field(10_000, gt=0)
+    parse_partitions: int = Field(0, ge=0)
+    """Parallel parse tasks; 0 = auto: one per file on a cluster, 1 on the embedded engine,
+    whose Python UDFs share one interpreter lock (measured: 1 task 28k rows/s, 4 tasks 24k)."""
     sources: dict[str, SourceSettings] = {}
     exports: list[ExportMapping] = []
     reference: dict[Literal["accounts", "releases", "incidents", "feature_flags"], str] = {}

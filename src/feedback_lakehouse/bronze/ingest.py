@@ -66,6 +66,12 @@ def _already_ingested(catalog: Catalog) -> set[tuple[str, str]]:
     return {(r.path, r.sha256) for r in rows}
 
 
+def _parse_partitions(settings: Settings, n_files: int) -> int:
+    if settings.ingest.parse_partitions:
+        return settings.ingest.parse_partitions
+    return 1 if settings.engine.kind == "local" else max(1, n_files)
+
+
 def _staged(
     spark: SparkSession, catalog: Catalog, tasks: list[FileTask], settings: Settings
 ) -> None:
@@ -76,7 +82,7 @@ def _staged(
     staging = catalog.spec("ops.ingest_staging")
     task_df = spark.createDataFrame(
         [tuple(t.as_row().values()) for t in tasks], " ".join(TASK_SCHEMA.split())
-    ).repartition(max(1, len(tasks)))
+    ).repartition(_parse_partitions(settings, len(tasks)))
     parsed = task_df.mapInArrow(
         lambda it: parse_tasks_to_arrow(it, rows_per_batch), " ".join(staging.schema.split())
     )

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ def parse_file(task: FileTask) -> Iterator[dict[str, Any]]:
     """Yield one staging row per record of the file, accepted or rejected."""
     adapter = _adapter(task)
     reader = read_jsonl if task.format == "jsonl" else read_csv
-    base = {
+    base = dict.fromkeys(INGEST_STAGING.columns) | {
         "source": task.source,
         "batch_id": task.batch_id,
         "ingested_at": task.ingested_at,
@@ -139,11 +140,14 @@ def _arrow_schema() -> Any:
 
 
 def _batch(rows: list[dict[str, Any]], schema: Any) -> Any:
-    """Rows -> one Arrow record batch, column by column (C conversion, no pandas)."""
+    """Rows (dicts holding every column) -> one Arrow record batch: transposed with C-level
+    itemgetter/zip, converted column by column (no pandas)."""
     import pyarrow as pa
 
+    columns = zip(*map(itemgetter(*schema.names), rows), strict=True)
     return pa.RecordBatch.from_arrays(
-        [pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema], schema=schema
+        [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)],
+        schema=schema,
     )
 
 
