@@ -121,6 +121,21 @@ class Catalog:
         finally:
             self.spark.catalog.dropTempView(view)
 
+    def vacuum(self, name: str, retention_hours: int = 168) -> None:
+        """Delete data files no longer referenced by the table's recent versions. Sail does not
+        parse VACUUM, so locally the ``deltalake`` package does it on the folder."""
+        if self.databricks:
+            # Databricks refuses retention under 7 days by default; its scheduled maintenance
+            # (predictive optimisation) cleans up instead.
+            if retention_hours >= 168:
+                self.spark.sql(f"VACUUM {self.physical(name)} RETAIN {int(retention_hours)} HOURS")
+            return
+        from deltalake import DeltaTable
+
+        DeltaTable(self.location(name)).vacuum(
+            retention_hours=retention_hours, enforce_retention_duration=False, dry_run=False
+        )
+
     # -- SQL with logical names ----------------------------------------------------------------
     def rewrite(self, query: str) -> str:
         """Replace logical table names by physical ones (a no-op locally, where they agree)."""

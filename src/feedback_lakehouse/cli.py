@@ -116,7 +116,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
     df = catalog.sql(args.query)
     rows = [r.asDict(recursive=True) for r in df.limit(args.limit).collect()]
     if args.format == "json":
-        out.print_json(json.dumps(rows, default=str, ensure_ascii=False))
+        # plain JSON on stdout, never wrapped or coloured, so it can be piped
+        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=2) + "\n")
     else:
         table = Table(*df.columns)
         for row in rows:
@@ -176,6 +177,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FeedbackLakehouseError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
+    except Exception as exc:
+        # Engine errors (bad SQL, missing column) are the user's to fix: show the message, not
+        # a client-library traceback.
+        if type(exc).__module__.startswith("pyspark"):
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            console.print(f"[red]error from the Spark engine:[/red] {message}")
+            return 2
+        raise
 
 
 if __name__ == "__main__":

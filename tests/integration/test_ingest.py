@@ -70,6 +70,12 @@ def test_envelope_timestamps_are_utc_and_ids_unique(catalog, truth, first_ingest
     assert raw.count() == len(got)  # (source, source_record_id) is unique
 
 
+def test_staging_is_emptied_and_its_files_removed(catalog, engine_settings, first_ingest) -> None:
+    assert catalog.read("ops.ingest_staging").count() == 0
+    staging_dir = engine_settings.root / "ops" / "ingest_staging"
+    assert list(staging_dir.rglob("*.parquet")) == []
+
+
 def test_quality_results_recorded_and_passing(catalog, first_ingest) -> None:
     results = catalog.read("ops.quality_results").filter(
         f"run_id = '{first_ingest.details['batch_id']}'"
@@ -116,3 +122,16 @@ def test_a_new_process_sees_the_tables(catalog, engine_settings, first_ingest) -
     rows = json.loads(out.stdout)
     expected = {r["source"]: r["n"] for r in catalog.sql(query).collect()}
     assert {r["source"]: r["n"] for r in rows} == expected
+
+
+def test_cli_sql_json_and_bad_sql(engine_settings, first_ingest, monkeypatch, capsys) -> None:
+    from feedback_lakehouse.cli import main
+
+    monkeypatch.setenv("FEEDBACK_LAKEHOUSE_ROOT", str(engine_settings.root))
+    conf = str(Path(__file__).parents[2] / "conf")
+    query = "SELECT count(*) AS n FROM bronze.rejected WHERE source = 'tickets'"
+    assert main(["--conf", conf, "sql", query, "--format", "json"]) == 0
+    expected = first_ingest.details["per_source"]["tickets"]["rejected"]
+    assert json.loads(capsys.readouterr().out) == [{"n": expected}]
+    assert main(["--conf", conf, "sql", "SELECT no_such_column FROM bronze.feedback_raw"]) == 2
+    assert "error from the Spark engine" in capsys.readouterr().err

@@ -64,3 +64,12 @@ def test_broken_yaml_and_unknown_target(tmp_path: Path) -> None:
         load_settings("local", conf, environ={})
     with pytest.raises(ConfigError, match="unknown target"):
         load_settings("staging", conf, environ={})
+
+
+def test_cli_reports_config_errors_without_traceback(tmp_path: Path, capsys) -> None:
+    from feedback_lakehouse.cli import main
+
+    conf = _conf(tmp_path, "engine:\n  kind: spaceship\n")
+    assert main(["--conf", str(conf), "tables"]) == 2
+    err = capsys.readouterr().err
+    assert "engine.kind" in err and "Traceback" not in err

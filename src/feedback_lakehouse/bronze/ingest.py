@@ -181,7 +181,8 @@ def run_ingest(
     exports = exports or []
 
     files = discover(settings, exports)
-    progress.stage("checksum input files", total=sum(f.path.stat().st_size for f in files))
+    total_bytes = sum(f.path.stat().st_size for f in files)
+    progress.stage(f"checksum {len(files)} files ({total_bytes / 1e6:,.0f} MB)", total=total_bytes)
     checksum_started = time.perf_counter()
     seen = _already_ingested(catalog)
     tasks: list[FileTask] = []
@@ -211,7 +212,7 @@ def run_ingest(
             _staged(spark, catalog, tasks, settings)
         progress.done()
 
-        progress.stage("merge into bronze.feedback_raw and bronze.rejected")
+        progress.stage("merge into bronze")
         merge_started = time.perf_counter()
         accepted, rejected = _split_staging(catalog)
         outcome = _merge_outcome(catalog, accepted)
@@ -259,7 +260,10 @@ def run_ingest(
         )
         report.details["rejected_by_reason"] = {r["reason"]: int(r["count"]) for r in reasons}
         catalog.merge("bronze.ingest_files", manifest)
+        # The staging table is private working space: empty it and drop its files now, or
+        # every run would leave a full copy of its batch on disk.
         catalog.spark.sql(f"DELETE FROM {catalog.physical('ops.ingest_staging')}")
+        catalog.vacuum("ops.ingest_staging", retention_hours=0)
 
     with report.timed("reference"):
         ref = ingest_reference(spark, catalog, settings, batch_id, now, progress)
