@@ -97,6 +97,13 @@ class Catalog:
         spec = self.spec(name)
         self._conform(df, spec).write.insertInto(self.physical(name))
 
+    def insert_new(self, name: str, df: DataFrame) -> None:
+        """Insert the rows whose key is not yet in the table (an insert-only MERGE done as a
+        key-only anti-join + append, which reads far less than MERGE on Sail)."""
+        spec = self.spec(name)
+        existing = self.read(name).select(*spec.keys)
+        self.append(name, df.join(existing, list(spec.keys), "left_anti"))
+
     def merge(
         self,
         name: str,

@@ -24,13 +24,14 @@ class StepReport:
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
-        """Record the seconds a phase took under ``details["seconds"]``."""
+        """Add the seconds a phase took to ``details["seconds"][phase]`` (phases may repeat)."""
         started = time.perf_counter()
         try:
             yield
         finally:
             seconds = self.details.setdefault("seconds", {})
-            seconds[phase] = round(time.perf_counter() - started, 2)
+            elapsed = time.perf_counter() - started
+            seconds[phase] = round(seconds.get(phase, 0.0) + elapsed, 2)
 
     @property
     def balanced(self) -> bool:

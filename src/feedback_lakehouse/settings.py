@@ -93,6 +93,8 @@ class IngestSettings(_Strict):
     """Where exports land; relative paths are under the lakehouse root."""
     max_record_bytes: int = Field(1024 * 1024, gt=0)
     output_rows_per_batch: int = Field(10_000, gt=0)
+    round_bytes: int = Field(128 * 1024**2, gt=0)
+    """Input bytes parsed and written per round; bounds the engine's write buffers."""
     parse_partitions: int = Field(0, ge=0)
     """Parallel parse tasks; 0 = auto: one per file on a cluster, 1 on the embedded engine,
     whose Python UDFs share one interpreter lock (measured: 1 task 28k rows/s, 4 tasks 24k)."""

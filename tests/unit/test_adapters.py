@@ -137,3 +137,17 @@ def test_bad_timestamps(value: object) -> None:
     with pytest.raises(RecordError) as info:
         parse_timestamp(value, ("%d/%m/%Y %H:%M",))
     assert info.value.reason == RejectReason.UNPARSEABLE_TIMESTAMP
+
+
+def test_plan_rounds_bounds_each_round_and_keeps_every_file() -> None:
+    from feedback_lakehouse.bronze.ingest import plan_rounds
+    from feedback_lakehouse.bronze.parse import FileTask
+
+    sizes = {"a": 50, "b": 400, "c": 30, "d": 60, "e": 10}
+    tasks = [
+        FileTask(p, p, "tickets", "zendesk_tickets", "jsonl", p, "b", datetime(2026, 1, 1), 10)
+        for p in sizes
+    ]
+    rounds = plan_rounds(tasks, sizes, round_bytes=100)
+    assert [[t.path for t in r] for r in rounds] == [["b"], ["d"], ["a", "c", "e"]]
+    assert plan_rounds([], {}, 100) == []
