@@ -29,12 +29,6 @@ class Check:
     kind: str
     kwargs: dict[str, Any]
 
-    @property
-    def column(self) -> str:
-        if "column" in self.kwargs:
-            return str(self.kwargs["column"])
-        return ",".join(self.kwargs.get("column_list", []))
-
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -94,14 +88,16 @@ def validate(df: DataFrame, table: str, checks: list[Check]) -> list[CheckResult
     batch = batch_def.get_batch(batch_parameters={"dataframe": df})
     outcome = batch.validate(suite)
     results = []
-    for check, res in zip(checks, outcome.results, strict=True):
+    for res in outcome.results:  # GX does not keep the suite's order: read each result's own
+        kwargs = res.expectation_config.kwargs
+        column = str(kwargs.get("column") or ",".join(kwargs.get("column_list") or []))
         info = res.result or {}
         sample = info.get("partial_unexpected_list") or []
         results.append(
             CheckResult(
                 table=table,
                 expectation=res.expectation_config.type,
-                column=check.column,
+                column=column,
                 success=bool(res.success),
                 unexpected_count=int(info.get("unexpected_count") or 0),
                 element_count=int(info.get("element_count") or 0),
