@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.errors import TableError
@@ -75,10 +76,12 @@ class Catalog:
                 stmt += f" LOCATION {_sql_string(str(self.settings.root / layer))}"
             self.spark.sql(stmt)
         for spec in self.specs.values():
-            stmt = (
-                f"CREATE TABLE IF NOT EXISTS {self.physical(spec.name)} "
-                f"({' '.join(spec.schema.split())}) USING delta"
-            )
+            columns = f"({' '.join(spec.schema.split())}) "
+            if not self.databricks and (Path(self.location(spec.name)) / "_delta_log").is_dir():
+                # Registering an existing table: its log holds the schema. Re-declaring it
+                # trips Sail on nested types (array element names differ), so don't.
+                columns = ""
+            stmt = f"CREATE TABLE IF NOT EXISTS {self.physical(spec.name)} {columns}USING delta"
             if not self.databricks:
                 stmt += f" LOCATION {_sql_string(self.location(spec.name))}"
             self.spark.sql(stmt)

@@ -98,6 +98,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_silver(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.silver.step import run_silver
+
+    settings = _settings(args)
+    spark, catalog = _session(settings)
+    with RichProgress(console) as progress:
+        report = run_silver(spark, catalog, settings, progress=progress)
+    _print_report(report)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.evaluate import evaluate_silver
+
+    settings = _settings(args)
+    _, catalog = _session(settings)
+    landing = Path(args.truth) if args.truth else settings.landing_dir
+    result = {"silver": evaluate_silver(catalog, landing)}
+    sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from feedback_lakehouse.pipeline import run_pipeline
 
@@ -155,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export", action="append", help="bring-your-own-export mapping (yml)")
     p.add_argument("--path", help="folder holding the export files (overrides the mapping)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("silver", help="clean, redact, deduplicate and split new bronze records")
+    p.set_defaults(func=cmd_silver)
+
+    p = sub.add_parser("evaluate", help="measure the tables against the sample's ground truth")
+    p.add_argument("--truth", help="folder holding ground_truth/ (default: the landing folder)")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("run", help="the main job: every step in order")
     p.set_defaults(func=cmd_run)

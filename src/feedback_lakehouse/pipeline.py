@@ -48,4 +48,7 @@ def run_pipeline(
         )
         progress.done()
     reports.append(run_ingest(spark, catalog, settings, progress=progress))
+    from feedback_lakehouse.silver.step import run_silver
+
+    reports.append(run_silver(spark, catalog, settings, progress=progress))
     return reports

@@ -120,3 +120,27 @@ def record(catalog: Catalog, run_id: str, step: str, results: list[CheckResult])
     spec = catalog.spec("ops.quality_results")
     df = catalog.spark.createDataFrame(rows, " ".join(spec.schema.split()))
     catalog.merge("ops.quality_results", df)
+
+
+def silver_feedback_checks(unredacted_patterns: dict[str, str]) -> list[Check]:
+    """No e-mail, phone or card pattern may survive outside a placeholder."""
+    checks = [
+        Check("ExpectColumnValuesToNotMatchRegex", {"column": "text_redacted", "regex": pattern})
+        for pattern in unredacted_patterns.values()
+    ]
+    checks.append(Check("ExpectColumnValuesToBeUnique", {"column": "feedback_id"}))
+    return checks
+
+
+def silver_fragment_checks() -> list[Check]:
+    return [
+        Check("ExpectColumnValuesToBeUnique", {"column": "fragment_id"}),
+        Check("ExpectColumnValuesToNotBeNull", {"column": "fingerprint"}),
+    ]
+
+
+def count_check(table: str, name: str, violations: DataFrame, total: int) -> CheckResult:
+    """A relational rule GX has no expectation for, counted in Spark (e.g. a foreign key)."""
+    bad = violations.count()
+    sample = [r.asDict() for r in violations.limit(5).collect()] if bad else []
+    return CheckResult(table, name, "", bad == 0, bad, total, json.dumps(sample, default=str))

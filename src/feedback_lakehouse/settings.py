@@ -104,6 +104,23 @@ class IngestSettings(_Strict):
     """Reference export globs per kind, relative to the landing folder."""
 
 
+class SilverSettings(_Strict):
+    languages: list[str] = ["en", "fr", "de", "es", "ja", "it", "pt", "nl"]
+    """ISO 639-1 codes the language detector chooses among."""
+    aliases: dict[str, str] = {}
+    """Product-name alias -> canonical name, applied to the cleaned text."""
+    dedup_window_days: int = Field(7, gt=0)
+    dedup_same_account: bool = True
+    """Two messages that both carry an account must share it to be duplicates."""
+    dedup_min_jaccard: float = Field(0.55, gt=0, le=1)
+    dedup_anonymous_min_jaccard: float = Field(0.9, gt=0, le=1)
+    dedup_anonymous_min_chars: int = Field(60, ge=0)
+    minhash_permutations: int = Field(64, gt=0)
+    minhash_bands: int = Field(21, gt=0)
+    partitions: int = Field(0, ge=0)
+    """Parallel transform tasks; 0 = auto (1 on the embedded engine, else 2 x files)."""
+
+
 class QualitySettings(_Strict):
     fail_on_error: bool = False
     """Stop the job when a bronze expectation fails (results are always recorded)."""
@@ -115,6 +132,7 @@ class Settings(_Strict):
     lakehouse: LakehouseSettings = LakehouseSettings()
     sample: SampleSettings = SampleSettings()
     ingest: IngestSettings = IngestSettings()
+    silver: SilverSettings = SilverSettings()
     quality: QualitySettings = QualitySettings()
 
     @property

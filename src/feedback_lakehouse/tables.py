@@ -79,6 +79,13 @@ INGEST_FILES = TableSpec(
     ("path", "sha256"),
 )
 
+EXPORT_MAPPINGS = TableSpec(
+    "bronze.export_mappings",
+    "one bring-your-own-export source and the column mapping it was last ingested with",
+    """source STRING, mapping_json STRING, updated_at TIMESTAMP""",
+    ("source",),
+)
+
 ACCOUNTS = TableSpec(
     "bronze.accounts",
     "one customer account",
@@ -112,6 +119,48 @@ FEATURE_FLAGS = TableSpec(
     ("flag", "changed_at", "segment"),
 )
 
+SILVER_FEEDBACK = TableSpec(
+    "silver.feedback",
+    "one feedback message: the customer's words cleaned and PII-redacted, with context",
+    """feedback_id STRING, source STRING, source_record_id STRING, channel STRING,
+    received_at TIMESTAMP, bronze_ingested_at TIMESTAMP, processed_at TIMESTAMP,
+    payload_hash STRING, text_redacted STRING, text_chars INT, cleaning STRING,
+    language STRING, language_confidence DOUBLE, pii_count INT, pii_types STRING,
+    exact_hash STRING, minhash ARRAY<BIGINT>, duplicate_of STRING, duplicate_kind STRING,
+    fragment_count INT, account_id STRING, account_known BOOLEAN, tier STRING,
+    arr_usd DOUBLE, region STRING, industry STRING, lifecycle_stage STRING,
+    account_language STRING, product_version STRING, device STRING, os STRING,
+    browser STRING, priority STRING, status STRING, score DOUBLE, resolved_at TIMESTAMP""",
+    ("feedback_id",),
+)
+
+SILVER_FRAGMENTS = TableSpec(
+    "silver.fragments",
+    "one issue fragment of one message (a message reporting three problems has three)",
+    """fragment_id STRING, feedback_id STRING, ordinal INT, text STRING, fingerprint STRING,
+    char_start INT, char_end INT, split_cue STRING, language STRING, received_at TIMESTAMP,
+    source STRING, account_id STRING, duplicate_of STRING, processed_at TIMESTAMP""",
+    ("fragment_id",),
+)
+
+WATERMARKS = TableSpec(
+    "ops.watermarks",
+    "one step's progress over its input: the last input version it processed",
+    """step STRING, input_table STRING, value TIMESTAMP, updated_at TIMESTAMP""",
+    ("step", "input_table"),
+)
+
+SILVER_STAGING = TableSpec(
+    "ops.silver_staging",
+    "one transformed message of the silver run in progress; emptied after each run",
+    """feedback_id STRING, source STRING, source_record_id STRING,
+    payload_hash STRING, text_redacted STRING, text_chars INT, cleaning STRING, language STRING,
+    language_confidence DOUBLE, pii_count INT, pii_types STRING, exact_hash STRING,
+    minhash ARRAY<BIGINT>, fragments ARRAY<STRUCT<ordinal: INT, text: STRING, fingerprint: STRING,
+    char_start: INT, char_end: INT, split_cue: STRING>>, error STRING""",
+    ("feedback_id",),
+)
+
 INGEST_STAGING = TableSpec(
     "ops.ingest_staging",
     "one parsed record (accepted or rejected) of the ingest batch in progress; overwritten",
@@ -138,10 +187,15 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     FEEDBACK_RAW,
     REJECTED,
     INGEST_FILES,
+    EXPORT_MAPPINGS,
     ACCOUNTS,
     RELEASES,
     INCIDENTS,
     FEATURE_FLAGS,
+    SILVER_FEEDBACK,
+    SILVER_FRAGMENTS,
+    WATERMARKS,
+    SILVER_STAGING,
     INGEST_STAGING,
     QUALITY_RESULTS,
 )

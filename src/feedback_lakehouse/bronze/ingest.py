@@ -340,6 +340,17 @@ def run_ingest(
         tasks, sizes, skipped = _plan(catalog, settings, exports, batch_id, now, progress)
     report.details.update(batch_id=batch_id, files_new=len(tasks), files_skipped=skipped)
 
+    # Remember how each export was mapped: silver reads its text columns from it.
+    mappings = {m.source: m for m in [*settings.ingest.exports, *exports]}
+    if mappings:
+        catalog.merge(
+            "bronze.export_mappings",
+            spark.createDataFrame(
+                [(m.source, m.model_dump_json(), now) for m in mappings.values()],
+                " ".join(catalog.spec("bronze.export_mappings").schema.split()),
+            ),
+        )
+
     total = _RoundResult()
     rounds = plan_rounds(tasks, sizes, settings.ingest.round_bytes)
     if rounds:

@@ -1,0 +1,142 @@
+"""``feedback-lakehouse evaluate``: the pipeline's tables measured against the sample
+generator's ground truth (read here and in tests only, never by the pipeline)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from itertools import combinations
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from feedback_lakehouse.catalog import Catalog
+
+PII_TYPES = ("EMAIL", "PHONE", "NAME", "ORDER_ID", "CARD", "IP", "ADDRESS")
+_WS = re.compile(r"\s+")
+
+
+def load_truth(landing: Path) -> dict[str, dict[str, Any]]:
+    """Ground truth per feedback_id (``source:source_record_id``), valid messages only."""
+    truth: dict[str, dict[str, Any]] = {}
+    for path in sorted((landing / "ground_truth").glob("messages-*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                m = json.loads(line)
+                if m["malformed"] is None:
+                    truth[f"{m['source']}:{m['source_record_id']}"] = m
+    return truth
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def pii_metrics(truth: dict[str, dict], redacted: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Recall: a planted value no longer appears in the redacted text (redacted, or cut with a
+    signature). Count-based precision: placeholders of a type in a message beyond the number
+    of values of that type planted there count as false positives."""
+    found: Counter = Counter()
+    planted: Counter = Counter()
+    placeholders: Counter = Counter()
+    matched: Counter = Counter()
+    for fid, text in redacted.items():
+        m = truth.get(fid)
+        if m is None:
+            continue
+        norm = _norm(text)
+        per_type: Counter = Counter()
+        for item in m["pii"]:
+            planted[item["type"]] += 1
+            per_type[item["type"]] += 1
+            if _norm(item["value"]) not in norm:
+                found[item["type"]] += 1
+        for t in PII_TYPES:
+            n = text.count(f"[{t}]")
+            placeholders[t] += n
+            matched[t] += min(n, per_type[t])
+    return {
+        t: {
+            "planted": planted[t],
+            "recall": round(found[t] / planted[t], 4) if planted[t] else 1.0,
+            "precision": round(matched[t] / placeholders[t], 4) if placeholders[t] else 1.0,
+        }
+        for t in PII_TYPES
+    }
+
+
+def _pairs(clusters: Iterable[list[str]]) -> set[tuple[str, str]]:
+    return {tuple(sorted(p)) for c in clusters for p in combinations(c, 2)}  # type: ignore[misc]
+
+
+def dedup_metrics(truth: dict[str, dict], duplicate_of: dict[str, str | None]) -> dict[str, float]:
+    """Pairwise precision/recall of duplicate clusters (original + its duplicates)."""
+    gt: defaultdict[str, list[str]] = defaultdict(list)
+    pred: defaultdict[str, list[str]] = defaultdict(list)
+    for fid in duplicate_of:
+        if fid not in truth:
+            continue
+        root = truth[fid]["duplicate_of"] or fid
+        gt[root].append(fid)
+        pred[duplicate_of[fid] or fid].append(fid)
+    gt_pairs, pred_pairs = _pairs(gt.values()), _pairs(pred.values())
+    hit = len(gt_pairs & pred_pairs)
+    return {
+        "true_pairs": len(gt_pairs),
+        "predicted_pairs": len(pred_pairs),
+        "precision": round(hit / len(pred_pairs), 4) if pred_pairs else 1.0,
+        "recall": round(hit / len(gt_pairs), 4) if gt_pairs else 1.0,
+    }
+
+
+def fragment_metrics(truth: dict[str, dict], counts: dict[str, int]) -> dict[str, float]:
+    """Share of messages whose fragment count equals the planted one (noise counts as 1)."""
+    multi = [0, 0]
+    single = [0, 0]
+    for fid, n in counts.items():
+        m = truth.get(fid)
+        if m is None or m["duplicate_of"]:
+            continue
+        expected = max(1, len(m["fragments"]))
+        bucket = multi if expected > 1 else single
+        bucket[0] += n == expected
+        bucket[1] += 1
+    return {
+        "multi_topic_messages": multi[1],
+        "multi_topic_accuracy": round(multi[0] / multi[1], 4) if multi[1] else 1.0,
+        "single_topic_messages": single[1],
+        "single_topic_accuracy": round(single[0] / single[1], 4) if single[1] else 1.0,
+    }
+
+
+def language_metrics(truth: dict[str, dict], languages: dict[str, str]) -> dict[str, Any]:
+    pairs = [(truth[f]["language"], lang) for f, lang in languages.items() if f in truth]
+    per: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for want, got in pairs:
+        per[want][0] += want == got
+        per[want][1] += 1
+    return {
+        "accuracy": round(sum(w == g for w, g in pairs) / len(pairs), 4) if pairs else 1.0,
+        "per_language": {k: round(v[0] / v[1], 4) for k, v in sorted(per.items())},
+    }
+
+
+def evaluate_silver(catalog: Catalog, landing: Path) -> dict[str, Any]:
+    truth = load_truth(landing)
+    if not truth:
+        return {"error": f"no ground truth under {landing / 'ground_truth'}"}
+    # evaluation reads the whole (sample-sized) table on purpose: it is a measurement tool
+    rows = (
+        catalog.read("silver.feedback")
+        .select("feedback_id", "text_redacted", "duplicate_of", "fragment_count", "language")
+        .collect()
+    )
+    return {
+        "messages": len(rows),
+        "pii": pii_metrics(truth, {r["feedback_id"]: r["text_redacted"] for r in rows}),
+        "dedup": dedup_metrics(truth, {r["feedback_id"]: r["duplicate_of"] for r in rows}),
+        "fragments": fragment_metrics(truth, {r["feedback_id"]: r["fragment_count"] for r in rows}),
+        "language": language_metrics(truth, {r["feedback_id"]: r["language"] for r in rows}),
+    }

@@ -1,0 +1,189 @@
+"""Reduce a customer's raw text to what they said about the product.
+
+Removes quoted replies, forwarded headers, legal disclaimers, e-mail signatures, greetings
+and HTML; repairs broken Unicode and entities; collapses whitespace; maps product-name
+aliases and version strings to canonical forms. Pure and deterministic; the original stays
+in bronze. Every cut is conservative: when unsure, text is kept."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ftfy import fix_text
+from ftfy.badness import badness, is_bad
+
+from feedback_lakehouse.silver.extract import html_to_text
+
+MAX_CHARS = 20_000
+"""Longer texts are cut here: nobody reports one problem in 20,000 characters, and every later
+stage (redaction, fragments, models) is bounded by it."""
+
+_QUOTE_HEADERS = re.compile(
+    r"^(?:"
+    r"On .{4,200}(?:wrote|a écrit|schrieb|escribió)\s*:\s*$"
+    r"|Le .{4,200} a écrit\s*:\s*$"
+    r"|Am .{4,200} schrieb .{0,80}:\s*$"
+    r"|El .{4,200} escribió\s*:\s*$"
+    r"|-{2,}\s*(?:Original Message|Forwarded message|Message d'origine|Ursprüngliche Nachricht"
+    r"|Mensaje original)\s*-{2,}\s*$"
+    r"|(?:From|De|Von|Von:|Envoyé|Sent):\s.+$"
+    r")",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTED_LINE = re.compile(r"^\s*>.*$", re.MULTILINE)
+_DISCLAIMER = re.compile(
+    r"^(?:This (?:e-?mail|message)(?: and any attachments?)? (?:is|are|may be) "
+    r"(?:confidential|intended)"
+    r"|CONFIDENTIALITY NOTICE|DISCLAIMER"
+    r"|Ce (?:message|courriel)(?: et ses pièces jointes)? (?:est|sont) confidentiel"
+    r"|Diese E-Mail (?:ist|kann) vertraulich"
+    r"|Este (?:mensaje|correo) (?:es|y sus anexos son) confidencial"
+    r"|この(?:メール|電子メール)は.{0,20}機密)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SIGNOFF = re.compile(
+    r"^\s*(?:--\s*|best(?: regards| wishes)?|kind regards|warm regards|regards|many thanks|"
+    r"thanks(?: again| in advance)?|thank you|thx|ty|cheers|sincerely|br|"
+    r"cordialement|bien cordialement|merci(?: d'avance| beaucoup)?|salutations|"
+    r"viele grüße|mit freundlichen grüßen|beste grüße|lg|danke(?: im voraus)?|"
+    r"saludos(?: cordiales)?|atentamente|un saludo|gracias(?: de antemano)?|"
+    r"よろしくお願いいたします|よろしくお願いします|以上、?よろしくお願いいたします)"
+    r"\s*[,.!。]?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_MOBILE_SIG = re.compile(r"^\s*(?:Sent from my \w+.*|Envoyé de mon \w+.*|Von meinem \w+ gesendet)$",
+                         re.IGNORECASE | re.MULTILINE)  # fmt: skip
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|bonjour|salut|"
+    r"hallo|guten (?:tag|morgen)|sehr geehrte[rs]?|liebe[rs]?|hola|buen(?:os|as) (?:días|tardes)|"
+    r"estimad[oa]s?|お世話になっております|こんにちは)\b(?:\s+[\w.'-]+){0,3}\s*[,!.:。、]?\s*$",
+    re.IGNORECASE,
+)
+_TAGS = re.compile(r"<(?:p|br|div|span|b|i|strong|em|ul|li|ol|a|table|tr|td)\b[^>]*>", re.I)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+_VERSION = re.compile(r"\b(v|ver\.?\s?|version\s)(\d+)\.(\d+)(?:\.(\d+))?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    text: str
+    removed: tuple[str, ...]
+    """What was cut, by kind (quoted_reply, disclaimer, signature, greeting, html, truncated)."""
+
+
+def _cut_at(pattern: re.Pattern[str], text: str, min_keep: int = 1) -> tuple[str, bool]:
+    """Cut at the first match that leaves some text before it."""
+    for m in pattern.finditer(text):
+        if len(text[: m.start()].strip()) >= min_keep:
+            return text[: m.start()], True
+    return text, False
+
+
+def _cut_signoff(text: str) -> tuple[str, bool]:
+    """The first sign-off line among the last 12 lines starts the signature."""
+    lines = text.rstrip().split("\n")
+    for i in range(max(0, len(lines) - 12), len(lines)):
+        rest = [line for line in lines[i + 1 :] if line.strip()]
+        looks_like_signature = len(rest) <= 8 and all(
+            len(line) <= 80 and not line.rstrip().endswith(("!", "?", "。")) for line in rest
+        )
+        if _SIGNOFF.match(lines[i]) and looks_like_signature and "\n".join(lines[:i]).strip():
+            return "\n".join(lines[:i]), True
+    return text, False
+
+
+_CONTACT = re.compile(r"@|\+?\d[\d ().-]{6,}\d| \| |^(?:tel|phone|mobile|m|t)\s*[:.]", re.I)
+
+
+def _cut_signature_block(text: str) -> tuple[str, bool]:
+    """A last paragraph of a few short unpunctuated lines with contact details (a signature
+    with no sign-off line before it)."""
+    head, sep, last = text.rstrip().rpartition("\n\n")
+    lines = [line.strip() for line in last.split("\n") if line.strip()]
+    if (
+        sep
+        and head.strip()
+        and 1 <= len(lines) <= 5
+        and all(len(line) <= 70 and not line.endswith((".", "?", "!", "。")) for line in lines)
+        and any(_CONTACT.search(line) for line in lines)
+    ):
+        return head, True
+    return text, False
+
+
+def canonical_versions(text: str) -> str:
+    """``v5.14`` -> ``5.14.0``, ``version 5.14`` -> ``version 5.14.0``: one spelling per version,
+    the customer's word "version" kept."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m[1] if m[1].lower().startswith("version") else ""
+        return f"{word}{m[2]}.{m[3]}.{m[4] or 0}"
+
+    return _VERSION.sub(fix, text)
+
+
+def apply_aliases(text: str, aliases: Mapping[str, str]) -> str:
+    """Replace product-name aliases (whole words, case-insensitive) by their canonical names."""
+    if not aliases:
+        return text
+    pattern = _alias_pattern(tuple(sorted(aliases, key=len, reverse=True)))
+    lookup = {k.lower(): v for k, v in aliases.items()}
+    return pattern.sub(lambda m: lookup[m[0].lower()], text)
+
+
+_ALIAS_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _alias_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    if keys not in _ALIAS_CACHE:
+        _ALIAS_CACHE[keys] = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE
+        )
+    return _ALIAS_CACHE[keys]
+
+
+def clean_text(raw: str, aliases: Mapping[str, str] | None = None) -> Cleaned:
+    """The customer's words: see the module docstring for what goes."""
+    removed: list[str] = []
+    text = raw or ""
+    if len(text) > MAX_CHARS * 4:  # bound the work on pathological inputs first
+        text = text[: MAX_CHARS * 4]
+        removed.append("truncated")
+    # Repair only text that is broken throughout (a wrong decode): a customer quoting one
+    # garbled name ("Müller shows as MÃ¼ller") is describing a bug, and that is evidence.
+    if is_bad(text) and badness(text) >= 3:
+        text = fix_text(text, uncurl_quotes=False, fix_character_width=False)
+    if _TAGS.search(text):
+        text = html_to_text(text)
+        removed.append("html")
+    elif "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    for kind, pattern in (("quoted_reply", _QUOTE_HEADERS), ("disclaimer", _DISCLAIMER)):
+        text, cut = _cut_at(pattern, text)
+        if cut:
+            removed.append(kind)
+    if _QUOTED_LINE.search(text):
+        text = _QUOTED_LINE.sub("", text)
+        removed.append("quoted_reply")
+    text, cut = _cut_at(_MOBILE_SIG, text)
+    text, cut_sig = _cut_signoff(text)
+    text, cut_block = _cut_signature_block(text)
+    if cut or cut_sig or cut_block:
+        removed.append("signature")
+    lines = text.strip().split("\n")
+    if len(lines) > 1 and _GREETING.match(lines[0]):
+        lines = lines[1:]
+        removed.append("greeting")
+    text = "\n".join(line.strip() for line in lines)
+    text = _BLANKS.sub("\n\n", _SPACES.sub(" ", text)).strip()
+    text = canonical_versions(apply_aliases(text, aliases or {}))
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+        removed.append("truncated")
+    return Cleaned(text, tuple(dict.fromkeys(removed)))

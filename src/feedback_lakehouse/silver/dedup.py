@@ -1,0 +1,116 @@
+"""Exact and near-duplicate detection as Spark joins: nothing is deleted, a duplicate gets
+``duplicate_of`` = the earliest message it repeats (within ``silver.dedup_window_days``,
+by default only within the same account) and still counts as volume later.
+
+Exact duplicates share the hash of their normalised redacted text. Near duplicates share at
+least one LSH band of their MinHash signatures (character 5-gram shingles) and an estimated
+Jaccard similarity of at least ``silver.dedup_min_jaccard`` (the share of equal signature
+positions). Different customers often write the same sentence, so with
+``dedup_same_account`` two messages that both carry an account must share it (measured: off,
+pairwise precision falls to 0.63-0.72); anonymous messages (app reviews) need a stricter
+similarity and a minimum length."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from feedback_lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+    from feedback_lakehouse.catalog import Catalog
+
+
+def _bands(df: DataFrame, bands: int, rows: int) -> DataFrame:
+    from pyspark.sql import functions as F
+
+    keys = F.array(
+        *[F.xxhash64(F.lit(i), F.slice("minhash", i * rows + 1, rows)) for i in range(bands)]
+    )
+    return df.filter(F.col("minhash").isNotNull()).select(
+        "*", F.posexplode(keys).alias("band", "band_key")
+    )
+
+
+def assign_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> DataFrame:
+    """``new`` with ``duplicate_of`` and ``duplicate_kind`` (exact | near) columns."""
+    from pyspark.sql import functions as F
+
+    cfg = settings.silver
+    window_s = cfg.dedup_window_days * 86400
+    bands = cfg.minhash_bands
+    rows = max(1, cfg.minhash_permutations // bands)
+    bounds = new.agg(F.min("received_at").alias("lo"), F.max("received_at").alias("hi")).first()
+    cols = ["feedback_id", "received_at", "account_id", "exact_hash", "minhash", "text_chars"]
+    existing = (
+        catalog.read("silver.feedback")
+        .filter(
+            (F.col("received_at") >= F.lit(bounds["lo"]) - F.expr(f"INTERVAL {window_s} SECONDS"))
+            & (F.col("received_at") <= F.lit(bounds["hi"]))
+        )
+        .join(new.select("feedback_id"), "feedback_id", "left_anti")
+        .select(*cols, F.col("duplicate_of").alias("root"))
+    )
+    pool = new.select(*cols, F.lit(None).cast("string").alias("root")).unionByName(existing)
+    a = new.select(*[F.col(c).alias(f"a_{c}") for c in cols])
+    b = pool.select(*[F.col(c).alias(f"b_{c}") for c in [*cols, "root"]])
+
+    def earlier_and_close(x: DataFrame, similarity: Column | None = None) -> DataFrame:
+        dt = F.col("a_received_at").cast("long") - F.col("b_received_at").cast("long")
+        cond = ((dt > 0) | ((dt == 0) & (F.col("b_feedback_id") < F.col("a_feedback_id")))) & (
+            dt <= window_s
+        )
+        both = F.col("a_account_id").isNotNull() & F.col("b_account_id").isNotNull()
+        if cfg.dedup_same_account:
+            cond = cond & (~both | (F.col("a_account_id") == F.col("b_account_id")))
+        if similarity is not None:
+            anonymous_ok = (similarity >= F.lit(cfg.dedup_anonymous_min_jaccard)) & (
+                F.least("a_text_chars", "b_text_chars") >= F.lit(cfg.dedup_anonymous_min_chars)
+            )
+            cond = cond & F.when(both, similarity >= F.lit(cfg.dedup_min_jaccard)).otherwise(
+                anonymous_ok
+            )
+        return x.filter(cond)
+
+    exact = earlier_and_close(a.join(b, F.col("a_exact_hash") == F.col("b_exact_hash"))).select(
+        "a_feedback_id", "b_feedback_id", "b_received_at", "b_root", F.lit(0).alias("kind")
+    )
+    # candidate pairs by shared band, ids only (aggregating rows that carry the signature
+    # arrays makes Sail reserve absurd amounts of memory), then the attributes joined back
+    ab = _bands(new.select("feedback_id", "minhash"), bands, rows)
+    bb = _bands(pool.select("feedback_id", "minhash"), bands, rows)
+    candidates = (
+        ab.select(F.col("feedback_id").alias("a_feedback_id"), "band", "band_key")
+        .join(bb.select(F.col("feedback_id").alias("b_feedback_id"), "band", "band_key"),
+              ["band", "band_key"])
+        .select("a_feedback_id", "b_feedback_id")
+        .distinct()
+    )  # fmt: skip
+    near_pairs = candidates.join(a.withColumnRenamed("a_minhash", "a_sig"), "a_feedback_id").join(
+        b.withColumnRenamed("b_minhash", "b_sig"), "b_feedback_id"
+    )
+    similarity = F.expr("size(filter(arrays_zip(a_sig, b_sig), x -> x.a_sig = x.b_sig))") / F.lit(
+        cfg.minhash_permutations
+    )
+    near = earlier_and_close(near_pairs, similarity).select(
+        "a_feedback_id", "b_feedback_id", "b_received_at", "b_root", F.lit(1).alias("kind")
+    )
+    pairs = exact.unionByName(near)
+    # the earliest message repeated, resolved to its own original when it is a duplicate
+    best = (
+        pairs.withColumn("target", F.coalesce("b_root", "b_feedback_id"))
+        .groupBy("a_feedback_id")
+        .agg(F.min(F.struct("b_received_at", "kind", "target")).alias("m"))
+        .select(
+            F.col("a_feedback_id").alias("feedback_id"),
+            F.col("m.target").alias("direct_of"),
+            F.when(F.col("m.kind") == 0, "exact").otherwise("near").alias("duplicate_kind"),
+        )
+    )
+    # one more hop inside the batch: c -> b -> a becomes c -> a
+    hop = best.select(F.col("feedback_id").alias("direct_of"), F.col("direct_of").alias("root2"))
+    resolved = best.join(hop, "direct_of", "left").select(
+        "feedback_id", F.coalesce("root2", "direct_of").alias("duplicate_of"), "duplicate_kind"
+    )
+    return new.join(resolved, "feedback_id", "left")

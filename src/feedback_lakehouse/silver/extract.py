@@ -1,0 +1,71 @@
+"""The customer's own words from a bronze payload, per source kind.
+
+Only what the customer wrote: the first end-user comment of a ticket (not agent replies), the
+user turns of a chat or call, a review's title and body, a survey comment, the mapped body
+columns of an export. Signatures and quoted replies are still in; cleaning removes them."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</div>\s*<div[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(value: str) -> str:
+    """Paragraphs and line breaks become newlines, other tags go, entities are decoded."""
+    return html.unescape(_TAG.sub("", _BREAK.sub("\n", value))).strip()
+
+
+def _ticket(obj: Mapping[str, Any]) -> str:
+    for comment in obj.get("comments") or []:
+        if isinstance(comment, Mapping) and comment.get("author_role") == "end-user":
+            return str(comment.get("body") or "")
+    return ""
+
+
+def _chat(obj: Mapping[str, Any]) -> str:
+    parts = [str((obj.get("source") or {}).get("body") or "")]
+    for part in (obj.get("conversation_parts") or {}).get("conversation_parts") or []:
+        if isinstance(part, Mapping) and (part.get("author") or {}).get("type") == "user":
+            parts.append(str(part.get("body") or ""))
+    return "\n\n".join(t for t in (html_to_text(p) for p in parts) if t)
+
+
+def _review(obj: Mapping[str, Any]) -> str:
+    title, body = str(obj.get("title") or "").strip(), str(obj.get("body") or "").strip()
+    return f"{title}\n{body}" if title and body else title or body
+
+
+def _survey(obj: Mapping[str, Any]) -> str:
+    return str(obj.get("comment") or "")
+
+
+def _call(obj: Mapping[str, Any]) -> str:
+    return "\n".join(
+        str(t.get("text") or "")
+        for t in obj.get("turns") or []
+        if isinstance(t, Mapping) and t.get("speaker") == "customer"
+    )
+
+
+EXTRACTORS = {
+    "zendesk_tickets": _ticket,
+    "intercom_chats": _chat,
+    "app_reviews": _review,
+    "surveys": _survey,
+    "calls": _call,
+}
+
+
+def customer_text(
+    adapter: str, obj: Mapping[str, Any], body_columns: list[str] | None = None
+) -> str:
+    """Raw customer text of one record; ``adapter`` names the bronze adapter (``export`` for a
+    bring-your-own export, whose ``body_columns`` are joined by a blank line)."""
+    if adapter == "export":
+        return "\n\n".join(str(obj.get(c) or "").strip() for c in body_columns or [] if obj.get(c))
+    return EXTRACTORS[adapter](obj)

@@ -1,0 +1,285 @@
+"""Split cleaned customer text into one fragment per reported problem.
+
+Deterministic and explainable: the text is cut into sentences (and lines / paragraphs), and a
+new fragment starts only where there is a topic-shift cue AND the new part reads like a fresh
+problem statement. Cues:
+
+* strong: "Also,", "Separately,", "Another thing:", "On a different note", "Unrelated, but",
+  "PS:", "One more issue:", numbered items "2)" and their fr/de/es/ja equivalents. They split
+  unless what follows is only an ask, a filler or an anaphora ("Also, any ETA?", "Also, it
+  happens on Firefox"); spoken fillers after the cue ("right, so") are skipped first.
+* weak: a paragraph break (or a new chat/call turn; never a pasted log or stack-trace line)
+  and a sentence opening with "And " (cue ``topic_shift``). They
+  split only when the following sentence also looks like a problem statement (problem or
+  request vocabulary, not opening with an anaphora such as "it"/"this", not an ask/impact).
+
+Everything else stays attached to the previous fragment, so a symptom paragraph followed by an
+impact paragraph and "any ETA?" is one fragment. Non-problem lead-in text (fillers, a short
+greeting that survived cleaning) and a review-style title line are attached to what follows.
+Noise (praise, how-to questions) therefore comes out as one fragment."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Fragment", "fingerprint", "fragment_count_accuracy", "split_fragments"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """One problem statement: ``text`` is ``source[start:end]``; ``cue`` says why it starts."""
+
+    text: str
+    start: int
+    end: int
+    cue: str
+
+
+# Sentence units: cut after terminal punctuation + space (newlines are cut separately).
+_SENT_END = re.compile(
+    r"(?<=[.!?])[ \t]+(?=\S)|(?<=[。！？])"
+    # A capitalised cue inside a run-on sentence ("... is this known Unrelated, but ...").
+    r"|(?<=\S)[ \t]+(?=(?:Also,|Separately,|Unrelated,|Another (?:thing|issue|problem):"
+    r"|One more (?:thing|issue|problem):|On a (?:different|separate|side) note|PS:|P\.S\."
+    r"|Aussi,|Autre chose|Außerdem|Noch etwas|Ein anderes Thema|Además|Otra cosa|Por otro lado"
+    r"|And [A-Z]|[2-9]\) ))"
+)
+
+# Strong topic-shift cues at the start of a unit (matched case-insensitively).
+_STRONG = [
+    (
+        "also",
+        r"also[,:]|and also[,:]?|plus[,:]|oh,? and|aussi[,:]|et aussi[,:]?|de plus[,:]"
+        r"|außerdem[,:]?|ausserdem[,:]?|zudem[,:]|además[,:]?|también[,:]|また、|それと、?|あと、"
+        r"|それから、",
+    ),
+    (
+        "separately",
+        r"separately[,:]|unrelated[,:]?(?: but,?)?|on an unrelated note,?"
+        r"|on a (?:different|separate|side) note,?|another (?:thing|issue|problem|point)[,:]?"
+        r"|one more (?:thing|issue|problem)[,:]?|a second (?:issue|problem)[,:]?|p\.?s\.?[,:]"
+        r"|by the way,?|btw,?|autre chose ?:|autre problème ?:|par ailleurs,?|sinon,"
+        r"|d'autre part,?|noch etwas ?:|ein anderes thema ?:|ein weiteres problem ?:|übrigens,?"
+        r"|otra cosa ?:|por otro lado,?|aparte,|otro problema ?:|別件(?:ですが)?、?"
+        r"|もう一(?:つ|点)、?|ところで、?|それとは別に、?",
+    ),
+    (
+        "numbered_list",
+        r"(?:[2-9]|1[0-9])[).:]\s|#[2-9]\b|[②③④⑤]|(?:second(?:ly)?|third(?:ly)?"
+        r"|deuxièmement|zweitens|segundo)[,:]",
+    ),
+]
+_STRONG_RE = [(cue, re.compile(rf"^\W{{0,3}}(?:{pat})\s*", re.IGNORECASE)) for cue, pat in _STRONG]
+_AND_RE = re.compile(r"^(?:and|et|und|y)\s+(?!also\b)", re.IGNORECASE)
+_FIRST_ITEM = re.compile(r"^\W{0,3}(?:1[).:]\s|firstly[,:]|first[,:]|①)", re.IGNORECASE)
+
+# Asks and fillers: even after a strong cue they belong to the previous problem.
+_ASK = re.compile(
+    r"^\W*(?:any (?:update|eta|news|idea|workaround)|is (?:this|it|there)|are (?:you|there)"
+    r"|can (?:you|someone|anyone)|could (?:you|someone)|would (?:you|it)|kindly|let me know"
+    r"|(?:please|pls|plz)\b(?! (?:add|let|support|allow|make|give|provide|bring|include))"
+    r"|let us know|thanks?\b|thx|ty\b|cheers|appreciate|we would appreciate"
+    r"|hope|looking forward|hello\??$|hi\b|hey\b|ok\b|okay\b|yes\b|yeah\b|yep\b|sure\b|right\b"
+    r"|mhm|um+\b|uh+\b|one sec|anyone there|merci|danke|gracias|ありがとう|よろしく)",
+    re.IGNORECASE,
+)
+# Impact and context: attached to the previous problem unless a strong cue says otherwise.
+_CONTEXT = re.compile(
+    r"^\W*(?:impact\b|the result|as a (?:consequence|result)|because of (?:this|it)"
+    r"|this (?:is|blocks|affects|means|makes|happens|started|has|was|also)|that (?:is|blocks|was)"
+    r"|it (?:is|was|has|happens|started|also|affects|only|still|worked|used)"
+    r"|it'?s\b|same\b|again\b|still\b|we(?:'re| are) on\b|using\b|on (?:ios|android|chrome|safari"
+    r"|firefox|edge|windows|macos|pixel|iphone|galaxy|ipad)|noticed\b|first seen|since\b"
+    r"|started\b|happens\b|happening\b|even\b|tried\b|we tried|i tried|clearing|restarting"
+    r"|reinstall|no\b)",
+    re.IGNORECASE,
+)
+# Vocabulary that marks a problem or a request (weak cues need one of these).
+_PROBLEM = re.compile(
+    r"n't|\bnot?\b|never|cannot|can ?not|unable|fail|error|broken|break|wrong|missing|lost"
+    r"|crash|freez|stuck|slow|stop|too (?:high|low|many|few|small|big|long)|hang|blank|empty"
+    r"|ignor|reject|duplicat|twice|double|corrupt"
+    r"|mangl|truncat|cut off|kick|logged out|log(?:s|ging)? (?:me |us )?out|expire|loop|throttl"
+    r"|rate limit|\b(?:40[0-9]|42[0-9]|50[0-4])\b|timeout|time out"
+    r"|please (?:add|support|let|allow|make)"
+    r"|(?:would|we'd) (?:like|love)|feature|wish|need|want|missing|no way|confus|outdated"
+    r"|old ui|greyed|disabled|only|instead|keeps?|problem|issue|bug|doesn|isn|aren|won"
+    r"|ne (?:\w+ )?pas|impossible|erreur|bloqu|plante|nicht|kein|fehler|funktioniert"
+    r"|\bno\b|nunca|falla|error|roto|se rompe|dos veces|できません|されません|ない|エラー"
+    r"|失敗|落ち|二重|遅",
+    re.IGNORECASE,
+)
+_ANAPHOR = re.compile(
+    r"^\W*(?:it(?! seems| looks)|this|that|these|those|they|them|he|she|same)\b", re.IGNORECASE
+)
+# Pasted logs, stack traces, HTTP dumps and shell lines: never the start of a new problem.
+_CODE = re.compile(
+    r"^(?:\s|[$>{\[<#|]|HTTP/|Traceback|File \"|at \w|\w+\.\w+\(|[a-z][\w.]*(?:-[\w.]+)+:"
+    r"|(?:console|stderr|stdout|error|warning|warn|debug|info|log)\b\s*:)"
+    r"|\b\w*(?:error|exception)\b:",
+    re.IGNORECASE,
+)
+# A short first line without final punctuation is a title (review headline, subject).
+_TITLE = re.compile(r"^[^\n.!?。！？:;]{1,60}$")
+
+
+def _units(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, starts_block) sentence units; starts_block marks a new line/paragraph."""
+    out: list[tuple[int, int, bool]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lstart, lend = pos, pos + len(line)
+        pos = lend + 1
+        if not line.strip():
+            continue
+        first = True
+        cut = lstart
+        for m in _SENT_END.finditer(line):
+            end = lstart + m.start()
+            if text[cut:end].strip():
+                out.append((cut, end, first))
+                first = False
+            cut = lstart + m.end()
+        if text[cut:lend].strip():
+            out.append((cut, lend, first))
+    return out
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _strong_cue(unit: str) -> tuple[str, int] | None:
+    for cue, rx in _STRONG_RE:
+        m = rx.match(unit)
+        if m:
+            return cue, m.end()
+    return None
+
+
+# Spoken / chat discourse fillers in front of the real content ("right, so", "um,").
+_FILLER = re.compile(
+    r"^(?:\W*(?:um+|uh+|erm|so|right|yeah|yes|okay|ok|well|like|basically|and|oh)\b[,.\s]*)+",
+    re.IGNORECASE,
+)
+
+
+def _content(part: str) -> str:
+    m = _FILLER.match(part)
+    return part[m.end() :] if m else part
+
+
+def _is_ask(rest: str) -> bool:
+    """An ask, a filler or an anaphoric remark ("it also ..."): never a new problem."""
+    rest = _content(rest)
+    return not rest.strip() or bool(_ASK.match(rest)) or _ANAPHOR.match(rest) is not None
+
+
+def _is_attachment(rest: str) -> bool:
+    """An ask / impact / context / filler part: belongs to the problem before it."""
+    return _is_ask(rest) or _CONTEXT.match(rest) is not None
+
+
+def _looks_like_problem(rest: str) -> bool:
+    rest = _content(rest)
+    return not _is_attachment(rest) and _PROBLEM.search(rest) is not None
+
+
+def _boundary(text: str, unit: tuple[int, int, bool], prev_gap: str) -> str | None:
+    """The cue that opens a new fragment at this unit, or None to attach it."""
+    start, end, block = unit
+    body = text[start:end]
+    strong = _strong_cue(body)
+    if strong is not None:
+        cue, skip = strong
+        return cue if not _is_ask(body[skip:]) else None
+    m = _AND_RE.match(body)
+    if m and _looks_like_problem(body[m.end() :]):
+        return "topic_shift"
+    if block and _looks_like_problem(body) and not _CODE.search(body):
+        return "paragraph"
+    return None
+
+
+_WEAK = ("paragraph", "topic_shift")
+
+
+def _is_lead_in(text: str, group: list) -> bool:
+    """A short opening without a problem (a filler or greeting the cleaner left)."""
+    return not group[3] and len(text[group[0] : group[1]].split()) <= 6
+
+
+def _is_title(text: str, group: list, next_start: int) -> bool:
+    """The first group is a single headline line directly followed by the next line."""
+    head = text[group[0] : group[1]]
+    return bool(_TITLE.match(head)) and text[group[1] : next_start].count("\n") == 1
+
+
+def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
+    """Fragments of cleaned customer ``text``; ``language`` is accepted for callers that know
+    it but the cue lists cover en/fr/de/es/ja at once, so it does not change the result."""
+    del language
+    units = _units(text)
+    if not units:
+        return []
+    # Each group: [start, end, cue, has_problem]
+    groups: list[list] = []
+    prev_end = 0
+    for i, unit in enumerate(units):
+        start, end, _ = unit
+        cue = _boundary(text, unit, text[prev_end:start]) if i else None
+        body = text[start:end]
+        if cue is None and groups:
+            groups[-1][1] = end
+            groups[-1][3] = groups[-1][3] or _looks_like_problem(body)
+        elif (
+            len(groups) == 1
+            and cue in _WEAK
+            and (_is_lead_in(text, groups[0]) or _is_title(text, groups[0], start))
+        ):
+            # A lead-in without a problem (filler, greeting left over) joins what follows.
+            groups[-1][1], groups[-1][3] = end, True
+        else:
+            first_cue = "numbered_list" if _FIRST_ITEM.match(body) else "start"
+            groups.append([start, end, cue or first_cue, _looks_like_problem(body)])
+        prev_end = end
+    frags = []
+    for start, end, cue, _ in groups:
+        s, e = _strip_span(text, start, end)
+        frags.append(Fragment(text[s:e], s, e, cue))
+    return frags
+
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fingerprint(text: str) -> str:
+    """sha1 hex of the normalised text (NFKC, lowercase, punctuation and whitespace collapsed,
+    so a placeholder such as ``[EMAIL]`` stays as the word ``email``) - stable across runs."""
+    norm = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()
+
+
+def fragment_count_accuracy(pairs: Iterable[tuple[int, int]]) -> dict[str, float | int]:
+    """Share of messages whose predicted fragment count equals the expected count.
+
+    ``pairs`` are (predicted, expected); expected 0 (noise) is compared as 1. Multi-topic
+    means expected >= 2, single-topic expected <= 1."""
+    stats = {"single": [0, 0], "multi": [0, 0]}
+    for predicted, expected in pairs:
+        key = "multi" if expected >= 2 else "single"
+        stats[key][1] += 1
+        stats[key][0] += int(predicted == max(expected, 1))
+    out: dict[str, float | int] = {}
+    for key, (ok, n) in stats.items():
+        out[f"{key}_n"] = n
+        out[f"{key}_accuracy"] = ok / n if n else 1.0
+    return out

@@ -1,0 +1,247 @@
+"""PII redaction of customer text before it reaches silver tables.
+
+Each detector proposes typed spans over the original text; overlaps are resolved in favour of
+the longest span (then the more specific type), and the spans are replaced by placeholders
+such as ``[EMAIL]``. Structured identifiers (emails, cards, IPs, order ids) use strict
+patterns with checksums or address validation so version numbers, error codes, dates and
+amounts survive; phones are validated with ``phonenumbers`` against the regions the text's
+language suggests; names come from :mod:`feedback_lakehouse.silver.pii_names`."""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+
+from feedback_lakehouse.silver.pii_names import find_names
+
+TYPES = ("EMAIL", "PHONE", "NAME", "ORDER_ID", "CARD", "IP", "ADDRESS")
+# Higher wins when two candidate spans have the same length.
+_PRIORITY = {"EMAIL": 7, "CARD": 6, "IP": 5, "ORDER_ID": 4, "PHONE": 3, "ADDRESS": 2, "NAME": 1}
+_ALL_REGIONS = ("US", "GB", "FR", "DE", "ES", "JP")
+_REGIONS = {
+    "en": ("US", "GB"),
+    "fr": ("FR",),
+    "de": ("DE",),
+    "es": ("ES",),
+    "ja": ("JP",),
+}
+
+# Quality-gate patterns, run by Spark's `rlike` on Databricks (Java regex) and on Sail (Rust
+# regex, which has no lookaround): boundaries are consuming groups, not lookarounds.
+UNREDACTED_PATTERNS: dict[str, str] = {
+    "email": r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}",
+    # International, (area) code, 0-trunk or 3-3-4 groupings, or 4+ groups; not dates.
+    "phone": r"(?:^|[^\w.+-])(?:\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}"
+    r"|\(\d{2,4}\)[ .-]?\d{2,4}(?:[ .-]\d{2,4}){1,3}|0\d{1,4}[ .-]\d{3,4}[ .-]?\d{3,4}"
+    r"|\d{3}[ .-]\d{3}[ .-]\d{4}|\d{2,4}(?:[ .-]\d{2,4}){3,4})(?:[^\w.-]|$)",
+    "card": r"(?:^|[^\d-])\d(?:[ -]?\d){12,18}(?:[^\d-]|$)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PiiSpan:
+    """One redacted value: its type and its offsets in the original text."""
+
+    type: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """Redacted text plus the spans (original offsets) that were replaced."""
+
+    text: str
+    spans: tuple[PiiSpan, ...]
+
+
+_EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    r"(?![\w]|\.\d)"
+)
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+_CARD = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,18}(?![\d.,]\d|-\d|\d)")
+_ORDER = re.compile(
+    r"\b(?-i:(?:INV|PO|ORD|SO|RMA)-[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*)\b"
+    r"|(?:\b(?:order|invoice|ticket|ref(?:erence)?|receipt|purchase order|commande|facture"
+    r"|bestellung|rechnung|auftrag|pedido|factura)[ \t]*(?:no\.?|nr\.?|number|num\.?"
+    r"|n[º°]\.?|#|id)?[ \t]*[:#]?[ \t]*|\bn[º°][ \t]*|注文番号[:：]?\s*|請求書番号[:：]?\s*)"
+    r"(?P<id>(?-i:#?(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,22}[A-Z0-9]|#[A-Z0-9]{6,12}))\b",
+    re.IGNORECASE,
+)
+_ORDER_KEEP = re.compile(r"^(?:ERR|HTTP|KB|REL|INC|FLAG|ACC|CALL|AG|CVE|ISO|RFC)[-_]", re.I)
+_PHONE_CAND = re.compile(
+    r"(?<![\w.+/-])(?:\+|\(\+?)?\d[\d \t().\-/]*(?:[ \t]*\n[ \t]*[\d(][\d \t().\-/]*)?\d(?![\w])"
+)
+_DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
+_STREET_EN = (
+    r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Dr\.?|Boulevard|Blvd\.?|Way"
+    r"|Place|Pl\.?|Court|Ct\.?|Square|Sq\.?|Terrace|Crescent|Close|Parkway|Highway|Hwy)"
+)
+_CITY = r"[A-ZÀ-Þ][a-zß-ÿ'’-][\w'’-]*(?:[ \t][A-ZÀ-Þ][a-zß-ÿ'’-][\w'’-]*){0,2}"
+_SEP = r",?[ \t]*\n?[ \t]*"
+_POST_TAIL = (
+    rf"(?:{_SEP}(?:Suite|Apt\.?|Unit|Floor|Fl\.?)[ \t]+\w+)?"
+    rf"(?:{_SEP}(?:\d{{4,5}}[ \t]+{_CITY}|{_CITY}(?:,?[ \t]+(?:[A-Z]{{2}}[ \t]+\d{{5}}(?:-\d{{4}})?"
+    rf"|[A-Z]{{1,2}}\d[A-Z\d]?[ \t]?\d[A-Z]{{2}}|\d{{4,5}}))?))?"
+)
+_ADDRESS = re.compile(
+    rf"\b\d{{1,5}}[A-Za-z]?,?[ \t]+(?:[A-ZÀ-Þ][\w'’.-]*[ \t]+){{1,3}}{_STREET_EN}\b{_POST_TAIL}"
+    rf"|\b\d{{1,4}}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|av\.|boulevard|bd|place|chemin"
+    rf"|allée|impasse|quai|cours|route)[ \t]+(?:(?:de|du|des|la|le|l'|d')[ \t]?)*"
+    rf"[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+)?{_POST_TAIL}"
+    rf"|\b(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer|Ronda)[ \t]+"
+    rf"(?:(?:de|del|la|los|las)[ \t]+)*[A-ZÀ-Þ][\w'’-]+(?:[ \t][A-ZÀ-Þ][\w'’-]+)?,?[ \t]+"
+    rf"\d{{1,4}}\b{_POST_TAIL}"
+    r"|〒?\d{3}-\d{4}[ \t\u3000]*(?:東京都|北海道|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)"
+    r"[\u4e00-\u9fff\u3040-\u30ff]{1,20}\d+(?:[-－]\d+){0,3}"
+    r"|(?:東京都|北海道|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)[\u4e00-\u9fff\u3040-\u30ff]{1,20}"
+    r"\d+(?:[-－丁目番地号]\d*){1,4}"
+)
+# German streets: a capitalised word plus house number; the suffix is checked in Python
+# because a suffix alternation inside the pattern is slow on long texts.
+_ADDRESS_DE = re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+\.?[ \t]+\d{{1,4}}[a-z]?\b{_POST_TAIL}")
+_DE_STREET = re.compile(r"(?:straße|strasse|str\.|allee|weg|platz|gasse|ring|damm|ufer)$", re.I)
+_HAS_CJK = re.compile(r"[\u3040-\u9fff]")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _phone_shaped(candidate: str) -> bool:
+    """National numbers need a phone-like grouping, so versions and ids stay."""
+    if candidate.lstrip("(").startswith("+"):
+        return True
+    groups = re.findall(r"\d+", candidate)
+    if re.match(r"\(\d{2,4}\)", candidate) and all(len(g) > 1 for g in groups):
+        return True
+    if any(len(g) == 1 for g in groups[1:]):
+        return False
+    return len(groups) >= 3 or (len(groups) == 2 and groups[0].startswith("0"))
+
+
+@lru_cache(maxsize=65536)
+def _valid_phone(candidate: str, regions: tuple[str, ...]) -> bool:
+    digits = sum(c.isdigit() for c in candidate)
+    if digits < 7 or digits > 15 or _DATE_LIKE.match(candidate) or not _phone_shaped(candidate):
+        return False
+    if candidate.lstrip("(").startswith("+"):
+        try:
+            return phonenumbers.is_valid_number(phonenumbers.parse(candidate, None))
+        except phonenumbers.NumberParseException:
+            return False
+    nums = []
+    for region in regions:
+        try:
+            nums.append(phonenumbers.parse(candidate, region))
+        except phonenumbers.NumberParseException:
+            continue
+    if any(phonenumbers.is_valid_number(n) for n in nums):
+        return True
+    # Unallocated but well-formed (e.g. "01 18 72 49 71"): accept when grouped like a phone.
+    groups = re.findall(r"\d+", candidate)
+    return (
+        len(groups) >= 4
+        and all(2 <= len(g) <= 4 for g in groups)
+        and any(phonenumbers.is_possible_number(n) for n in nums)
+    )
+
+
+def _phones(text: str, regions: tuple[str, ...]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for m in _PHONE_CAND.finditer(text):
+        cand, start = m.group(), m.start()
+        trimmed = cand.rstrip(" \t.-/(")
+        if _valid_phone(trimmed.replace("\n", " "), regions):
+            out.append((start, start + len(trimmed)))
+            continue
+        # Several numbers on one run, or a number followed by unrelated digits.
+        for part in re.finditer(r"[+(]?\d[\d().\-/]*(?:[ \t]\(?\d[\d().\-/]*)*", cand):
+            chunk = part.group().rstrip(".-/(")
+            if _valid_phone(chunk, regions):
+                out.append((start + part.start(), start + part.start() + len(chunk)))
+    return out
+
+
+def _candidates(text: str, language: str | None) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    found += [(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
+    found += [(m.start(), m.end(), "IP") for m in _IPV4.finditer(text)]
+    for m in _IPV6.finditer(text):
+        if m.group().count(":") >= 2 and any(c.isalnum() for c in m.group()):
+            try:
+                ipaddress.IPv6Address(m.group())
+            except ValueError:
+                continue
+            found.append((m.start(), m.end(), "IP"))
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 2:
+            found.append((m.start(), m.end(), "CARD"))
+    for m in _ORDER.finditer(text):
+        if not _ORDER_KEEP.match(m.group()):
+            # "Order #X" is one token; for "Reference: X" only the id is personal.
+            start = m.start() if m.group("id") is None or "#" in m.group() else m.start("id")
+            found.append((start, m.end(), "ORDER_ID"))
+    found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(text)]
+    for m in _ADDRESS_DE.finditer(text):
+        word = m.group().split()[0]
+        suffix = _DE_STREET.search(word)
+        if suffix and suffix.start() >= 3 and len(m.group().split()[1]) <= 4:
+            found.append((m.start(), m.end(), "ADDRESS"))
+    lang = (language or "").lower()[:2]
+    regions = _REGIONS.get(lang, ())
+    regions += tuple(r for r in _ALL_REGIONS if r not in regions)
+    found += [(s, e, "PHONE") for s, e in _phones(text, regions)]
+    found += [(s, e, "NAME") for s, e in find_names(text)]
+    return found
+
+
+def _resolve(found: list[tuple[int, int, str]]) -> list[PiiSpan]:
+    """Keep the longest (then most specific) span wherever candidates overlap."""
+    starts: list[int] = []
+    chosen: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(found, key=lambda f: (f[0] - f[1], -_PRIORITY[f[2]], f[0])):
+        i = bisect.bisect_right(starts, start)
+        if (i and chosen[i - 1][1] > start) or (i < len(starts) and starts[i] < end):
+            continue
+        starts.insert(i, start)
+        chosen.insert(i, (start, end, kind))
+    return [PiiSpan(k, s, e) for s, e, k in chosen]
+
+
+def redact(text: str, language: str | None = None) -> Redaction:
+    """Replace PII in ``text`` with typed placeholders; spans refer to the original text."""
+    if not text or (not any(c.isalnum() for c in text[:4096]) and not text[4096:]):
+        return Redaction(text or "", ())
+    spans = _resolve(_candidates(text, language))
+    if not spans:
+        return Redaction(text, ())
+    parts: list[str] = []
+    pos = 0
+    for span in spans:
+        parts.append(text[pos : span.start])
+        parts.append(f"[{span.type}]")
+        pos = span.end
+    parts.append(text[pos:])
+    return Redaction("".join(parts), tuple(spans))
+
+
+def redact_many(texts: list[str], languages: list[str | None]) -> list[Redaction]:
+    """Batch form for per-partition use; ``languages`` aligns with ``texts``."""
+    if len(languages) != len(texts):
+        raise ValueError("texts and languages must have the same length")
+    return [redact(t, lang) for t, lang in zip(texts, languages, strict=True)]

@@ -1,0 +1,239 @@
+"""The silver step: new bronze records -> ``silver.feedback`` + ``silver.fragments``.
+
+Incremental on bronze's ``ingested_at`` (stored in ``ops.watermarks``), idempotent by
+feedback_id / fragment_id. Per-message text work runs once per record on the executors into
+a staging table; deduplication and enrichment are Spark joins."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from feedback_lakehouse import quality
+from feedback_lakehouse.progress import NullProgress, Progress
+from feedback_lakehouse.report import StepReport
+from feedback_lakehouse.settings import ExportMapping, Settings
+from feedback_lakehouse.silver import dedup
+from feedback_lakehouse.silver.pii import UNREDACTED_PATTERNS
+from feedback_lakehouse.silver.transform import WORK_SCHEMA, TransformConfig, transform_batches
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from feedback_lakehouse.catalog import Catalog
+
+STEP = "silver"
+STAGING = "ops.silver_staging"
+
+
+def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
+    adapters = {name: s.adapter for name, s in settings.ingest.sources.items()}
+    bodies = {m.source: list(m.body) for m in settings.ingest.exports}
+    for row in catalog.read("bronze.export_mappings").collect():  # one row per export source
+        mapping = ExportMapping.model_validate_json(row["mapping_json"])
+        bodies[mapping.source] = list(mapping.body)
+    return TransformConfig(
+        adapters=adapters,
+        export_bodies=bodies,
+        aliases=dict(settings.silver.aliases),
+        languages=tuple(settings.silver.languages),
+        num_perm=settings.silver.minhash_permutations,
+    )
+
+
+def _watermark(catalog: Catalog) -> datetime | None:
+    from pyspark.sql import functions as F
+
+    rows = (
+        catalog.read("ops.watermarks")
+        .filter((F.col("step") == STEP) & (F.col("input_table") == "bronze.feedback_raw"))
+        .collect()
+    )
+    return rows[0]["value"] if rows else None
+
+
+def _enrich(catalog: Catalog, work: DataFrame, bronze: DataFrame) -> DataFrame:
+    """Envelope from bronze + account context; unknown accounts kept and flagged."""
+    from pyspark.sql import functions as F
+
+    accounts = catalog.read("bronze.accounts").select(
+        "account_id", "tier", "arr_usd", "region", "industry", "lifecycle_stage",
+        F.col("language").alias("account_language"), F.lit(True).alias("account_known"),
+    )  # fmt: skip
+    envelope = bronze.select(
+        "source", "source_record_id", "channel", "received_at",
+        F.col("ingested_at").alias("bronze_ingested_at"), "account_id", "product_version",
+        "device", "os", "browser", F.col("region").alias("envelope_region"), "priority",
+        "status", "score", "resolved_at",
+    )  # fmt: skip
+    joined = work.join(envelope, ["source", "source_record_id"]).join(
+        accounts, "account_id", "left"
+    )
+    return joined.withColumn(
+        "account_known", F.coalesce(F.col("account_known"), F.lit(False))
+    ).withColumn("region", F.coalesce(F.col("region"), F.col("envelope_region")))
+
+
+def run_silver(
+    spark: SparkSession,
+    catalog: Catalog,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> StepReport:
+    from pyspark.sql import functions as F
+
+    progress = progress or NullProgress()
+    report = StepReport(STEP)
+    started = time.perf_counter()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    mark = _watermark(catalog)
+    bronze = catalog.read("bronze.feedback_raw")
+    if mark is not None:
+        bronze = bronze.filter(F.col("ingested_at") > F.lit(mark))
+    high = bronze.agg(F.max("ingested_at").alias("m")).collect()[0]["m"]
+    if high is None:
+        report.duration_s = time.perf_counter() - started
+        report.details["watermark"] = str(mark)
+        return report
+
+    progress.stage("clean, detect language, redact PII, split fragments")
+    with report.timed("transform"):
+        cfg = _config(catalog, settings).to_json()
+        parts = settings.silver.partitions or (1 if settings.engine.kind == "local" else 8)
+        work = (
+            bronze.select("source", "source_record_id", "payload", "payload_hash")
+            .repartition(parts)
+            .mapInArrow(lambda it: transform_batches(it, cfg, 2000), " ".join(WORK_SCHEMA.split()))
+        )
+        work.write.insertInto(catalog.physical(STAGING), overwrite=True)
+    progress.done()
+
+    progress.stage("deduplicate, enrich, write")
+    with report.timed("dedup_enrich_write"):
+        staged = catalog.read(STAGING)
+        report.rows_read = staged.count()
+        failed = staged.filter(F.col("error").isNotNull())
+        report.rows_quarantined = failed.count()
+        if report.rows_quarantined:
+            report.messages.append(
+                f"{report.rows_quarantined} records could not be read; see ops.silver_staging"
+                " (column error) and bronze.rejected"
+            )
+        ok = staged.filter(F.col("error").isNull())
+        enriched = _enrich(catalog, ok, bronze)
+        with_dups = dedup.assign_duplicates(catalog, enriched, settings)
+        feedback = with_dups.withColumn("fragment_count", F.size("fragments")).withColumn(
+            "processed_at", F.lit(now).cast("timestamp")
+        )
+        _land(catalog, "silver.feedback", feedback, "feedback_id")
+        fragments = feedback.select(
+            "feedback_id", "language", "received_at", "source", "account_id", "duplicate_of",
+            "processed_at", F.explode("fragments").alias("f"),
+        ).select(
+            F.concat_ws("#", "feedback_id", F.col("f.ordinal").cast("string")).alias("fragment_id"),
+            "feedback_id", F.col("f.ordinal").alias("ordinal"), F.col("f.text").alias("text"),
+            F.col("f.fingerprint").alias("fingerprint"),
+            F.col("f.char_start").alias("char_start"), F.col("f.char_end").alias("char_end"),
+            F.col("f.split_cue").alias("split_cue"), "language", "received_at", "source",
+            "account_id", "duplicate_of", "processed_at",
+        )  # fmt: skip
+        _land(catalog, "silver.fragments", fragments, "fragment_id")
+        report.rows_written = report.rows_read - report.rows_quarantined
+        stats = (
+            catalog.read("silver.feedback")
+            .filter(F.col("processed_at") == F.lit(now).cast("timestamp"))
+            .agg(
+                F.count(F.lit(1)).alias("messages"),
+                F.sum(F.when(F.col("duplicate_of").isNotNull(), 1).otherwise(0)).alias("dups"),
+                F.sum("fragment_count").alias("fragments"),
+                F.sum("pii_count").alias("pii"),
+            )
+            .collect()[0]
+        )
+        report.details.update(
+            messages=int(stats["messages"] or 0),
+            duplicates=int(stats["dups"] or 0),
+            fragments=int(stats["fragments"] or 0),
+            pii_redacted=int(stats["pii"] or 0),
+        )
+    progress.done()
+    catalog.merge(
+        "ops.watermarks",
+        spark.createDataFrame(
+            [(STEP, "bronze.feedback_raw", high, now)],
+            " ".join(catalog.spec("ops.watermarks").schema.split()),
+        ),
+    )
+    catalog.spark.sql(f"DELETE FROM {catalog.physical(STAGING)}")
+    catalog.vacuum(STAGING, retention_hours=0)
+    progress.stage("data quality checks")
+    with report.timed("quality"):
+        results = _quality(catalog, now)
+        quality.record(catalog, f"silver-{now:%Y%m%dT%H%M%S}", STEP, results)
+    progress.done()
+    report.details["quality"] = [
+        {"table": r.table, "check": r.expectation, "column": r.column, "success": r.success,
+         "unexpected": r.unexpected_count}
+        for r in results
+    ]  # fmt: skip
+    for r in results:
+        if not r.success:
+            report.messages.append(
+                f"quality check failed: {r.table} {r.expectation}({r.column}): "
+                f"{r.unexpected_count:,} of {r.element_count:,} rows, e.g. {r.details}"
+            )
+    report.details["watermark"] = str(high)
+    report.duration_s = time.perf_counter() - started
+    return report
+
+
+def _quality(catalog: Catalog, now: datetime) -> list[quality.CheckResult]:
+    """This run's rows: redaction left no raw e-mail/phone/card, ids unique, every non-empty
+    message has a fragment, every duplicate_of points at a message that exists."""
+    from pyspark.sql import functions as F
+
+    this_run = F.col("processed_at") == F.lit(now).cast("timestamp")
+    feedback = catalog.read("silver.feedback").filter(this_run)
+    fragments = catalog.read("silver.fragments").filter(this_run)
+    total = feedback.count()
+    everything = catalog.read("silver.feedback").select(F.col("feedback_id").alias("duplicate_of"))
+    results = quality.validate(
+        feedback.select("feedback_id", "text_redacted"),
+        "silver.feedback",
+        quality.silver_feedback_checks(UNREDACTED_PATTERNS),
+    )
+    results += quality.validate(
+        fragments.select("fragment_id", "fingerprint"),
+        "silver.fragments",
+        quality.silver_fragment_checks(),
+    )
+    no_fragment = feedback.filter((F.col("text_chars") > 0) & (F.col("fragment_count") < 1))
+    results.append(
+        quality.count_check(
+            "silver.feedback", "every_non_empty_message_has_a_fragment",
+            no_fragment.select("feedback_id"), total,
+        )
+    )  # fmt: skip
+    dangling = feedback.filter(F.col("duplicate_of").isNotNull()).join(
+        everything, "duplicate_of", "left_anti"
+    )
+    results.append(
+        quality.count_check(
+            "silver.feedback", "duplicate_of_resolves",
+            dangling.select("feedback_id", "duplicate_of"), total,
+        )
+    )  # fmt: skip
+    return results
+
+
+def _land(catalog: Catalog, name: str, df: DataFrame, key: str) -> None:
+    """New keys appended, existing keys updated (MERGE only for those: see bronze ingest)."""
+    from pyspark.sql import functions as F
+
+    existing = catalog.read(name).select(F.col(key).alias("_k"))
+    tagged = df.join(existing, df[key] == existing["_k"], "left")
+    catalog.append(name, tagged.filter(F.col("_k").isNull()))
+    changed = tagged.filter(F.col("_k").isNotNull())
+    if not changed.isEmpty():
+        catalog.merge(name, changed)

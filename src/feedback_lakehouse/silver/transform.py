@@ -1,0 +1,138 @@
+"""The per-message work of silver, run on executors in Arrow batches (``mapInArrow``).
+
+Extract the customer's words -> clean -> detect language -> redact PII -> split into
+fragments -> hash and sign for deduplication. Only redacted text leaves this function."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+
+from feedback_lakehouse.silver.clean import clean_text
+from feedback_lakehouse.silver.extract import customer_text
+from feedback_lakehouse.silver.fragments import fingerprint, split_fragments
+from feedback_lakehouse.silver.language import detect_languages
+from feedback_lakehouse.silver.minhash import exact_hash, normalise_for_dedup, signatures
+from feedback_lakehouse.silver.pii import redact_many
+
+INPUT_COLUMNS = ["source", "source_record_id", "payload", "payload_hash"]
+
+WORK_SCHEMA = """feedback_id STRING, source STRING, source_record_id STRING,
+payload_hash STRING, text_redacted STRING, text_chars INT, cleaning STRING, language STRING,
+language_confidence DOUBLE, pii_count INT, pii_types STRING, exact_hash STRING,
+minhash ARRAY<BIGINT>, fragments ARRAY<STRUCT<ordinal: INT, text: STRING, fingerprint: STRING,
+char_start: INT, char_end: INT, split_cue: STRING>>, error STRING"""
+
+
+@dataclass(frozen=True)
+class TransformConfig:
+    adapters: dict[str, str]
+    """source -> bronze adapter name (``export`` for bring-your-own exports)."""
+    export_bodies: dict[str, list[str]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = ("en",)
+    num_perm: int = 64
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: str) -> TransformConfig:
+        data = json.loads(raw)
+        data["languages"] = tuple(data["languages"])
+        return cls(**data)
+
+
+def transform_rows(rows: list[dict[str, Any]], cfg: TransformConfig) -> list[dict[str, Any]]:
+    """One output row per input row, always: a record that cannot be read gets ``error``."""
+    texts: list[str] = []
+    cleaning: list[str] = []
+    errors: list[str | None] = []
+    for row in rows:
+        try:
+            obj = orjson.loads(row["payload"])
+            adapter = cfg.adapters.get(row["source"], "export")
+            raw = customer_text(adapter, obj, cfg.export_bodies.get(row["source"]))
+            cleaned = clean_text(raw, cfg.aliases)
+            texts.append(cleaned.text)
+            cleaning.append(",".join(cleaned.removed))
+            errors.append(None)
+        except Exception as exc:  # quarantined by the step, never dropped
+            texts.append("")
+            cleaning.append("")
+            errors.append(f"{type(exc).__name__}: {exc}"[:500])
+    languages = detect_languages(texts, cfg.languages)
+    redactions = redact_many(texts, [lang for lang, _ in languages])
+    redacted = [r.text for r in redactions]
+    normalised = [normalise_for_dedup(t) for t in redacted]
+    sigs = signatures(normalised, num_perm=cfg.num_perm)
+    out = []
+    for i, row in enumerate(rows):
+        text = redacted[i]
+        frags = split_fragments(text, languages[i][0]) if text else []
+        types = sorted({s.type for s in redactions[i].spans})
+        out.append(
+            {
+                "feedback_id": f"{row['source']}:{row['source_record_id']}",
+                "source": row["source"],
+                "source_record_id": row["source_record_id"],
+                "payload_hash": row["payload_hash"],
+                "text_redacted": text,
+                "text_chars": len(text),
+                "cleaning": cleaning[i],
+                "language": languages[i][0],
+                "language_confidence": languages[i][1],
+                "pii_count": len(redactions[i].spans),
+                "pii_types": ",".join(types),
+                "exact_hash": exact_hash(normalised[i]) if normalised[i] else None,
+                "minhash": [int(v) for v in sigs[i]] if normalised[i] else None,
+                "fragments": [
+                    {
+                        "ordinal": k,
+                        "text": f.text,
+                        "fingerprint": fingerprint(f.text),
+                        "char_start": f.start,
+                        "char_end": f.end,
+                        "split_cue": f.cue,
+                    }
+                    for k, f in enumerate(frags)
+                ],
+                "error": errors[i],
+            }
+        )
+    return out
+
+
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    fragment = pa.struct(
+        [("ordinal", pa.int32()), ("text", pa.string()), ("fingerprint", pa.string()),
+         ("char_start", pa.int32()), ("char_end", pa.int32()), ("split_cue", pa.string())]
+    )  # fmt: skip
+    return pa.schema(
+        [("feedback_id", pa.string()), ("source", pa.string()), ("source_record_id", pa.string()),
+         ("payload_hash", pa.string()), ("text_redacted", pa.string()), ("text_chars", pa.int32()),
+         ("cleaning", pa.string()), ("language", pa.string()),
+         ("language_confidence", pa.float64()), ("pii_count", pa.int32()),
+         ("pii_types", pa.string()), ("exact_hash", pa.string()),
+         ("minhash", pa.list_(pa.int64())), ("fragments", pa.list_(fragment)),
+         ("error", pa.string())]
+    )  # fmt: skip
+
+
+def transform_batches(batches: Iterator[Any], cfg_json: str, rows_per_batch: int) -> Iterator[Any]:
+    """``mapInArrow`` body: bounded output batches whatever the input batch size."""
+    import pyarrow as pa
+
+    cfg = TransformConfig.from_json(cfg_json)
+    schema = _arrow_schema()
+    for batch in batches:
+        rows = batch.select(INPUT_COLUMNS).to_pylist()
+        for start in range(0, len(rows), rows_per_batch):
+            out = transform_rows(rows[start : start + rows_per_batch], cfg)
+            yield pa.RecordBatch.from_pylist(out, schema=schema)
