@@ -161,6 +161,13 @@ SILVER_STAGING = TableSpec(
     ("feedback_id",),
 )
 
+SILVER_DUPLICATES = TableSpec(
+    "ops.silver_duplicates",
+    "one duplicate found by the silver run in progress (materialised once, then joined)",
+    """feedback_id STRING, duplicate_of STRING, duplicate_kind STRING""",
+    ("feedback_id",),
+)
+
 INGEST_STAGING = TableSpec(
     "ops.ingest_staging",
     "one parsed record (accepted or rejected) of the ingest batch in progress; overwritten",
@@ -196,6 +203,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     SILVER_FRAGMENTS,
     WATERMARKS,
     SILVER_STAGING,
+    SILVER_DUPLICATES,
     INGEST_STAGING,
     QUALITY_RESULTS,
 )

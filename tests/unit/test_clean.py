@@ -99,3 +99,10 @@ def test_extract_customer_turns_only() -> None:
     assert customer_text("zendesk_tickets", ticket) == "y"
     assert customer_text("export", {"a": "one", "b": ""}, ["a", "b"]) == "one"
     assert html_to_text("a<br/>b") == "a\nb"
+
+
+def test_text_broken_throughout_is_repaired() -> None:
+    broken = "The export shows Ã©tÃ© and cafÃ© and naÃ¯ve everywhere in every row of the file"
+    assert clean_text(broken).text == (
+        "The export shows été and café and naïve everywhere in every row of the file"
+    )

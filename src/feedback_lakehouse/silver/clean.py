@@ -63,6 +63,9 @@ _GREETING = re.compile(
     r"estimad[oa]s?|お世話になっております|こんにちは)\b(?:\s+[\w.'-]+){0,3}\s*[,!.:。、]?\s*$",
     re.IGNORECASE,
 )
+# the lead bytes of UTF-8 read as Latin-1/cp1252 ("Ã¼", "â€™", "Â "): cheap to look for,
+# and ftfy's own check is only run when one is there
+_MOJIBAKE_HINT = re.compile("[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]")
 _TAGS = re.compile(r"<(?:p|br|div|span|b|i|strong|em|ul|li|ol|a|table|tr|td)\b[^>]*>", re.I)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n+")
@@ -156,7 +159,7 @@ def clean_text(raw: str, aliases: Mapping[str, str] | None = None) -> Cleaned:
         removed.append("truncated")
     # Repair only text that is broken throughout (a wrong decode): a customer quoting one
     # garbled name ("Müller shows as MÃ¼ller") is describing a bug, and that is evidence.
-    if is_bad(text) and badness(text) >= 3:
+    if _MOJIBAKE_HINT.search(text) and is_bad(text) and badness(text) >= 3:
         text = fix_text(text, uncurl_quotes=False, fix_character_width=False)
     if _TAGS.search(text):
         text = html_to_text(text)

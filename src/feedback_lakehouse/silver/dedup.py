@@ -23,26 +23,38 @@ if TYPE_CHECKING:
 
 
 def _bands(df: DataFrame, bands: int, rows: int) -> DataFrame:
+    """One row per (message, band) with the band's key; the key includes the account bucket,
+    so only messages that may be duplicates of each other ever meet in the join."""
     from pyspark.sql import functions as F
 
     keys = F.array(
-        *[F.xxhash64(F.lit(i), F.slice("minhash", i * rows + 1, rows)) for i in range(bands)]
+        *[
+            F.xxhash64(F.lit(i), F.col("bucket"), F.slice("minhash", i * rows + 1, rows))
+            for i in range(bands)
+        ]
     )
     return df.filter(F.col("minhash").isNotNull()).select(
         "*", F.posexplode(keys).alias("band", "band_key")
     )
 
 
-def assign_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> DataFrame:
-    """``new`` with ``duplicate_of`` and ``duplicate_kind`` (exact | near) columns."""
+def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> DataFrame:
+    """(feedback_id, duplicate_of, duplicate_kind exact|near) for the new messages that repeat
+    an earlier one; ``new`` needs feedback_id, received_at, account_id, exact_hash, minhash,
+    text_chars."""
     from pyspark.sql import functions as F
 
     cfg = settings.silver
+    # with dedup_same_account, messages of different accounts never meet in a join; those
+    # without an account (app reviews) only meet each other
+    bucket = F.coalesce(F.col("account_id"), F.lit("")) if cfg.dedup_same_account else F.lit("")
     window_s = cfg.dedup_window_days * 86400
     bands = cfg.minhash_bands
     rows = max(1, cfg.minhash_permutations // bands)
     bounds = new.agg(F.min("received_at").alias("lo"), F.max("received_at").alias("hi")).first()
-    cols = ["feedback_id", "received_at", "account_id", "exact_hash", "minhash", "text_chars"]
+    cols = ["feedback_id", "received_at", "account_id", "exact_hash", "minhash", "text_chars",
+            "bucket"]  # fmt: skip
+    new = new.withColumn("bucket", bucket)
     existing = (
         catalog.read("silver.feedback")
         .filter(
@@ -50,6 +62,7 @@ def assign_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> D
             & (F.col("received_at") <= F.lit(bounds["hi"]))
         )
         .join(new.select("feedback_id"), "feedback_id", "left_anti")
+        .withColumn("bucket", bucket)
         .select(*cols, F.col("duplicate_of").alias("root"))
     )
     pool = new.select(*cols, F.lit(None).cast("string").alias("root")).unionByName(existing)
@@ -73,13 +86,16 @@ def assign_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> D
             )
         return x.filter(cond)
 
-    exact = earlier_and_close(a.join(b, F.col("a_exact_hash") == F.col("b_exact_hash"))).select(
+    same_text = (F.col("a_exact_hash") == F.col("b_exact_hash")) & (
+        F.col("a_bucket") == F.col("b_bucket")
+    )
+    exact = earlier_and_close(a.join(b, same_text)).select(
         "a_feedback_id", "b_feedback_id", "b_received_at", "b_root", F.lit(0).alias("kind")
     )
     # candidate pairs by shared band, ids only (aggregating rows that carry the signature
     # arrays makes Sail reserve absurd amounts of memory), then the attributes joined back
-    ab = _bands(new.select("feedback_id", "minhash"), bands, rows)
-    bb = _bands(pool.select("feedback_id", "minhash"), bands, rows)
+    ab = _bands(new.select("feedback_id", "minhash", "bucket"), bands, rows)
+    bb = _bands(pool.select("feedback_id", "minhash", "bucket"), bands, rows)
     candidates = (
         ab.select(F.col("feedback_id").alias("a_feedback_id"), "band", "band_key")
         .join(bb.select(F.col("feedback_id").alias("b_feedback_id"), "band", "band_key"),
@@ -110,7 +126,6 @@ def assign_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> D
     )
     # one more hop inside the batch: c -> b -> a becomes c -> a
     hop = best.select(F.col("feedback_id").alias("direct_of"), F.col("direct_of").alias("root2"))
-    resolved = best.join(hop, "direct_of", "left").select(
+    return best.join(hop, "direct_of", "left").select(
         "feedback_id", F.coalesce("root2", "direct_of").alias("duplicate_of"), "duplicate_kind"
     )
-    return new.join(resolved, "feedback_id", "left")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 STEP = "silver"
 STAGING = "ops.silver_staging"
+DUPLICATES = "ops.silver_duplicates"
 
 
 def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
@@ -122,23 +123,37 @@ def run_silver(
             )
         ok = staged.filter(F.col("error").isNull())
         enriched = _enrich(catalog, ok, bronze)
-        with_dups = dedup.assign_duplicates(catalog, enriched, settings)
-        feedback = with_dups.withColumn("fragment_count", F.size("fragments")).withColumn(
-            "processed_at", F.lit(now).cast("timestamp")
+        # duplicates are computed once and materialised: every later action reuses them
+        duplicates = dedup.find_duplicates(catalog, enriched, settings)
+        duplicates.write.insertInto(catalog.physical(DUPLICATES), overwrite=True)
+        feedback = (
+            enriched.join(catalog.read(DUPLICATES), "feedback_id", "left")
+            .withColumn("fragment_count", F.size("fragments"))
+            .withColumn("processed_at", F.lit(now).cast("timestamp"))
         )
-        _land(catalog, "silver.feedback", feedback, "feedback_id")
-        fragments = feedback.select(
-            "feedback_id", "language", "received_at", "source", "account_id", "duplicate_of",
-            "processed_at", F.explode("fragments").alias("f"),
-        ).select(
-            F.concat_ws("#", "feedback_id", F.col("f.ordinal").cast("string")).alias("fragment_id"),
-            "feedback_id", F.col("f.ordinal").alias("ordinal"), F.col("f.text").alias("text"),
-            F.col("f.fingerprint").alias("fingerprint"),
-            F.col("f.char_start").alias("char_start"), F.col("f.char_end").alias("char_end"),
-            F.col("f.split_cue").alias("split_cue"), "language", "received_at", "source",
-            "account_id", "duplicate_of", "processed_at",
+        _land(catalog, "silver.feedback", feedback, "payload_hash")
+        # fragments from the staged arrays + the message rows just written (no recomputation)
+        landed = catalog.read("silver.feedback").filter(
+            F.col("processed_at") == F.lit(now).cast("timestamp")
+        )
+        fragments = (
+            ok.select("feedback_id", F.explode("fragments").alias("f"))
+            .join(
+                landed.select("feedback_id", "language", "received_at", "source",
+                              "account_id", "duplicate_of", "processed_at"),
+                "feedback_id",
+            )
+            .select(
+                F.concat_ws("#", "feedback_id", F.col("f.ordinal").cast("string"))
+                .alias("fragment_id"),
+                "feedback_id", F.col("f.ordinal").alias("ordinal"), F.col("f.text").alias("text"),
+                F.col("f.fingerprint").alias("fingerprint"),
+                F.col("f.char_start").alias("char_start"), F.col("f.char_end").alias("char_end"),
+                F.col("f.split_cue").alias("split_cue"), "language", "received_at", "source",
+                "account_id", "duplicate_of", "processed_at",
+            )
         )  # fmt: skip
-        _land(catalog, "silver.fragments", fragments, "fragment_id")
+        _land(catalog, "silver.fragments", fragments, "fingerprint")
         report.rows_written = report.rows_read - report.rows_quarantined
         stats = (
             catalog.read("silver.feedback")
@@ -227,13 +242,16 @@ def _quality(catalog: Catalog, now: datetime) -> list[quality.CheckResult]:
     return results
 
 
-def _land(catalog: Catalog, name: str, df: DataFrame, key: str) -> None:
-    """New keys appended, existing keys updated (MERGE only for those: see bronze ingest)."""
+def _land(catalog: Catalog, name: str, df: DataFrame, version_col: str) -> None:
+    """Rows with a new key are appended; rows whose key exists with a different
+    ``version_col`` are MERGEd; identical rows change nothing. (Appending first is safe:
+    the appended rows match themselves with an equal version, so they are not "changed".)"""
     from pyspark.sql import functions as F
 
-    existing = catalog.read(name).select(F.col(key).alias("_k"))
+    key = catalog.spec(name).keys[0]
+    existing = catalog.read(name).select(F.col(key).alias("_k"), F.col(version_col).alias("_v"))
     tagged = df.join(existing, df[key] == existing["_k"], "left")
     catalog.append(name, tagged.filter(F.col("_k").isNull()))
-    changed = tagged.filter(F.col("_k").isNotNull())
+    changed = tagged.filter(F.col("_k").isNotNull() & ~F.col("_v").eqNullSafe(F.col(version_col)))
     if not changed.isEmpty():
         catalog.merge(name, changed)
