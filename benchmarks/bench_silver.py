@@ -49,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--incremental-share", type=float, default=0.01)
-    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "silver.json"))
+    parser.add_argument("--out", help="default: benchmarks/results/silver-<messages>.json")
     args = parser.parse_args()
     os.environ.setdefault("RUST_LOG", "error")
 
@@ -97,7 +97,8 @@ def main() -> None:
             ),
         }  # fmt: skip
         print(json.dumps(result, indent=2))
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        out = args.out or REPO / "benchmarks" / "results" / f"silver-{args.messages}.json"
+        Path(out).write_text(json.dumps(result, indent=2) + "\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

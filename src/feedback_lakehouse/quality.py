@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from feedback_lakehouse.bronze.reasons import RejectReason
+from feedback_lakehouse.errors import QualityError
+from feedback_lakehouse.report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -144,3 +146,21 @@ def count_check(table: str, name: str, violations: DataFrame, total: int) -> Che
     bad = violations.count()
     sample = [r.asDict() for r in violations.limit(5).collect()] if bad else []
     return CheckResult(table, name, "", bad == 0, bad, total, json.dumps(sample, default=str))
+
+
+def attach(report: StepReport, results: list[CheckResult], fail_on_error: bool) -> None:
+    """Put results in the step report (failures as messages); stop the job on a failure when
+    ``quality.fail_on_error`` is set, after the report and the results table are complete."""
+    report.details["quality"] = [
+        {"table": r.table, "check": r.expectation, "column": r.column, "success": r.success,
+         "unexpected": r.unexpected_count}
+        for r in results
+    ]  # fmt: skip
+    failed = [r for r in results if not r.success]
+    for r in failed:
+        report.messages.append(
+            f"quality check failed: {r.table} {r.expectation}({r.column}): "
+            f"{r.unexpected_count:,} of {r.element_count:,} rows, e.g. {r.details}"
+        )
+    if failed and fail_on_error:
+        raise QualityError("; ".join(report.messages))

@@ -118,7 +118,10 @@ class SilverSettings(_Strict):
     minhash_permutations: int = Field(64, gt=0)
     minhash_bands: int = Field(21, gt=0)
     partitions: int = Field(0, ge=0)
-    """Parallel transform tasks; 0 = auto (1 on the embedded engine, else 2 x files)."""
+    """Parallel transform tasks; 0 = auto (1 on the embedded engine, 8 on a cluster)."""
+    local_workers: int = Field(0, ge=0)
+    """Worker processes for the text work on the embedded engine; 0 = auto (all cores for
+    batches of 20,000+ messages, else none)."""
 
 
 class QualitySettings(_Strict):

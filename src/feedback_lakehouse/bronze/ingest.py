@@ -22,7 +22,6 @@ from feedback_lakehouse.bronze.files import display_path, file_sha256, find_file
 from feedback_lakehouse.bronze.parse import STATUS_OK, STATUS_REJECTED, FileTask
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.reference_ingest import ingest_reference
-from feedback_lakehouse.errors import QualityError
 from feedback_lakehouse.progress import NullProgress, Progress
 from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import ExportMapping, Settings
@@ -392,18 +391,6 @@ def run_ingest(
     with report.timed("quality"):
         results = _quality(catalog, settings, exports, batch_id)
     progress.done()
-    report.details["quality"] = [
-        {"table": r.table, "check": r.expectation, "column": r.column, "success": r.success,
-         "unexpected": r.unexpected_count}
-        for r in results
-    ]  # fmt: skip
-    failed = [r for r in results if not r.success]
-    for r in failed:
-        report.messages.append(
-            f"quality check failed: {r.table} {r.expectation}({r.column}): "
-            f"{r.unexpected_count:,} of {r.element_count:,} rows, e.g. {r.details}"
-        )
     report.duration_s = time.perf_counter() - started
-    if failed and settings.quality.fail_on_error:
-        raise QualityError("; ".join(report.messages))
+    quality.attach(report, results, settings.quality.fail_on_error)
     return report

@@ -6,6 +6,7 @@ a staging table; deduplication and enrichment are Spark joins."""
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -41,6 +42,14 @@ def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
         languages=tuple(settings.silver.languages),
         num_perm=settings.silver.minhash_permutations,
     )
+
+
+def _local_workers(settings: Settings, n_rows: int) -> int:
+    """Worker processes for the text work on the embedded engine: all cores for a big batch;
+    none for a small one, where starting workers (~2 s) costs more than it saves."""
+    if settings.silver.local_workers:
+        return settings.silver.local_workers
+    return (os.cpu_count() or 1) if n_rows >= 20_000 else 1
 
 
 def _watermark(catalog: Catalog) -> datetime | None:
@@ -101,11 +110,17 @@ def run_silver(
     progress.stage("clean, detect language, redact PII, split fragments")
     with report.timed("transform"):
         cfg = _config(catalog, settings).to_json()
-        parts = settings.silver.partitions or (1 if settings.engine.kind == "local" else 8)
+        local = settings.engine.kind == "local"
+        parts = settings.silver.partitions or (1 if local else 8)
+        workers = _local_workers(settings, bronze.count()) if local else 1
+        report.details["transform_workers"] = workers
         work = (
             bronze.select("source", "source_record_id", "payload", "payload_hash")
             .repartition(parts)
-            .mapInArrow(lambda it: transform_batches(it, cfg, 2000), " ".join(WORK_SCHEMA.split()))
+            .mapInArrow(
+                lambda it: transform_batches(it, cfg, 2000, workers),
+                " ".join(WORK_SCHEMA.split()),
+            )
         )
         work.write.insertInto(catalog.physical(STAGING), overwrite=True)
     progress.done()
@@ -187,19 +202,9 @@ def run_silver(
         results = _quality(catalog, now)
         quality.record(catalog, f"silver-{now:%Y%m%dT%H%M%S}", STEP, results)
     progress.done()
-    report.details["quality"] = [
-        {"table": r.table, "check": r.expectation, "column": r.column, "success": r.success,
-         "unexpected": r.unexpected_count}
-        for r in results
-    ]  # fmt: skip
-    for r in results:
-        if not r.success:
-            report.messages.append(
-                f"quality check failed: {r.table} {r.expectation}({r.column}): "
-                f"{r.unexpected_count:,} of {r.element_count:,} rows, e.g. {r.details}"
-            )
     report.details["watermark"] = str(high)
     report.duration_s = time.perf_counter() - started
+    quality.attach(report, results, settings.quality.fail_on_error)
     return report
 
 

@@ -1,0 +1,118 @@
+"""A small pool of worker processes for the text work on the embedded engine.
+
+Sail runs Python UDFs inside its own process, under one interpreter lock, so the text work
+of silver uses one core however many tasks run. These workers are plain child interpreters
+(``python -m feedback_lakehouse.silver.workers``) fed over pipes: unlike ``multiprocessing``
+they never re-import the caller's main script. One chunk is in flight per worker, so a worker
+writing a result and the parent writing the next chunk can never block each other."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+_HEADER = struct.Struct("<Q")
+
+
+def _send(stream: IO[bytes], obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(header)
+    return pickle.loads(stream.read(size))  # our own child process: trusted data
+
+
+class WorkerPool:
+    """``map`` sends chunks of rows to ``n`` workers and yields their results in order."""
+
+    def __init__(self, n: int, cfg_json: str) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self._procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "feedback_lakehouse.silver.workers"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+            )
+            for _ in range(n)
+        ]
+        for proc in self._procs:
+            _send(proc.stdin, cfg_json)  # type: ignore[arg-type]
+
+    def map(self, chunks: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+        busy: list[subprocess.Popen[bytes]] = []
+        idle = list(self._procs)
+        for chunk in chunks:
+            if not idle:
+                proc = busy.pop(0)
+                yield self._result(proc)
+                idle.append(proc)
+            proc = idle.pop(0)
+            _send(proc.stdin, chunk)  # type: ignore[arg-type]
+            busy.append(proc)
+        for proc in busy:
+            yield self._result(proc)
+
+    @staticmethod
+    def _result(proc: subprocess.Popen[bytes]) -> list[dict[str, Any]]:
+        try:
+            result = _receive(proc.stdout)  # type: ignore[arg-type]
+        except EOFError:
+            raise RuntimeError(
+                f"silver worker process {proc.pid} died (exit code {proc.poll()}); "
+                "set silver.local_workers: 1 to run the text work in-process"
+            ) from None
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def close(self) -> None:
+        for proc in self._procs:
+            if proc.stdin:
+                proc.stdin.close()
+        for proc in self._procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve() -> None:
+    """Worker loop: config first, then chunks until the parent closes stdin."""
+    from feedback_lakehouse.silver.transform import TransformConfig, transform_rows
+
+    inp = sys.stdin.buffer
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr  # nothing a library prints may corrupt the result stream
+    cfg = TransformConfig.from_json(_receive(inp))
+    while True:
+        try:
+            chunk = _receive(inp)
+        except EOFError:
+            return
+        try:
+            _send(out, transform_rows(chunk, cfg))
+        except Exception as exc:  # reported to the parent, which raises it
+            _send(out, exc)
+
+
+if __name__ == "__main__":
+    _serve()
