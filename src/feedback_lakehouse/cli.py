@@ -151,9 +151,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
 def cmd_tables(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _, catalog = _session(settings)
-    table = Table("table", "physical", "rows", "grain")
+    # physical names only where they differ from the logical ones (Unity Catalog)
+    show_physical = catalog.databricks
+    table = Table("table", *(["physical"] if show_physical else []), "rows", "grain")
     for name, grain, rows in catalog.row_counts():
-        table.add_row(name, catalog.physical(name), f"{rows:,}", grain)
+        physical = [catalog.physical(name)] if show_physical else []
+        table.add_row(name, *physical, f"{rows:,}", grain)
     out.print(table)
     return 0
 

@@ -159,13 +159,11 @@ def test_noise_is_one_fragment() -> None:
     assert len(split_fragments("How do I add a filter to a dashboard?")) == 1
 
 
-def test_large_text_is_bounded() -> None:
-    import time
-
+def test_two_megabyte_text() -> None:
     text = ("Charts are blank in Safari. We tried clearing the cache.\n" * 40_000)[:2_000_000]
-    start = time.perf_counter()
     frags = split_fragments(text)
-    assert frags and time.perf_counter() - start < 10
+    assert [f.text for f in frags] == [text[f.start : f.end] for f in frags]
+    assert frags[0].start == 0 and frags[0].cue == "start"
 
 
 def test_fingerprint_normalises_and_is_stable() -> None:
