@@ -22,20 +22,27 @@ if TYPE_CHECKING:
     from feedback_lakehouse.catalog import Catalog
 
 
-def _bands(df: DataFrame, bands: int, rows: int) -> DataFrame:
-    """One row per (message, band) with the band's key; the key includes the account bucket,
-    so only messages that may be duplicates of each other ever meet in the join."""
+def _bands(df: DataFrame, bands: int, rows: int, window_s: int, probe: bool) -> DataFrame:
+    """One row per (message, band[, window slot]) with the band's key. The key includes the
+    account bucket and a time slot of ``window_s`` seconds, so only messages that may be
+    duplicates of each other ever meet in the join: a probing (new) message looks in its
+    own slot and the one before, which together cover every earlier message in the window.
+    Without the slot, a busy account's many messages about one issue pair up quadratically."""
     from pyspark.sql import functions as F
 
+    slot = F.floor(F.col("received_at").cast("long") / F.lit(window_s))
     keys = F.array(
         *[
             F.xxhash64(F.lit(i), F.col("bucket"), F.slice("minhash", i * rows + 1, rows))
             for i in range(bands)
         ]
     )
-    return df.filter(F.col("minhash").isNotNull()).select(
+    out = df.filter(F.col("minhash").isNotNull()).select(
         "*", F.posexplode(keys).alias("band", "band_key")
     )
+    if probe:
+        return out.withColumn("slot", F.explode(F.array(slot, slot - 1)))
+    return out.withColumn("slot", slot)
 
 
 def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> DataFrame:
@@ -94,12 +101,24 @@ def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> Dat
     )
     # candidate pairs by shared band, ids only (aggregating rows that carry the signature
     # arrays makes Sail reserve absurd amounts of memory), then the attributes joined back
-    ab = _bands(new.select("feedback_id", "minhash", "bucket"), bands, rows)
-    bb = _bands(pool.select("feedback_id", "minhash", "bucket"), bands, rows)
+    ab = _bands(
+        new.select("feedback_id", "minhash", "bucket", "received_at"),
+        bands,
+        rows,
+        window_s,
+        probe=True,
+    )
+    bb = _bands(
+        pool.select("feedback_id", "minhash", "bucket", "received_at"),
+        bands,
+        rows,
+        window_s,
+        probe=False,
+    )
     candidates = (
-        ab.select(F.col("feedback_id").alias("a_feedback_id"), "band", "band_key")
-        .join(bb.select(F.col("feedback_id").alias("b_feedback_id"), "band", "band_key"),
-              ["band", "band_key"])
+        ab.select(F.col("feedback_id").alias("a_feedback_id"), "band", "band_key", "slot")
+        .join(bb.select(F.col("feedback_id").alias("b_feedback_id"), "band", "band_key", "slot"),
+              ["band", "band_key", "slot"])
         .select("a_feedback_id", "b_feedback_id")
         .distinct()
     )  # fmt: skip
