@@ -28,7 +28,11 @@ def session(args: argparse.Namespace):
     return spark, catalog, settings
 
 
-def emit(report) -> None:
-    print(json.dumps(report.as_dict(), default=str))
+def emit(report, args: argparse.Namespace | None = None) -> None:
+    """Print the step report as one JSON line (the job's log), with code version and target."""
+    record = report.as_dict()
+    if args is not None:
+        record.update(target=args.target, git_commit=args.git_commit)
+    print(json.dumps(record, default=str))
     if not report.balanced:
         raise SystemExit(f"{report.step}: records unaccounted for")

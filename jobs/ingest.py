@@ -7,4 +7,4 @@ from feedback_lakehouse.bronze.ingest import run_ingest
 if __name__ == "__main__":
     args = parse()
     spark, catalog, settings = session(args)
-    emit(run_ingest(spark, catalog, settings))
+    emit(run_ingest(spark, catalog, settings), args)
