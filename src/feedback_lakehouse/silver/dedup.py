@@ -45,34 +45,75 @@ def _bands(df: DataFrame, bands: int, rows: int, window_s: int, probe: bool) -> 
     return out.withColumn("slot", slot)
 
 
-def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> DataFrame:
+def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings, sink: str) -> DataFrame:
     """(feedback_id, duplicate_of, duplicate_kind exact|near) for the new messages that repeat
     an earlier one; ``new`` needs feedback_id, received_at, account_id, exact_hash, minhash,
-    text_chars."""
+    text_chars.
+
+    The new messages are handled in time slices of about ``silver.dedup_chunk_rows`` messages
+    (each slice joins only its own window), their direct links written to ``sink``; then
+    chains (c -> b -> a) are resolved on that small table. The joins carry MinHash arrays, so
+    a slice, not the whole batch, bounds their memory."""
+    from pyspark.sql import functions as F
+
+    window_s = settings.silver.dedup_window_days * 86400
+    stats = new.agg(
+        F.min("received_at").alias("lo"), F.max("received_at").alias("hi"), F.count("*").alias("n")
+    ).first()
+    if not stats["n"]:
+        return catalog.read(sink).limit(0)
+    slices = max(1, -(-int(stats["n"]) // settings.silver.dedup_chunk_rows))
+    lo, hi = stats["lo"].timestamp(), stats["hi"].timestamp() + 1
+    step = (hi - lo) / slices
+    for i in range(slices):
+        start, end = lo + i * step, (hi if i == slices - 1 else lo + (i + 1) * step)
+        links = _direct_links(catalog, new, settings, start, end, window_s)
+        links.write.insertInto(catalog.physical(sink), overwrite=(i == 0))
+    direct = catalog.read(sink)
+    # resolve chains: a link to a message that is itself a duplicate points at its original
+    resolved = direct
+    for _ in range(2):
+        hop = direct.select(
+            F.col("feedback_id").alias("duplicate_of"), F.col("duplicate_of").alias("_root")
+        )
+        resolved = resolved.join(hop, "duplicate_of", "left").select(
+            "feedback_id", F.coalesce("_root", "duplicate_of").alias("duplicate_of"),
+            "duplicate_kind",
+        )  # fmt: skip
+    return resolved
+
+
+def _direct_links(
+    catalog: Catalog, new_all: DataFrame, settings: Settings, start: float, end: float,
+    window_s: int,
+) -> DataFrame:  # fmt: skip
+    """Direct duplicate links for the new messages received in [start, end)."""
     from pyspark.sql import functions as F
 
     cfg = settings.silver
     # with dedup_same_account, messages of different accounts never meet in a join; those
     # without an account (app reviews) only meet each other
     bucket = F.coalesce(F.col("account_id"), F.lit("")) if cfg.dedup_same_account else F.lit("")
-    window_s = cfg.dedup_window_days * 86400
     bands = cfg.minhash_bands
     rows = max(1, cfg.minhash_permutations // bands)
-    bounds = new.agg(F.min("received_at").alias("lo"), F.max("received_at").alias("hi")).first()
     cols = ["feedback_id", "received_at", "account_id", "exact_hash", "minhash", "text_chars",
             "bucket"]  # fmt: skip
-    new = new.withColumn("bucket", bucket)
+    epoch = F.col("received_at").cast("double")
+    in_pool = (epoch >= F.lit(start - window_s)) & (epoch < F.lit(end))
+    new_all = new_all.withColumn("bucket", bucket)
+    new = new_all.filter((epoch >= F.lit(start)) & (epoch < F.lit(end)))
     existing = (
         catalog.read("silver.feedback")
-        .filter(
-            (F.col("received_at") >= F.lit(bounds["lo"]) - F.expr(f"INTERVAL {window_s} SECONDS"))
-            & (F.col("received_at") <= F.lit(bounds["hi"]))
-        )
-        .join(new.select("feedback_id"), "feedback_id", "left_anti")
+        .filter(in_pool)
+        .join(new_all.select("feedback_id"), "feedback_id", "left_anti")
         .withColumn("bucket", bucket)
         .select(*cols, F.col("duplicate_of").alias("root"))
     )
-    pool = new.select(*cols, F.lit(None).cast("string").alias("root")).unionByName(existing)
+    pool = (
+        new_all.filter(in_pool)
+        .select(*cols, F.lit(None).cast("string").alias("root"))
+        .unionByName(existing)
+    )
     a = new.select(*[F.col(c).alias(f"a_{c}") for c in cols])
     b = pool.select(*[F.col(c).alias(f"b_{c}") for c in [*cols, "root"]])
 
@@ -143,8 +184,4 @@ def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings) -> Dat
             F.when(F.col("m.kind") == 0, "exact").otherwise("near").alias("duplicate_kind"),
         )
     )
-    # one more hop inside the batch: c -> b -> a becomes c -> a
-    hop = best.select(F.col("feedback_id").alias("direct_of"), F.col("direct_of").alias("root2"))
-    return best.join(hop, "direct_of", "left").select(
-        "feedback_id", F.coalesce("root2", "direct_of").alias("duplicate_of"), "duplicate_kind"
-    )
+    return best.select("feedback_id", F.col("direct_of").alias("duplicate_of"), "duplicate_kind")

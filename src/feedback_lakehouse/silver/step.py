@@ -138,11 +138,14 @@ def run_silver(
             )
         ok = staged.filter(F.col("error").isNull())
         enriched = _enrich(catalog, ok, bronze)
-        # duplicates are computed once and materialised: every later action reuses them
-        duplicates = dedup.find_duplicates(catalog, enriched, settings)
-        duplicates.write.insertInto(catalog.physical(DUPLICATES), overwrite=True)
+        # duplicate links are computed once, on narrow rows, and materialised
+        narrow = ok.select(
+            "feedback_id", "source", "source_record_id", "exact_hash", "minhash", "text_chars"
+        ).join(bronze.select("source", "source_record_id", "received_at", "account_id"),
+               ["source", "source_record_id"])  # fmt: skip
+        duplicates = dedup.find_duplicates(catalog, narrow, settings, DUPLICATES)
         feedback = (
-            enriched.join(catalog.read(DUPLICATES), "feedback_id", "left")
+            enriched.join(duplicates, "feedback_id", "left")
             .withColumn("fragment_count", F.size("fragments"))
             .withColumn("processed_at", F.lit(now).cast("timestamp"))
         )
