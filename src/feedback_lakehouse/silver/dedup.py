@@ -142,20 +142,9 @@ def _direct_links(
     )
     # candidate pairs by shared band, ids only (aggregating rows that carry the signature
     # arrays makes Sail reserve absurd amounts of memory), then the attributes joined back
-    ab = _bands(
-        new.select("feedback_id", "minhash", "bucket", "received_at"),
-        bands,
-        rows,
-        window_s,
-        probe=True,
-    )
-    bb = _bands(
-        pool.select("feedback_id", "minhash", "bucket", "received_at"),
-        bands,
-        rows,
-        window_s,
-        probe=False,
-    )
+    band_cols = ["feedback_id", "minhash", "bucket", "received_at"]
+    ab = _bands(new.select(*band_cols), bands, rows, window_s, probe=True)
+    bb = _bands(pool.select(*band_cols), bands, rows, window_s, probe=False)
     candidates = (
         ab.select(F.col("feedback_id").alias("a_feedback_id"), "band", "band_key", "slot")
         .join(bb.select(F.col("feedback_id").alias("b_feedback_id"), "band", "band_key", "slot"),
