@@ -101,7 +101,8 @@ def run_silver(
     bronze = catalog.read("bronze.feedback_raw")
     if mark is not None:
         bronze = bronze.filter(F.col("ingested_at") > F.lit(mark))
-    high = bronze.agg(F.max("ingested_at").alias("m")).collect()[0]["m"]
+    extent = bronze.agg(F.max("ingested_at").alias("high"), F.count("*").alias("n")).first()
+    high = extent["high"]
     if high is None:
         report.duration_s = time.perf_counter() - started
         report.details["watermark"] = str(mark)
@@ -112,7 +113,7 @@ def run_silver(
         cfg = _config(catalog, settings).to_json()
         local = settings.engine.kind == "local"
         parts = settings.silver.partitions or (1 if local else 8)
-        workers = _local_workers(settings, bronze.count()) if local else 1
+        workers = _local_workers(settings, int(extent["n"])) if local else 1
         report.details["transform_workers"] = workers
         work = (
             bronze.select("source", "source_record_id", "payload", "payload_hash")
@@ -149,7 +150,7 @@ def run_silver(
             .withColumn("fragment_count", F.size("fragments"))
             .withColumn("processed_at", F.lit(now).cast("timestamp"))
         )
-        _land(catalog, "silver.feedback", feedback, "payload_hash")
+        catalog.upsert("silver.feedback", feedback, "payload_hash")
         # fragments from the staged arrays + the message rows just written (no recomputation)
         landed = catalog.read("silver.feedback").filter(
             F.col("processed_at") == F.lit(now).cast("timestamp")
@@ -171,7 +172,7 @@ def run_silver(
                 "account_id", "duplicate_of", "processed_at",
             )
         )  # fmt: skip
-        _land(catalog, "silver.fragments", fragments, "fingerprint")
+        catalog.upsert("silver.fragments", fragments, "fingerprint")
         report.rows_written = report.rows_read - report.rows_quarantined
         stats = (
             catalog.read("silver.feedback")
@@ -248,18 +249,3 @@ def _quality(catalog: Catalog, now: datetime) -> list[quality.CheckResult]:
         )
     )  # fmt: skip
     return results
-
-
-def _land(catalog: Catalog, name: str, df: DataFrame, version_col: str) -> None:
-    """Rows with a new key are appended; rows whose key exists with a different
-    ``version_col`` are MERGEd; identical rows change nothing. (Appending first is safe:
-    the appended rows match themselves with an equal version, so they are not "changed".)"""
-    from pyspark.sql import functions as F
-
-    key = catalog.spec(name).keys[0]
-    existing = catalog.read(name).select(F.col(key).alias("_k"), F.col(version_col).alias("_v"))
-    tagged = df.join(existing, df[key] == existing["_k"], "left")
-    catalog.append(name, tagged.filter(F.col("_k").isNull()))
-    changed = tagged.filter(F.col("_k").isNotNull() & ~F.col("_v").eqNullSafe(F.col(version_col)))
-    if not changed.isEmpty():
-        catalog.merge(name, changed)
