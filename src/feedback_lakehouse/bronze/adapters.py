@@ -6,8 +6,6 @@ RecordError with a reason for anything it cannot accept; it never changes the pa
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -15,12 +13,11 @@ from typing import Any
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.timestamps import parse_timestamp
 from feedback_lakehouse.errors import RecordError
+from feedback_lakehouse.markup import html_to_text
 from feedback_lakehouse.settings import ExportMapping
 
 Envelope = dict[str, Any]
 Adapter = Callable[[Mapping[str, Any]], Envelope]
-
-_TAG = re.compile(r"<[^>]+>")
 
 
 def _missing(field: str) -> RecordError:
@@ -57,10 +54,6 @@ def _float(value: Any) -> float | None:
         return float(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
-
-
-def _html_text(value: Any) -> str:
-    return html.unescape(_TAG.sub(" ", str(value or ""))).strip()
 
 
 def _require_text(text: str, what: str) -> None:
@@ -120,11 +113,11 @@ def intercom_chat(obj: Mapping[str, Any]) -> Envelope:
     account = _require(obj, "custom_attributes", "account_id")
     body = _require(obj, "source", "body")
     user_parts = [
-        _html_text(p.get("body"))
+        html_to_text(str(p.get("body") or ""))
         for p in _get(obj, "conversation_parts", "conversation_parts") or []
         if isinstance(p, Mapping) and _get(p, "author", "type") == "user"
     ]
-    _require_text(_html_text(body) + " ".join(user_parts), "the customer's chat text")
+    _require_text(html_to_text(str(body)) + " ".join(user_parts), "the customer's chat text")
     attrs = obj["custom_attributes"]
     closed = _get(obj, "statistics", "last_close_at")
     return {

@@ -5,8 +5,19 @@ from __future__ import annotations
 import glob
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedback_lakehouse.progress import Progress
+
+if TYPE_CHECKING:
+    from feedback_lakehouse.catalog import Catalog
+
+
+def ingested_versions(catalog: Catalog) -> set[tuple[str, str]]:
+    """(path, sha256) of every file version already ingested. The manifest has one row per
+    file version, small enough to bring to the driver."""
+    rows = catalog.read("bronze.ingest_files").select("path", "sha256").collect()
+    return {(r.path, r.sha256) for r in rows}
 
 
 def find_files(base: Path, pattern: str) -> list[Path]:

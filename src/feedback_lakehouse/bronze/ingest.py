@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING
 
 from feedback_lakehouse import quality
 from feedback_lakehouse.bronze.adapters import BUILTIN_FORMATS
-from feedback_lakehouse.bronze.files import display_path, file_sha256, find_files
+from feedback_lakehouse.bronze.files import (
+    display_path,
+    file_sha256,
+    find_files,
+    ingested_versions,
+)
 from feedback_lakehouse.bronze.parse import STATUS_OK, STATUS_REJECTED, FileTask
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.reference_ingest import ingest_reference
@@ -58,12 +63,6 @@ def discover(settings: Settings, exports: list[ExportMapping]) -> list[InputFile
 
 def new_batch_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-
-
-def _already_ingested(catalog: Catalog) -> set[tuple[str, str]]:
-    # The file manifest has one row per file version: small enough to bring to the driver.
-    rows = catalog.read("bronze.ingest_files").select("path", "sha256").collect()
-    return {(r.path, r.sha256) for r in rows}
 
 
 def _parse_partitions(settings: Settings, n_files: int) -> int:
@@ -234,7 +233,7 @@ def _plan(
     files = discover(settings, exports)
     total_bytes = sum(f.path.stat().st_size for f in files)
     progress.stage(f"checksum {len(files)} files ({total_bytes / 1e6:,.0f} MB)", total=total_bytes)
-    seen = _already_ingested(catalog)
+    seen = ingested_versions(catalog)
     tasks: list[FileTask] = []
     sizes: dict[str, int] = {}
     skipped = 0

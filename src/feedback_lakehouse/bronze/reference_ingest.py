@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from feedback_lakehouse.bronze.files import display_path, file_sha256, find_files
+from feedback_lakehouse.bronze.files import (
+    display_path,
+    file_sha256,
+    find_files,
+    ingested_versions,
+)
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.reference import KINDS, parse_reference
 from feedback_lakehouse.progress import Progress
@@ -30,10 +35,7 @@ def ingest_reference(
     progress: Progress,
 ) -> dict[str, dict[str, int]]:
     """Upsert each new or changed reference file; returns accepted/rejected per kind."""
-    seen = {
-        (r.path, r.sha256)
-        for r in catalog.read("bronze.ingest_files").select("path", "sha256").collect()
-    }
+    seen = ingested_versions(catalog)
     summary: dict[str, dict[str, int]] = {}
     manifest: list[tuple[Any, ...]] = []
     rejects: list[tuple[Any, ...]] = []

@@ -6,18 +6,10 @@ columns of an export. Signatures and quoted replies are still in; cleaning remov
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping
 from typing import Any
 
-_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</div>\s*<div[^>]*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
-
-
-def html_to_text(value: str) -> str:
-    """Paragraphs and line breaks become newlines, other tags go, entities are decoded."""
-    return html.unescape(_TAG.sub("", _BREAK.sub("\n", value))).strip()
+from feedback_lakehouse.markup import html_to_text
 
 
 def _ticket(obj: Mapping[str, Any]) -> str:
