@@ -126,6 +126,62 @@ class SilverSettings(_Strict):
     batches of 20,000+ messages, else none)."""
 
 
+class OpenAISettings(_Strict):
+    """Any OpenAI-compatible chat endpoint (OpenAI, Azure OpenAI, Databricks Model Serving,
+    vLLM, Ollama). The key is read from the environment variable named here, never from a
+    file, and never logged."""
+
+    base_url: str | None = None
+    """None = the SDK default (api.openai.com); e.g. http://localhost:11434/v1 for Ollama."""
+    model: str = "gpt-4o-mini"
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int = Field(1200, gt=0)
+    timeout_s: float = Field(60.0, gt=0)
+    max_retries: int = Field(4, ge=0)
+    """Retries on 429, 5xx and timeouts, with exponential backoff."""
+    backoff_s: float = Field(1.0, ge=0)
+    concurrency: int = Field(4, gt=0)
+    """Calls in flight at once per partition."""
+    batch_size: int = Field(8, gt=0)
+    """Fragments answered by one call."""
+
+
+class InsightsSettings(_Strict):
+    backend: Literal["offline", "openai"] = "offline"
+    prompt_version: str = "v1"
+    """Part of the result-cache key: change it when prompts or the offline model change."""
+    taxonomy: str = "taxonomy.yml"
+    """Relative to the conf folder, like the other insights files."""
+    examples: list[str] = ["insights/examples/*.yml"]
+    runbooks: str = "runbooks/*.md"
+    review_confidence: float = Field(0.55, ge=0, le=1)
+    """Below this classification confidence a fragment is marked needs_review."""
+    abstain_score: float = Field(0.35, ge=0, le=1)
+    """A best hypothesis scoring below this is no hypothesis: escalate to a human."""
+    top_k: int = Field(5, gt=0)
+    """Retrieval candidates per fragment."""
+    max_hypotheses: int = Field(3, gt=0)
+    release_window_days: float = Field(14.0, gt=0)
+    flag_window_days: float = Field(30.0, gt=0)
+    incident_after_hours: float = Field(24.0, ge=0)
+    """A fragment received up to this long after an incident ended may be caused by it."""
+    batch_rows: int = Field(2000, gt=0)
+    """Fragments per Arrow batch inside the Spark task."""
+    partitions: int = Field(0, ge=0)
+    """Parallel tasks; 0 = auto (1 on the embedded engine, 8 on a cluster)."""
+    trace_calls: int = Field(500, ge=0)
+    """Backend calls of one run traced in MLflow one by one; the rest are counted in the run."""
+    openai: OpenAISettings = OpenAISettings()
+
+
+class TrackingSettings(_Strict):
+    uri: str | None = None
+    """None = ``sqlite:///<root>/mlflow.db`` locally, ``databricks`` on Databricks."""
+    experiment: str = "feedback-lakehouse"
+    enabled: bool = True
+
+
 class QualitySettings(_Strict):
     fail_on_error: bool = False
     """Stop the job when a bronze expectation fails (results are always recorded)."""
@@ -133,16 +189,25 @@ class QualitySettings(_Strict):
 
 class Settings(_Strict):
     target: Literal["local", "dev", "prod"] = "local"
+    conf_dir: str = "conf"
+    """The folder the settings were read from; taxonomy, examples and runbooks are found
+    relative to it."""
     engine: EngineSettings = EngineSettings()
     lakehouse: LakehouseSettings = LakehouseSettings()
     sample: SampleSettings = SampleSettings()
     ingest: IngestSettings = IngestSettings()
     silver: SilverSettings = SilverSettings()
     quality: QualitySettings = QualitySettings()
+    insights: InsightsSettings = InsightsSettings()
+    tracking: TrackingSettings = TrackingSettings()
 
     @property
     def root(self) -> Path:
         return Path(self.lakehouse.root).expanduser().resolve()
+
+    def conf_path(self, relative: str) -> Path:
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else Path(self.conf_dir) / p
 
     @property
     def landing_dir(self) -> Path:
@@ -250,6 +315,7 @@ def load_settings(
     _record_origin(env, "environment", origin)
     merged = _merge(merged, env)
     merged["target"] = target
+    merged["conf_dir"] = str(conf.resolve())
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:

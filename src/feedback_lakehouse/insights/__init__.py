@@ -1,0 +1,1 @@
+"""Insights: each issue fragment becomes a classified, evidence-backed, explained record."""

@@ -1,0 +1,1 @@
+"""Backends behind one interface: ``offline`` (embedded default) and ``openai``."""

@@ -1,0 +1,122 @@
+"""The chain's data shapes, shared by every backend. A backend answers with ``Answer``; the
+chain turns answers into ``silver.insights`` rows. Pydantic validates what a model returns, so
+an answer that does not fit is an error with a message, never a half-filled row."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EvidenceKind = Literal[
+    "phrase", "error_code", "error_message", "version", "device", "os", "browser", "feature"
+]  # fmt: skip
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RiskFlags(_Model):
+    churn_signal: bool = False
+    competitor: str | None = None  # the competitor's name when one is mentioned
+    renewal_concern: bool = False
+    escalation_risk: bool = False
+
+
+class Classification(_Model):
+    """Stage 1: the fragment placed in the taxonomy (labels are checked against it later)."""
+
+    category: str
+    product_area: str
+    feedback_type: str
+    severity: str
+    sub_theme: str = Field(max_length=80)
+    confidence: float = Field(ge=0.0, le=1.0)
+    risk: RiskFlags = RiskFlags()
+
+
+class Evidence(_Model):
+    """Stage 2: one piece of evidence, located in the redacted text by character span."""
+
+    kind: EvidenceKind
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    source: Literal["pattern", "model"] = "pattern"
+
+
+class Candidate(_Model):
+    """A document the retrieval or the event timeline put forward for stage 3."""
+
+    doc_id: str
+    kind: Literal["runbook", "release", "incident", "flag"]
+    title: str
+    snippet: str
+    product_area: str | None = None
+    similarity: float  # retrieval cosine similarity, 0..1
+    event_boost: float = 0.0  # >0 when the document is an event close in time and segment
+    event_reason: str | None = None
+
+
+class Hypothesis(_Model):
+    """Stage 3: one ranked root-cause hypothesis with the documents it cites."""
+
+    rank: int = Field(ge=1)
+    doc_ids: list[str] = Field(min_length=1)
+    title: str
+    score: float = Field(ge=0.0, le=1.0)
+    evidence: list[str] = []  # evidence texts that support it
+    reason: str = ""
+
+
+class FragmentContext(_Model):
+    """Everything a backend may see of one fragment: redacted text only."""
+
+    key: str  # the cache key's fingerprint part
+    text: str
+    language: str | None = None
+    evidence: list[Evidence] = []
+    candidates: list[Candidate] = []
+
+
+class Answer(_Model):
+    """A backend's answer for one fragment."""
+
+    key: str
+    classification: Classification
+    evidence: list[Evidence] = []  # backend evidence (model quotes located in the text)
+    hypotheses: list[Hypothesis] = []
+    abstain_reason: str | None = None
+
+
+class Failure(_Model):
+    """A fragment the backend could not answer; it is kept and marked for review."""
+
+    key: str
+    error: str
+
+
+class CallRecord(_Model):
+    """One backend call, for token accounting and the MLflow trace."""
+
+    call_id: str
+    backend: str
+    model: str
+    prompt_version: str
+    keys: list[str]
+    started_ns: int
+    ended_ns: int
+    status: Literal["ok", "retried", "failed"]
+    attempts: int = 1
+    tokens_in: int = 0
+    tokens_out: int = 0
+    request: str = ""  # the prompt as sent (redacted text only), truncated for the trace
+    response: str = ""
+    error: str | None = None
+
+
+class Reply(_Model):
+    answers: list[Answer] = []
+    failures: list[Failure] = []
+    calls: list[CallRecord] = []
