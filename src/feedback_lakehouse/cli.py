@@ -109,13 +109,33 @@ def cmd_silver(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_insights(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.insights.step import run_insights
+
+    settings = _settings(args)
+    spark, catalog = _session(settings)
+    with RichProgress(console) as progress:
+        report = run_insights(spark, catalog, settings, progress=progress)
+    _print_report(report)
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from feedback_lakehouse.evaluate import evaluate_silver
 
     settings = _settings(args)
     _, catalog = _session(settings)
     landing = Path(args.truth) if args.truth else settings.landing_dir
-    result = {"silver": evaluate_silver(catalog, landing)}
+    from feedback_lakehouse.evaluate import evaluate_insights
+    from feedback_lakehouse.insights.examples import load_examples
+    from feedback_lakehouse.insights.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(settings.conf_path(settings.insights.taxonomy))
+    examples = load_examples([settings.conf_path(p) for p in settings.insights.examples], taxonomy)
+    result = {
+        "silver": evaluate_silver(catalog, landing),
+        "insights": evaluate_insights(catalog, landing, [e.text for e in examples]),
+    }
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
     return 0
 
@@ -183,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("silver", help="clean, redact, deduplicate and split new bronze records")
     p.set_defaults(func=cmd_silver)
+
+    p = sub.add_parser("insights", help="classify fragments, extract evidence, rank root causes")
+    p.set_defaults(func=cmd_insights)
 
     p = sub.add_parser("evaluate", help="measure the tables against the sample's ground truth")
     p.add_argument("--truth", help="folder holding ground_truth/ (default: the landing folder)")

@@ -140,3 +140,43 @@ def evaluate_silver(catalog: Catalog, landing: Path) -> dict[str, Any]:
         "fragments": fragment_metrics(truth, {r["feedback_id"]: r["fragment_count"] for r in rows}),
         "language": language_metrics(truth, {r["feedback_id"]: r["language"] for r in rows}),
     }
+
+
+def evaluate_insights(catalog: Catalog, landing: Path, examples: list[str]) -> dict[str, Any]:
+    """Classification, evidence and root-cause metrics, plus a leakage check of the offline
+    model's examples against the planted text."""
+    from feedback_lakehouse.evaluate_insights import insight_metrics, leakage
+
+    truth = load_truth(landing)
+    if not truth:
+        return {"error": f"no ground truth under {landing / 'ground_truth'}"}
+    ins = catalog.read("silver.insights").select(
+        "fragment_id", "category", "product_area", "hypotheses", "abstained", "evidence",
+        "needs_review",
+    )  # fmt: skip
+    rows = (
+        catalog.read("silver.fragments")
+        .select("fragment_id", "feedback_id", "ordinal", "text")
+        .join(ins, "fragment_id", "left")
+        .orderBy("feedback_id", "ordinal")
+        .collect()
+    )
+    frags: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        frags[r["feedback_id"]].append(r.asDict(recursive=True))
+    env = {
+        r["feedback_id"]: r.asDict()
+        for r in catalog.read("silver.feedback")
+        .select("feedback_id", "product_version", "os", "device", "browser")
+        .collect()
+    }
+    out = insight_metrics(truth, frags, env)
+    done = [r for r in rows if r["category"] is not None or r["needs_review"] is not None]
+    out["fragments"] = len(rows)
+    out["with_insight"] = len(done)
+    out["needs_review_share"] = (
+        round(sum(bool(r["needs_review"]) for r in done) / len(done), 4) if done else 0.0
+    )
+    planted = [f["text"] for m in truth.values() for f in m["fragments"]]
+    out["leakage"] = leakage(examples, planted)
+    return out

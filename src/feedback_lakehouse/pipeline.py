@@ -51,4 +51,7 @@ def run_pipeline(
     from feedback_lakehouse.silver.step import run_silver
 
     reports.append(run_silver(spark, catalog, settings, progress=progress))
+    from feedback_lakehouse.insights.step import run_insights
+
+    reports.append(run_insights(spark, catalog, settings, progress=progress))
     return reports

@@ -172,6 +172,11 @@ class InsightsSettings(_Strict):
     """Parallel tasks; 0 = auto (1 on the embedded engine, 8 on a cluster)."""
     trace_calls: int = Field(500, ge=0)
     """Backend calls of one run traced in MLflow one by one; the rest are counted in the run."""
+    model_dir: str = "models"
+    """Trained offline model and indexes; relative to the lakehouse root unless absolute."""
+    component_areas: dict[str, str] = {}
+    """Release component / incident service / flag name -> product area. Release lines and
+    flags without one get the area the classifier reads in their text."""
     openai: OpenAISettings = OpenAISettings()
 
 

@@ -190,6 +190,72 @@ QUALITY_RESULTS = TableSpec(
     ("run_id", "table_name", "expectation", "column_name"),
 )
 
+# what the insights chain's backend pass emits: answer | failure | call rows
+STAGE_SCHEMA = "kind STRING, answer_key STRING, payload STRING, error STRING"
+
+INSIGHT_COLUMNS = """fragment_id STRING, feedback_id STRING, fingerprint STRING,
+    answer_key STRING, received_at TIMESTAMP, account_id STRING, duplicate_of STRING,
+    language STRING, category STRING, product_area STRING, feedback_type STRING,
+    severity STRING, sub_theme STRING, confidence DOUBLE, churn_signal BOOLEAN,
+    competitor STRING, renewal_concern BOOLEAN, escalation_risk BOOLEAN,
+    evidence ARRAY<STRUCT<kind: STRING, text: STRING, start: INT, end: INT, source: STRING>>,
+    hypotheses ARRAY<STRUCT<rank: INT, doc_ids: ARRAY<STRING>, title: STRING, score: DOUBLE,
+    evidence: ARRAY<STRING>, reason: STRING>>,
+    root_cause_doc STRING, root_cause_score DOUBLE, abstained BOOLEAN, escalation STRING,
+    needs_review BOOLEAN, review_reasons ARRAY<STRING>, error STRING, backend STRING,
+    model STRING, prompt_version STRING, processed_at TIMESTAMP"""
+
+
+SILVER_INSIGHTS = TableSpec(
+    "silver.insights",
+    "one fragment's chain output: labels, evidence spans, ranked root causes or an escalation",
+    INSIGHT_COLUMNS,
+    ("fragment_id",),
+)
+
+INSIGHT_CACHE = TableSpec(
+    "silver.insight_cache",
+    "one backend answer for one distinct fragment text under one backend/model/prompt version",
+    """answer_key STRING, backend STRING, model STRING, prompt_version STRING, answer STRING,
+    created_at TIMESTAMP""",
+    ("answer_key", "backend", "model", "prompt_version"),
+)
+
+INSIGHT_LABELS = TableSpec(
+    "silver.insight_labels",
+    "one human-confirmed label of one fragment text; joins the offline model's examples",
+    """fingerprint STRING, text STRING, category STRING, product_area STRING,
+    feedback_type STRING, severity STRING, sub_theme STRING, labeled_by STRING,
+    labeled_at TIMESTAMP""",
+    ("fingerprint",),
+)
+
+INSIGHT_WORK = TableSpec(
+    "ops.insight_work",
+    "one fragment of the insights run in progress, with its segment; overwritten each run",
+    """fragment_id STRING, feedback_id STRING, fingerprint STRING, answer_key STRING,
+    text STRING, language STRING, received_at TIMESTAMP, account_id STRING,
+    duplicate_of STRING, product_version STRING, os STRING, device STRING, browser STRING,
+    region STRING, tier STRING""",
+    ("fragment_id",),
+)
+
+INSIGHT_STAGING = TableSpec(
+    "ops.insight_staging",
+    "one backend answer, failure or call of the insights run in progress; overwritten",
+    STAGE_SCHEMA,
+    ("kind", "answer_key"),
+)
+
+INSIGHT_CALLS = TableSpec(
+    "ops.insight_calls",
+    "one backend call: who, what, how long, how many tokens (the MLflow traces' source)",
+    """run_id STRING, call_id STRING, backend STRING, model STRING, prompt_version STRING,
+    fragments INT, started_at TIMESTAMP, latency_ms DOUBLE, status STRING, attempts INT,
+    tokens_in BIGINT, tokens_out BIGINT, error STRING""",
+    ("call_id",),
+)
+
 ALL_TABLES: tuple[TableSpec, ...] = (
     FEEDBACK_RAW,
     REJECTED,
@@ -206,5 +272,11 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     SILVER_DUPLICATES,
     INGEST_STAGING,
     QUALITY_RESULTS,
+    SILVER_INSIGHTS,
+    INSIGHT_CACHE,
+    INSIGHT_LABELS,
+    INSIGHT_WORK,
+    INSIGHT_STAGING,
+    INSIGHT_CALLS,
 )
 LAYERS = ("bronze", "silver", "gold", "ops")

@@ -34,6 +34,7 @@ class Taxonomy(BaseModel):
     severities: list[str] = Field(min_length=1)
     sensitive: Sensitive = Sensitive()
     risk: RiskCues = RiskCues()
+    features: list[str] = []
 
     def check(self, field: str, value: str) -> str | None:
         """None when ``value`` is a label of ``field``, else a message naming the choices."""

@@ -1,0 +1,343 @@
+"""The chain inside a Spark task, in two passes over Arrow batches.
+
+``answer_batches`` (the only pass that calls a backend) answers each distinct fragment text
+once: pattern evidence and retrieved runbooks are attached, the backend classifies, quotes
+evidence and ranks the runbooks. Its answers are cached by fingerprint.
+
+``finalize_batches`` runs for every fragment, duplicates included: it locates evidence in the
+fragment's own text, adds the releases, flag changes and incidents close in time and segment,
+ranks all hypotheses, abstains when nothing is good enough and decides on human review.
+
+The backend, the model and the indexes are built once per task from files (the model folder),
+which is how they reach executors on a cluster."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from feedback_lakehouse.insights.events import (
+    EventWindows,
+    FragmentFacts,
+    event_hypotheses,
+    platform_of,
+)
+from feedback_lakehouse.insights.evidence import EvidenceExtractor
+from feedback_lakehouse.insights.knowledge import KnowledgeDoc
+from feedback_lakehouse.insights.offline_model import OfflineModel
+from feedback_lakehouse.insights.schema import (
+    Answer,
+    Candidate,
+    Evidence,
+    FragmentContext,
+    Hypothesis,
+    Reply,
+)
+from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
+
+ESCALATE = "insufficient evidence — escalate to human review"
+
+
+@dataclass(slots=True)
+class ChainConfig:
+    """Everything a task needs, as JSON-serialisable values (shipped to executors)."""
+
+    model_dir: str
+    taxonomy_path: str
+    events_path: str = ""
+    backend: str = "offline"
+    prompt_version: str = "v1"
+    openai: dict[str, Any] = field(default_factory=dict)
+    top_k: int = 5
+    max_hypotheses: int = 3
+    abstain_score: float = 0.35
+    review_confidence: float = 0.55
+    windows: dict[str, float] = field(default_factory=dict)
+    batch_rows: int = 2000
+    processed_at: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @staticmethod
+    def from_json(text: str) -> ChainConfig:
+        return ChainConfig(**json.loads(text))
+
+
+class Toolkit:
+    """What one task builds once: taxonomy, model, extractor, backend, event documents."""
+
+    def __init__(self, cfg: ChainConfig, with_backend: bool = True) -> None:
+        self.cfg = cfg
+        self.taxonomy: Taxonomy = load_taxonomy(cfg.taxonomy_path)
+        self.model = OfflineModel.load(Path(cfg.model_dir))
+        self.extractor = EvidenceExtractor(self.taxonomy.features)
+        self.backend = _backend(cfg, self.model, self.taxonomy) if with_backend else None
+        events_path = Path(cfg.events_path)
+        self.events: list[KnowledgeDoc] = []
+        self.event_vecs: np.ndarray | None = None
+        if cfg.events_path and events_path.is_file():
+            self.events = [_doc_from_json(d) for d in json.loads(events_path.read_text())]
+            if self.events:
+                self.event_vecs = self.model.embedder.embed([d.text for d in self.events])
+
+    def contexts(self, keys: list[str], texts: list[str], langs: list[str | None]) -> list:
+        sims = self.model.similarities(texts)
+        out = []
+        for i, (key, text, lang) in enumerate(zip(keys, texts, langs, strict=True)):
+            order = np.argsort(-sims[i])[: self.cfg.top_k] if sims.shape[1] else []
+            cands = [
+                Candidate(
+                    doc_id=d.doc_id,
+                    kind="runbook",
+                    title=d.title,
+                    snippet=d.snippet(),
+                    product_area=d.product_area,
+                    similarity=round(float(sims[i, j]), 4),
+                )
+                for j in order
+                for d in [self.model.docs[j]]
+            ]
+            out.append(
+                FragmentContext(
+                    key=key,
+                    text=text,
+                    language=lang,
+                    evidence=self.extractor.extract(text),
+                    candidates=cands,
+                )
+            )
+        return out
+
+    def event_similarities(self, texts: list[str]) -> np.ndarray:
+        if self.event_vecs is None:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        q = self.model.embedder.embed(texts)
+        return np.clip(q @ self.event_vecs.T, 0.0, 1.0)
+
+
+def _backend(cfg: ChainConfig, model: OfflineModel, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
+    if cfg.backend == "offline":
+        from feedback_lakehouse.insights.backends.offline import OfflineBackend
+
+        return OfflineBackend(model, taxonomy, cfg.prompt_version, cfg.max_hypotheses)
+    from feedback_lakehouse.insights.backends.openai_backend import OpenAIBackend
+    from feedback_lakehouse.settings import OpenAISettings
+
+    return OpenAIBackend(OpenAISettings(**cfg.openai), taxonomy, cfg.prompt_version)
+
+
+def _doc_from_json(d: dict[str, Any]) -> KnowledgeDoc:
+    for key in ("start", "end"):
+        if d.get(key):
+            d[key] = datetime.fromisoformat(d[key])
+    return KnowledgeDoc(**d)
+
+
+def doc_to_json(d: KnowledgeDoc) -> dict[str, Any]:
+    out = asdict(d)
+    for key in ("start", "end"):
+        if out[key] is not None:
+            out[key] = out[key].isoformat()
+    return out
+
+
+# -- pass 1: one backend answer per distinct text -------------------------------------------
+def answer_batches(batches: Iterator[pa.RecordBatch], cfg_json: str) -> Iterator[pa.RecordBatch]:
+    """Input columns: answer_key, text, language. Output: STAGE_SCHEMA rows of kind answer,
+    failure or call."""
+    cfg = ChainConfig.from_json(cfg_json)
+    kit = Toolkit(cfg)
+    assert kit.backend is not None
+    for batch in batches:
+        rows = batch.to_pydict()
+        for lo in range(0, len(rows["answer_key"]), cfg.batch_rows):
+            hi = lo + cfg.batch_rows
+            keys, texts = rows["answer_key"][lo:hi], rows["text"][lo:hi]
+            items = kit.contexts(keys, [t or "" for t in texts], rows["language"][lo:hi])
+            reply: Reply = kit.backend.analyse(items)
+            yield _stage_batch(reply)
+
+
+def _stage_batch(reply: Reply) -> pa.RecordBatch:
+    kind, key, payload, error = [], [], [], []
+    for a in reply.answers:
+        kind.append("answer"), key.append(a.key), payload.append(a.model_dump_json())
+        error.append(None)
+    for f in reply.failures:
+        kind.append("failure"), key.append(f.key), payload.append(None), error.append(f.error)
+    for c in reply.calls:
+        kind.append("call"), key.append(c.call_id), payload.append(c.model_dump_json())
+        error.append(c.error)
+    return pa.RecordBatch.from_pydict(
+        {"kind": kind, "answer_key": key, "payload": payload, "error": error},
+        schema=pa.schema([(n, pa.string()) for n in ("kind", "answer_key", "payload", "error")]),
+    )
+
+
+# -- pass 2: every fragment -----------------------------------------------------------------
+def finalize_batches(batches: Iterator[pa.RecordBatch], cfg_json: str) -> Iterator[pa.RecordBatch]:
+    cfg = ChainConfig.from_json(cfg_json)
+    kit = Toolkit(cfg, with_backend=False)
+    windows = EventWindows(**cfg.windows)
+    processed_at = datetime.fromisoformat(cfg.processed_at) if cfg.processed_at else None
+    for batch in batches:
+        rows = batch.to_pylist()
+        sims = kit.event_similarities([r["text"] or "" for r in rows])
+        out = [
+            finalize_row(r, kit, cfg, windows, list(sims[i]) if sims.shape[1] else [])
+            for i, r in enumerate(rows)
+        ]
+        for r in out:
+            r["processed_at"] = processed_at
+        yield pa.RecordBatch.from_pylist(out, schema=_insight_arrow_schema())
+
+
+def finalize_row(
+    r: dict[str, Any], kit: Toolkit, cfg: ChainConfig, windows: EventWindows, sims: list[float]
+) -> dict[str, Any]:
+    text = r["text"] or ""
+    backend = cfg.backend
+    base = {
+        k: r.get(k)
+        for k in ("fragment_id", "feedback_id", "fingerprint", "answer_key", "received_at",
+                  "account_id", "duplicate_of", "language")
+    }  # fmt: skip
+    base.update(backend=backend, model=r.get("model"), prompt_version=cfg.prompt_version)
+    evidence = kit.extractor.extract(text)
+    answer = Answer.model_validate_json(r["answer"]) if r.get("answer") else None
+    if answer is None:
+        error = r.get("error") or "no backend answer for this fragment"
+        return {
+            **base, **_empty_labels(), "evidence": [e.model_dump() for e in evidence],
+            "hypotheses": [], "root_cause_doc": None, "root_cause_score": None,
+            "abstained": True, "escalation": ESCALATE, "needs_review": True,
+            "review_reasons": [f"backend error: {error}"], "error": error,
+        }  # fmt: skip
+    cls = answer.classification
+    evidence = _merge_evidence(evidence, _relocate(text, answer.evidence))
+    facts = FragmentFacts(
+        received_at=_naive_utc(r.get("received_at")), product_area=cls.product_area,
+        product_version=r.get("product_version"), tier=r.get("tier"), region=r.get("region"),
+        platform=platform_of(r.get("os"), r.get("device")), browser=r.get("browser"),
+    )  # fmt: skip
+    events = event_hypotheses(facts, kit.events, sims, windows) if sims else []
+    hyps = _rank(answer.hypotheses + events, evidence, cfg.max_hypotheses)
+    good = [h for h in hyps if h.score >= cfg.abstain_score]
+    reasons: list[str] = []
+    if cls.confidence < cfg.review_confidence:
+        reasons.append(f"confidence {cls.confidence:.2f} below {cfg.review_confidence:.2f}")
+    if kit.taxonomy.is_sensitive(cls.category, cls.product_area, cls.sub_theme):
+        reasons.append(f"sensitive class ({cls.category}/{cls.product_area})")
+    top_area = _doc_area(good[0], kit) if good else None
+    if top_area and top_area != cls.product_area:
+        reasons.append(
+            f"stages disagree: classified {cls.product_area}, best root cause is {top_area}"
+        )
+    return {
+        **base,
+        "category": cls.category, "product_area": cls.product_area,
+        "feedback_type": cls.feedback_type, "severity": cls.severity,
+        "sub_theme": cls.sub_theme, "confidence": cls.confidence,
+        "churn_signal": cls.risk.churn_signal, "competitor": cls.risk.competitor,
+        "renewal_concern": cls.risk.renewal_concern, "escalation_risk": cls.risk.escalation_risk,
+        "evidence": [e.model_dump() for e in evidence],
+        "hypotheses": [h.model_dump() for h in good],
+        "root_cause_doc": good[0].doc_ids[0] if good else None,
+        "root_cause_score": good[0].score if good else None,
+        "abstained": not good, "escalation": None if good else ESCALATE,
+        "needs_review": bool(reasons), "review_reasons": reasons, "error": None,
+    }  # fmt: skip
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    """Arrow hands timestamps over as aware UTC; reference data is naive UTC."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _empty_labels() -> dict[str, Any]:
+    return dict.fromkeys(
+        ("category", "product_area", "feedback_type", "severity", "sub_theme", "confidence",
+         "churn_signal", "competitor", "renewal_concern", "escalation_risk"),
+    )  # fmt: skip
+
+
+def _relocate(text: str, found: list[Evidence]) -> list[Evidence]:
+    """Backend evidence was located in the text the backend saw; a duplicate's text may differ,
+    so each quote is found again in this fragment's text (and dropped when absent)."""
+    out = []
+    for e in found:
+        if text[e.start : e.end] == e.text:
+            out.append(e)
+            continue
+        m = re.search(re.escape(e.text), text, re.IGNORECASE)
+        if m:
+            out.append(e.model_copy(update={"start": m.start(), "end": m.end(), "text": m.group()}))
+    return out
+
+
+def _merge_evidence(pattern: list[Evidence], model: list[Evidence]) -> list[Evidence]:
+    out = list(pattern)
+    for e in model:
+        if not any(p.start < e.end and e.start < p.end for p in out):
+            out.append(e)
+    return sorted(out, key=lambda e: (e.start, e.end))
+
+
+def _rank(hyps: list[Hypothesis], evidence: list[Evidence], limit: int) -> list[Hypothesis]:
+    """Best score per document, then the supporting evidence texts attached."""
+    best: dict[str, Hypothesis] = {}
+    for h in hyps:
+        key = h.doc_ids[0]
+        if key not in best or h.score > best[key].score:
+            best[key] = h
+    ranked = sorted(best.values(), key=lambda h: (-h.score, h.doc_ids[0]))[:limit]
+    support = [e.text for e in evidence][:8]
+    return [
+        h.model_copy(update={"rank": i + 1, "evidence": h.evidence or support})
+        for i, h in enumerate(ranked)
+    ]
+
+
+def _doc_area(h: Hypothesis, kit: Toolkit) -> str | None:
+    for d in kit.model.docs:
+        if d.doc_id == h.doc_ids[0]:
+            return d.product_area
+    for d in kit.events:
+        if d.doc_id == h.doc_ids[0]:
+            return d.product_area
+    return None
+
+
+def _insight_arrow_schema() -> pa.Schema:
+    evidence = pa.struct(
+        [("kind", pa.string()), ("text", pa.string()), ("start", pa.int32()),
+         ("end", pa.int32()), ("source", pa.string())]
+    )  # fmt: skip
+    hypothesis = pa.struct(
+        [("rank", pa.int32()), ("doc_ids", pa.list_(pa.string())), ("title", pa.string()),
+         ("score", pa.float64()), ("evidence", pa.list_(pa.string())), ("reason", pa.string())]
+    )  # fmt: skip
+    s, b, d = pa.string(), pa.bool_(), pa.float64()
+    ts = pa.timestamp("us", tz="UTC")
+    return pa.schema(
+        [("fragment_id", s), ("feedback_id", s), ("fingerprint", s), ("answer_key", s),
+         ("received_at", ts), ("account_id", s), ("duplicate_of", s), ("language", s),
+         ("category", s), ("product_area", s), ("feedback_type", s), ("severity", s),
+         ("sub_theme", s), ("confidence", d), ("churn_signal", b), ("competitor", s),
+         ("renewal_concern", b), ("escalation_risk", b), ("evidence", pa.list_(evidence)),
+         ("hypotheses", pa.list_(hypothesis)), ("root_cause_doc", s), ("root_cause_score", d),
+         ("abstained", b), ("escalation", s), ("needs_review", b),
+         ("review_reasons", pa.list_(s)), ("error", s), ("backend", s), ("model", s),
+         ("prompt_version", s), ("processed_at", ts)]
+    )  # fmt: skip

@@ -1,0 +1,131 @@
+"""Stage 3's timeline: releases, flag changes and incidents close in time to a fragment and in
+its segment raise a root-cause hypothesis, scored by how well the event's text matches.
+
+Pure logic over plain values, so it is unit-tested without Spark; the chain calls it once per
+fragment with the fragment's similarity to every event document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from feedback_lakehouse.insights.knowledge import KnowledgeDoc
+from feedback_lakehouse.insights.schema import Hypothesis
+
+
+@dataclass(frozen=True, slots=True)
+class EventWindows:
+    release_days: float = 14.0
+    flag_days: float = 30.0
+    incident_before_hours: float = 1.0
+    incident_after_hours: float = 24.0
+
+
+@dataclass(slots=True)
+class FragmentFacts:
+    received_at: datetime | None
+    product_area: str
+    product_version: str | None = None
+    platform: str | None = None  # ios | android | None (web)
+    tier: str | None = None
+    region: str | None = None
+    browser: str | None = None
+
+
+def platform_of(os_name: str | None, device: str | None) -> str | None:
+    text = f"{os_name or ''} {device or ''}".lower()
+    if "ios" in text or "iphone" in text or "ipad" in text:
+        return "ios"
+    if "android" in text or "pixel" in text or "galaxy" in text:
+        return "android"
+    return None
+
+
+def _match(doc: KnowledgeDoc, f: FragmentFacts, w: EventWindows) -> tuple[float, str] | None:
+    """(strength 0..1, reason) when the event could explain the fragment, else None."""
+    at = f.received_at
+    if at is None or doc.start is None:
+        return None
+    if doc.kind == "release":
+        if not (doc.start <= at <= doc.start + timedelta(days=w.release_days)):
+            return None
+        plat = doc.segment.get("platform")
+        if plat != f.platform:  # a web release does not explain mobile feedback, and so on
+            return None
+        ver = doc.segment.get("product_version")
+        after = _ago(at - doc.start)
+        if f.product_version:
+            if f.product_version != ver:
+                return None
+            return 0.9, f"received {after} after release {ver} ({plat or 'web'}) and on it"
+        return 0.55, f"received {after} after release {ver} ({plat or 'web'})"
+    if doc.kind == "incident":
+        end = doc.end or doc.start
+        lo = doc.start - timedelta(hours=w.incident_before_hours)
+        if not (lo <= at <= end + timedelta(hours=w.incident_after_hours)):
+            return None
+        during = doc.start <= at <= end
+        return (0.85 if during else 0.6), (
+            f"received during incident {doc.doc_id}" if during
+            else f"received {_ago(at - end)} after incident {doc.doc_id} ended"
+        )  # fmt: skip
+    if doc.kind == "flag":
+        if not (doc.start <= at <= doc.start + timedelta(days=w.flag_days)):
+            return None
+        facts = {"tier": f.tier, "region": f.region, "platform": f.platform}
+        matched, unknown = [], 0
+        for key, want in doc.segment.items():
+            have = facts.get(key)
+            if have is None:
+                unknown += 1
+            elif have.lower() != want.lower():
+                return None
+            else:
+                matched.append(f"{key}={have}")
+        strength = 0.85 if not unknown else 0.55
+        seg = f" in segment {', '.join(matched)}" if matched else ""
+        return strength, f"received {_ago(at - doc.start)} after flag change{seg}"
+    return None
+
+
+def _ago(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+def event_hypotheses(
+    facts: FragmentFacts,
+    docs: list[KnowledgeDoc],
+    similarities: list[float],
+    windows: EventWindows,
+    full_similarity: float = 0.45,
+) -> list[Hypothesis]:
+    """One hypothesis per matching event (a release's best-matching note line stands for the
+    release). Score = strength x relevance; relevance rises with text similarity and needs the
+    event's product area, when known, to be the fragment's."""
+    best: dict[str, tuple[float, KnowledgeDoc, str, float]] = {}
+    for doc, sim in zip(docs, similarities, strict=True):
+        m = _match(doc, facts, windows)
+        if m is None:
+            continue
+        strength, reason = m
+        text = min(1.0, max(0.0, sim) / full_similarity)
+        if doc.product_area is None or doc.product_area == facts.product_area:
+            relevance = 0.3 + 0.7 * text
+        else:
+            relevance = 0.4 * text
+        score = strength * relevance
+        if doc.doc_id not in best or score > best[doc.doc_id][0]:
+            best[doc.doc_id] = (score, doc, reason, sim)
+    out = [
+        Hypothesis(
+            rank=1,
+            doc_ids=[doc.doc_id],
+            title=doc.title,
+            score=round(score, 4),
+            reason=f"{reason}; text similarity {sim:.2f}",
+        )
+        for score, doc, reason, sim in best.values()
+    ]
+    out.sort(key=lambda h: (-h.score, h.doc_ids[0]))
+    return out

@@ -1,0 +1,92 @@
+"""Stage 2 by pattern: error codes, error messages, versions, devices, OS, browsers and product
+feature names, each located by character span in the redacted text so a reader can see why.
+
+Patterns run on every backend's input, so the evidence a model sees and the evidence a reader
+sees are the same. PII placeholders ([EMAIL], [ORDER_ID], ...) are never evidence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from feedback_lakehouse.insights.schema import Evidence
+
+_ERROR_CODE = re.compile(
+    r"\b(?:ERR|E|ERROR)[_-][A-Z0-9_]{2,}\b"  # ERR_SSO_4012, E_TIMEOUT
+    r"|\b(?:HTTP|status|error|code)\s*:?\s*[1-5]\d\d\b"  # HTTP 429, error 500
+    r"|\b(?:4(?:0[0-9]|1[0-8]|2[0-9]|29)|5(?:0[0-4]))\s+(?:error|errors|response|responses)\b"
+    r"|\b0x[0-9A-Fa-f]{4,}\b",
+    re.IGNORECASE,
+)
+_ERROR_MESSAGE = re.compile(
+    r"(?:error|message|says|said|shows|showing|displays|popup|pop-up)\s*:?\s*"
+    r"[\"“'‘«]([^\"”'’»\n]{4,160})[\"”'’»]",
+    re.IGNORECASE,
+)
+_DEVICE = re.compile(
+    r"\b(?:iPhone\s?(?:\d{1,2}(?:\s?(?:Pro(?:\s?Max)?|Plus|mini))?|SE)?|iPad(?:\s?(?:Pro|Air|mini))?"
+    r"|Pixel\s?\d{1,2}(?:\s?(?:Pro|a))?|Galaxy\s?[A-Z]\d{1,3}\+?(?:\s?Ultra)?"
+    r"|OnePlus\s?\d{1,2}|Xiaomi\s?\w+|MacBook(?:\s?(?:Air|Pro))?|Chromebook|Surface\s?\w*)",
+    re.IGNORECASE,
+)
+_OS = re.compile(
+    r"\b(?:iOS|iPadOS|Android|macOS|OS X|Windows|Ubuntu|ChromeOS)(?:\s?\d{1,2}(?:\.\d{1,2}){0,2})?"
+    r"(?:\s(?:Sonoma|Sequoia|Ventura))?\b",
+    re.IGNORECASE,
+)
+_BROWSER = re.compile(
+    r"\b(?:Chrome|Safari|Firefox|Edge|Opera|Brave|Internet Explorer)"
+    r"(?:\s?\d{1,3}(?:\.\d+){0,3})?\b",
+    re.IGNORECASE,
+)
+_VERSION = re.compile(
+    r"(?<![\w.])(?:v(?:ersion)?\s?)?\d{1,4}\.\d{1,3}(?:\.\d{1,4}){0,2}(?![\w.]*\d)"
+    r"|\b(?:API\s)?v\d\b",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"\[[A-Z_]{2,12}\]")
+_TIME_OR_MONEY = re.compile(r"^\d{1,2}[.:]\d{2}$")
+
+
+def _feature_pattern(features: Iterable[str]) -> re.Pattern[str] | None:
+    terms = sorted({f.strip() for f in features if f.strip()}, key=len, reverse=True)
+    if not terms:
+        return None
+    body = "|".join(re.escape(t) for t in terms)
+    return re.compile(rf"(?<!\w)(?:{body})(?:s|es)?(?!\w)", re.IGNORECASE)
+
+
+class EvidenceExtractor:
+    """Compiled once per task; ``extract`` is pure and deterministic."""
+
+    def __init__(self, features: Iterable[str] = ()) -> None:
+        self._features = _feature_pattern(features)
+
+    def extract(self, text: str) -> list[Evidence]:
+        found: list[Evidence] = []
+        taken: list[tuple[int, int]] = [m.span() for m in _PLACEHOLDER.finditer(text)]
+
+        def add(kind: str, start: int, end: int) -> None:
+            if end <= start or any(s < end and start < e for s, e in taken):
+                return
+            taken.append((start, end))
+            found.append(Evidence(kind=kind, text=text[start:end], start=start, end=end))  # type: ignore[arg-type]
+
+        for m in _ERROR_MESSAGE.finditer(text):
+            add("error_message", m.start(1), m.end(1))
+        for m in _ERROR_CODE.finditer(text):
+            add("error_code", *m.span())
+        for m in _DEVICE.finditer(text):
+            add("device", *m.span())
+        for m in _OS.finditer(text):
+            add("os", *m.span())
+        for m in _BROWSER.finditer(text):
+            add("browser", *m.span())
+        for m in _VERSION.finditer(text):
+            if not _TIME_OR_MONEY.match(m.group()):
+                add("version", *m.span())
+        if self._features is not None:
+            for m in self._features.finditer(text):
+                add("feature", *m.span())
+        found.sort(key=lambda e: e.start)
+        return found

@@ -1,0 +1,263 @@
+"""The insights step: ``silver.fragments`` -> ``silver.insights``, one row per fragment.
+
+Incremental: a fragment is worked on when it has no insight yet under the current backend,
+model and prompt version, or when its last attempt failed. Cost-controlled: only distinct
+texts (fingerprints; a duplicate message's fragments reuse their original's) that are not in
+``silver.insight_cache`` reach a backend, so a re-run on unchanged input makes zero calls."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from feedback_lakehouse.insights.chain import ChainConfig, answer_batches, finalize_batches
+from feedback_lakehouse.insights.training import (
+    event_documents,
+    human_labels,
+    train_model,
+    write_events,
+)
+from feedback_lakehouse.progress import NullProgress, Progress
+from feedback_lakehouse.report import StepReport
+from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.tables import INSIGHT_COLUMNS, STAGE_SCHEMA
+from feedback_lakehouse.tracking import Tracker, tracked_run
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from feedback_lakehouse.catalog import Catalog
+
+STEP = "insights"
+WORK = "ops.insight_work"
+STAGING = "ops.insight_staging"
+
+
+def _config(settings: Settings, model_dir: str, events_path: str, now: datetime) -> ChainConfig:
+    s = settings.insights
+    return ChainConfig(
+        model_dir=model_dir,
+        taxonomy_path=str(settings.conf_path(s.taxonomy)),
+        events_path=events_path,
+        backend=s.backend,
+        prompt_version=s.prompt_version,
+        openai=s.openai.model_dump(),
+        top_k=s.top_k,
+        max_hypotheses=s.max_hypotheses,
+        abstain_score=s.abstain_score,
+        review_confidence=s.review_confidence,
+        windows={
+            "release_days": s.release_window_days,
+            "flag_days": s.flag_window_days,
+            "incident_after_hours": s.incident_after_hours,
+        },
+        batch_rows=s.batch_rows,
+        processed_at=now.replace(tzinfo=UTC).isoformat(),
+    )
+
+
+def _work(catalog: Catalog, backend: str, model: str, prompt: str) -> DataFrame:
+    """Fragments without a good insight under this backend/model/prompt, with their segment."""
+    from pyspark.sql import functions as F
+
+    frags = catalog.read("silver.fragments")
+    done = (
+        catalog.read("silver.insights")
+        .filter(
+            F.col("error").isNull() & (F.col("backend") == backend) & (F.col("model") == model)
+            & (F.col("prompt_version") == prompt)
+        )
+        .select("fragment_id", "fingerprint")
+    )  # fmt: skip
+    todo = frags.join(done, ["fragment_id", "fingerprint"], "left_anti")
+    # a duplicate's fragment reuses the answer for its original's fragment at the same place
+    canon = frags.select(
+        F.col("feedback_id").alias("duplicate_of"), "ordinal",
+        F.col("fingerprint").alias("canon_fingerprint"),
+    )  # fmt: skip
+    feedback = catalog.read("silver.feedback").select(
+        "feedback_id", "product_version", "os", "device", "browser", "region", "tier"
+    )
+    return (
+        todo.join(canon, ["duplicate_of", "ordinal"], "left")
+        .withColumn("answer_key", F.coalesce("canon_fingerprint", "fingerprint"))
+        .join(feedback, "feedback_id", "left")
+        .select(*catalog.spec(WORK).columns)
+    )
+
+
+def run_insights(
+    spark: SparkSession,
+    catalog: Catalog,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> StepReport:
+    from pyspark.sql import functions as F
+
+    progress = progress or NullProgress()
+    report = StepReport(STEP)
+    started = time.perf_counter()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    s = settings.insights
+
+    progress.stage("train or load the offline model, index the knowledge base")
+    with report.timed("model"):
+        model, folder = train_model(settings, human_labels(catalog))
+        events = event_documents(catalog, settings, model)
+        events_path = write_events(events, folder)
+    progress.done()
+    model_name = model.version if s.backend == "offline" else s.openai.model
+    cfg = _config(settings, str(folder), str(events_path), now)
+    report.details.update(
+        backend=s.backend, model=model_name, prompt_version=s.prompt_version,
+        runbooks=len(model.docs), event_documents=len(events),
+    )  # fmt: skip
+
+    with report.timed("select"):
+        _work(catalog, s.backend, model_name, s.prompt_version).write.insertInto(
+            catalog.physical(WORK), overwrite=True
+        )
+        work = catalog.read(WORK)
+        report.rows_read = work.count()
+    if report.rows_read == 0:
+        report.details.update(calls=0, cache_hits=0, tokens_in=0, tokens_out=0)
+        report.duration_s = time.perf_counter() - started
+        return report
+
+    cache = catalog.read("silver.insight_cache").filter(
+        (F.col("backend") == s.backend) & (F.col("model") == model_name)
+        & (F.col("prompt_version") == s.prompt_version)
+    )  # fmt: skip
+    need = (
+        work.join(cache.select("answer_key"), "answer_key", "left_anti")
+        .groupBy("answer_key")
+        .agg(F.min("text").alias("text"), F.min("language").alias("language"))
+    )
+    local = settings.engine.kind == "local"
+    parts = s.partitions or (1 if local else 8)
+    progress.stage(f"ask the {s.backend} backend (distinct new texts only)")
+    with report.timed("backend"):
+        cfg_json = cfg.to_json()
+        need.repartition(parts).mapInArrow(
+            lambda it: answer_batches(it, cfg_json), STAGE_SCHEMA
+        ).write.insertInto(catalog.physical(STAGING), overwrite=True)
+    progress.done()
+
+    staged = catalog.read(STAGING)
+    with tracked_run(settings, f"insights-{now:%Y%m%dT%H%M%S}") as tracker:
+        with report.timed("land"):
+            answers = staged.filter(F.col("kind") == "answer").select(
+                "answer_key", F.lit(s.backend).alias("backend"), F.lit(model_name).alias("model"),
+                F.lit(s.prompt_version).alias("prompt_version"), F.col("payload").alias("answer"),
+                F.lit(now).cast("timestamp").alias("created_at"),
+            )  # fmt: skip
+            catalog.insert_new("silver.insight_cache", answers)
+            calls = _land_calls(catalog, staged, tracker.run_id or now.isoformat())
+            fresh = cache.select("answer_key", "answer")  # read again: includes this run's
+            failures = staged.filter(F.col("kind") == "failure").select("answer_key", "error")
+            rows = (
+                work.join(fresh, "answer_key", "left")
+                .join(failures, "answer_key", "left")
+                .withColumn("model", F.lit(model_name))
+            )
+            insights = rows.repartition(parts).mapInArrow(
+                lambda it: finalize_batches(it, cfg_json), " ".join(INSIGHT_COLUMNS.split())
+            )
+            counts = catalog.upsert("silver.insights", insights, "processed_at")
+        report.rows_written = counts["inserted"] + counts["updated"] + counts["unchanged"]
+        stats = _stats(catalog, now)
+        report.details.update(calls, **stats, **counts)
+        report.details["cache_hits"] = report.rows_read - stats["backend_answers"]
+        _trace(tracker, catalog, staged, settings.insights.trace_calls)
+        tracker.params(
+            {"backend": s.backend, "model": model_name, "prompt_version": s.prompt_version}
+        )
+        tracker.metrics(
+            {k: v for k, v in report.details.items() if isinstance(v, int | float)}
+            | {"fragments": report.rows_read}
+        )
+        report.details["mlflow_run_id"] = tracker.run_id
+    catalog.spark.sql(f"DELETE FROM {catalog.physical(STAGING)}")
+    catalog.vacuum(STAGING, retention_hours=0)
+    report.duration_s = time.perf_counter() - started
+    return report
+
+
+def _land_calls(catalog: Catalog, staged: DataFrame, run_id: str) -> dict[str, int]:
+    """Call records -> ``ops.insight_calls``; returns the run's call and token totals."""
+    from pyspark.sql import functions as F
+
+    schema = (
+        "call_id STRING, backend STRING, model STRING, prompt_version STRING, "
+        "keys ARRAY<STRING>, started_ns BIGINT, ended_ns BIGINT, status STRING, "
+        "attempts INT, tokens_in BIGINT, tokens_out BIGINT, error STRING"
+    )
+    c = staged.filter(F.col("kind") == "call").select(F.from_json("payload", schema).alias("c"))
+    calls = c.select(
+        F.lit(run_id).alias("run_id"), "c.call_id", "c.backend", "c.model", "c.prompt_version",
+        F.size("c.keys").alias("fragments"),
+        F.timestamp_seconds(F.col("c.started_ns") / 1e9).alias("started_at"),
+        ((F.col("c.ended_ns") - F.col("c.started_ns")) / 1e6).alias("latency_ms"),
+        "c.status", "c.attempts", "c.tokens_in", "c.tokens_out", "c.error",
+    )  # fmt: skip
+    catalog.append("ops.insight_calls", calls)
+    tot = calls.agg(
+        F.count(F.lit(1)).alias("calls"),
+        F.coalesce(F.sum("tokens_in"), F.lit(0)).alias("tokens_in"),
+        F.coalesce(F.sum("tokens_out"), F.lit(0)).alias("tokens_out"),
+        F.coalesce(F.sum("fragments"), F.lit(0)).alias("backend_fragments"),
+    ).first()
+    return {k: int(tot[k]) for k in ("calls", "tokens_in", "tokens_out", "backend_fragments")}
+
+
+def _stats(catalog: Catalog, now: datetime) -> dict[str, int]:
+    from pyspark.sql import functions as F
+
+    this_run = catalog.read("silver.insights").filter(
+        F.col("processed_at") == F.lit(now).cast("timestamp")
+    )
+    row = this_run.agg(
+        F.count(F.lit(1)).alias("n"),
+        F.sum(F.col("needs_review").cast("int")).alias("needs_review"),
+        F.sum(F.col("abstained").cast("int")).alias("escalated"),
+        F.sum(F.col("error").isNotNull().cast("int")).alias("failed"),
+        F.countDistinct("answer_key").alias("distinct_texts"),
+    ).first()
+    staged = catalog.read(STAGING)
+    answered = staged.filter(F.col("kind").isin("answer", "failure")).count()
+    return {
+        "needs_review": int(row["needs_review"] or 0),
+        "escalated": int(row["escalated"] or 0),
+        "failed": int(row["failed"] or 0),
+        "distinct_texts": int(row["distinct_texts"] or 0),
+        "backend_answers": answered,
+    }
+
+
+def _trace(tracker: Tracker, catalog: Catalog, staged: DataFrame, limit: int) -> None:
+    """The first ``limit`` calls of the run as MLflow traces (a bounded collect: calls are few
+    per run by design, and the cap keeps a huge first run from flooding the store)."""
+    from pyspark.sql import functions as F
+
+    if tracker.mlflow is None or limit == 0:
+        return
+    for row in staged.filter(F.col("kind") == "call").limit(limit).collect():
+        c = json.loads(row["payload"])
+        tracker.trace(
+            f"{c['backend']}.analyse",
+            inputs={"fragments": len(c["keys"]), "keys": c["keys"][:50], "request": c["request"]},
+            outputs={"response": c["response"], "status": c["status"]},
+            attributes={
+                "backend": c["backend"],
+                "model": c["model"],
+                "prompt_version": c["prompt_version"],
+                "attempts": c["attempts"],
+                "tokens_in": c["tokens_in"],
+                "tokens_out": c["tokens_out"],
+            },
+            start_ns=int(c["started_ns"]),
+            end_ns=int(c["ended_ns"]),
+            error=c.get("error"),
+        )

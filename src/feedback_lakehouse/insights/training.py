@@ -1,0 +1,119 @@
+"""Train (or reuse) the offline model and write the knowledge files executors read.
+
+The model folder is named after a hash of everything it learned from (examples, human labels,
+runbooks), so an unchanged configuration reuses the stored model and its cached answers, and
+a changed one gets a new model version — and with it a fresh result cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from feedback_lakehouse.insights.examples import Example, load_examples
+from feedback_lakehouse.insights.knowledge import (
+    KnowledgeDoc,
+    flag_docs,
+    incident_docs,
+    load_runbooks,
+    release_docs,
+)
+from feedback_lakehouse.insights.offline_model import OfflineModel
+from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
+from feedback_lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from feedback_lakehouse.catalog import Catalog
+
+
+def model_root(settings: Settings) -> Path:
+    p = Path(settings.insights.model_dir).expanduser()
+    return p if p.is_absolute() else settings.root / p
+
+
+def _fingerprint(examples: list[Example], runbooks: list[KnowledgeDoc], taxonomy: Taxonomy) -> str:
+    h = hashlib.sha256(taxonomy.model_dump_json().encode())
+    for e in examples:
+        h.update(f"{e.text}\x1f{e.category}\x1f{e.product_area}\x1f{e.feedback_type}".encode())
+        h.update(f"\x1f{e.severity}\x1f{e.sub_theme}\x1e".encode())
+    for d in runbooks:
+        h.update(f"{d.doc_id}\x1f{d.title}\x1f{d.product_area}\x1f{d.text}\x1e".encode())
+    return h.hexdigest()[:12]
+
+
+def train_model(
+    settings: Settings, human: list[Example] | None = None
+) -> tuple[OfflineModel, Path]:
+    """The model for this configuration, trained on first use and stored under model_dir."""
+    taxonomy = load_taxonomy(settings.conf_path(settings.insights.taxonomy))
+    examples = load_examples(
+        [settings.conf_path(p) for p in settings.insights.examples], taxonomy
+    ) + list(human or [])
+    runbooks = load_runbooks(
+        settings.conf_path(settings.insights.runbooks), set(taxonomy.product_areas)
+    )
+    version = "offline-" + _fingerprint(examples, runbooks, taxonomy)
+    folder = model_root(settings) / version
+    if (folder / "model.joblib").is_file():
+        return OfflineModel.load(folder), folder
+    model = OfflineModel().fit(examples, runbooks)
+    model.version = version
+    tmp = folder.with_name(folder.name + ".tmp")
+    model.save(tmp)
+    tmp.rename(folder)  # readers never see a half-written model
+    return model, folder
+
+
+def human_labels(catalog: Catalog) -> list[Example]:
+    """Human-confirmed labels (``silver.insight_labels``) join the training examples."""
+    rows = catalog.read("silver.insight_labels").collect()  # small by nature: people label
+    return [
+        Example(
+            r["text"],
+            r["category"],
+            r["product_area"],
+            r["feedback_type"],
+            r["severity"],
+            r["sub_theme"],
+            "human",
+        )
+        for r in rows
+        if r["text"]
+    ]
+
+
+def event_documents(
+    catalog: Catalog, settings: Settings, model: OfflineModel
+) -> list[KnowledgeDoc]:
+    """Release note lines, incidents and flag changes from the reference tables, each with a
+    product area: from ``insights.component_areas``, else read from its text by the model."""
+    areas = settings.insights.component_areas
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        return [r.asDict() for r in catalog.read(name).collect()]  # reference data: small
+
+    docs = (
+        release_docs(rows("bronze.releases"), areas)
+        + incident_docs(rows("bronze.incidents"), areas)
+        + flag_docs(rows("bronze.feature_flags"), areas)
+    )
+    unknown = [d for d in docs if d.product_area is None]
+    if unknown:
+        for d, p in zip(unknown, model.predict([d.text for d in unknown]), strict=True):
+            if p.probs["product_area"] >= 0.5:
+                d.product_area = p.labels["product_area"]
+    return docs
+
+
+def write_events(docs: list[KnowledgeDoc], folder: Path) -> Path:
+    from feedback_lakehouse.insights.chain import doc_to_json
+
+    payload = json.dumps([doc_to_json(d) for d in docs], sort_keys=True)
+    digest = hashlib.sha256(payload.encode()).hexdigest()[:12]
+    path = folder / f"events-{digest}.json"
+    if not path.is_file():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(payload, encoding="utf-8")
+        tmp.rename(path)
+    return path

@@ -1,0 +1,99 @@
+"""MLflow runs and traces for the steps that make decisions.
+
+Locally the store is ``sqlite:///<root>/mlflow.db`` with artifacts under ``<root>/mlruns``;
+on Databricks it is the workspace (``databricks``). Backend calls happen on executors; they
+come back as call records and are traced here, on the driver, with their real start and end
+times, so executors never need tracking credentials."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from feedback_lakehouse.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def tracking_uri(settings: Settings) -> str:
+    if settings.tracking.uri:
+        return settings.tracking.uri
+    if settings.engine.kind == "databricks":
+        return "databricks"
+    return f"sqlite:///{settings.root / 'mlflow.db'}"
+
+
+class Tracker:
+    """One MLflow run; every method is a no-op when tracking is off."""
+
+    def __init__(self, mlflow: Any | None, run_id: str | None, experiment_id: str | None):
+        self.mlflow, self.run_id, self.experiment_id = mlflow, run_id, experiment_id
+
+    def params(self, values: dict[str, Any]) -> None:
+        if self.mlflow:
+            self.mlflow.log_params({k: str(v)[:500] for k, v in values.items()})
+
+    def metrics(self, values: dict[str, float]) -> None:
+        if self.mlflow:
+            self.mlflow.log_metrics({k: float(v) for k, v in values.items()})
+
+    def trace(
+        self,
+        name: str,
+        inputs: Any,
+        outputs: Any,
+        attributes: dict[str, Any],
+        start_ns: int,
+        end_ns: int,
+        error: str | None = None,
+    ) -> None:
+        """One finished call as a trace with its real start and end."""
+        if not self.mlflow:
+            return
+        span = self.mlflow.start_span_no_context(
+            name=name, span_type="LLM", inputs=inputs,
+            attributes={k: str(v) for k, v in attributes.items()},
+            experiment_id=self.experiment_id, start_time_ns=start_ns,
+        )  # fmt: skip
+        span.set_outputs(outputs)
+        if error:
+            span.set_status("ERROR")
+            span.set_attribute("error", error)
+        span.end(end_time_ns=end_ns)
+
+    def flush(self) -> None:
+        """Trace logging is asynchronous; flush so the traces exist when the step returns."""
+        if self.mlflow and hasattr(self.mlflow, "flush_trace_async_logging"):
+            self.mlflow.flush_trace_async_logging()
+
+
+@contextmanager
+def tracked_run(settings: Settings, run_name: str) -> Iterator[Tracker]:
+    if not settings.tracking.enabled:
+        yield Tracker(None, None, None)
+        return
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "true")
+    for noisy in ("mlflow", "alembic", "sqlalchemy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    import mlflow
+
+    uri = tracking_uri(settings)
+    mlflow.set_tracking_uri(uri)
+    name = settings.tracking.experiment
+    exp = mlflow.get_experiment_by_name(name)
+    if exp is None:
+        artifacts = None
+        if uri.startswith("sqlite:"):
+            artifacts = (settings.root / "mlruns").as_uri()
+        exp_id = mlflow.create_experiment(name, artifact_location=artifacts)
+    else:
+        exp_id = exp.experiment_id
+    with mlflow.start_run(experiment_id=exp_id, run_name=run_name) as run:
+        tracker = Tracker(mlflow, run.info.run_id, exp_id)
+        try:
+            yield tracker
+        finally:
+            tracker.flush()
