@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_CODE = re.compile(r"\bERR_[A-Z0-9_]+\b|\b(?:HTTP\s)?429\b")
+_CODE = re.compile(r"\bERR_[A-Z0-9_]+\b|\b(?:HTTP/1\.1\s|HTTP\s)?[45]\d\d\b")
 
 
 def _words(text: str) -> set[str]:
@@ -51,8 +51,12 @@ def _expected_evidence(text: str, envelope: dict[str, Any]) -> set[tuple[str, st
     for kind, col in (("version", "product_version"), ("os", "os"), ("device", "device"),
                       ("browser", "browser")):  # fmt: skip
         value = envelope.get(col)
-        if value and value != "desktop" and value in text:
+        if not value or value == "desktop":
+            continue
+        if value in text:
             out.add((kind, value))
+        elif kind in ("browser", "os") and value.split()[0] in text:  # "Safari" of "Safari 17"
+            out.add((kind, value.split()[0]))
     out.update(("error_code", m.group()) for m in _CODE.finditer(text))
     return out
 
@@ -114,8 +118,9 @@ def insight_metrics(
         "evidence": {
             "precision": round(ev["correct"] / ev["extracted"], 4) if ev["extracted"] else 0.0,
             "recall": round(ev["found"] / ev["expected"], 4) if ev["expected"] else 0.0,
-            "note": "against the version/OS/device/browser values and error codes the "
-            "generator wrote into the text",
+            "note": "against the version/OS/device/browser values and HTTP/error codes the "
+            "generator wrote into the text; other true evidence (an API version, a second "
+            "browser) counts as wrong, so precision is a lower bound",
         },
         "root_cause": {
             "planted": rc["planted"],

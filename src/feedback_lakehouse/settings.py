@@ -157,13 +157,15 @@ class InsightsSettings(_Strict):
     runbooks: str = "runbooks/*.md"
     review_confidence: float = Field(0.55, ge=0, le=1)
     """Below this classification confidence a fragment is marked needs_review."""
-    abstain_score: float = Field(0.35, ge=0, le=1)
+    abstain_score: float = Field(0.5, ge=0, le=1)
     """A best hypothesis scoring below this is no hypothesis: escalate to a human."""
     top_k: int = Field(5, gt=0)
     """Retrieval candidates per fragment."""
     max_hypotheses: int = Field(3, gt=0)
     release_window_days: float = Field(14.0, gt=0)
-    flag_window_days: float = Field(30.0, gt=0)
+    release_version_days: float = Field(90.0, gt=0)
+    """A fragment reporting a release's own version may be caused by it this long after."""
+    flag_window_days: float = Field(90.0, gt=0)
     incident_after_hours: float = Field(24.0, ge=0)
     """A fragment received up to this long after an incident ended may be caused by it."""
     batch_rows: int = Field(2000, gt=0)

@@ -76,9 +76,10 @@ def tracked_run(settings: Settings, run_name: str) -> Iterator[Tracker]:
         yield Tracker(None, None, None)
         return
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "true")
-    for noisy in ("mlflow", "alembic", "sqlalchemy"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     import mlflow
+
+    for noisy in ("mlflow", "alembic", "sqlalchemy"):  # after the import: mlflow sets INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     uri = tracking_uri(settings)
     mlflow.set_tracking_uri(uri)

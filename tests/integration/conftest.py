@@ -48,3 +48,17 @@ def first_ingest(spark, catalog, engine_settings, sample):
     from feedback_lakehouse.bronze.ingest import run_ingest
 
     return run_ingest(spark, catalog, engine_settings)
+
+
+@pytest.fixture(scope="session")
+def silver_run(spark, catalog, engine_settings, first_ingest):
+    from feedback_lakehouse.silver.step import run_silver
+
+    return run_silver(spark, catalog, engine_settings)
+
+
+@pytest.fixture(scope="session")
+def insights_run(spark, catalog, engine_settings, silver_run):
+    from feedback_lakehouse.insights.step import run_insights
+
+    return run_insights(spark, catalog, engine_settings)

@@ -13,13 +13,6 @@ SOURCES = ("tickets", "chats", "reviews", "surveys", "calls")
 
 
 @pytest.fixture(scope="module")
-def silver_run(spark, catalog, engine_settings, first_ingest):
-    from feedback_lakehouse.silver.step import run_silver
-
-    return run_silver(spark, catalog, engine_settings)
-
-
-@pytest.fixture(scope="module")
 def metrics(catalog, sample, silver_run):
     return evaluate_silver(catalog, sample)
 

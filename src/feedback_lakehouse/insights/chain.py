@@ -90,7 +90,9 @@ class Toolkit:
                 self.event_vecs = self.model.embedder.embed([d.text for d in self.events])
 
     def contexts(self, keys: list[str], texts: list[str], langs: list[str | None]) -> list:
-        sims = self.model.similarities(texts)
+        """Pattern evidence and the runbooks retrieval puts forward, grounded by the offline
+        model's reading of the text (whatever backend answers afterwards)."""
+        sims = self.model.similarities(texts, self.model.predict(texts))
         out = []
         for i, (key, text, lang) in enumerate(zip(keys, texts, langs, strict=True)):
             order = np.argsort(-sims[i])[: self.cfg.top_k] if sims.shape[1] else []
@@ -117,11 +119,10 @@ class Toolkit:
             )
         return out
 
-    def event_similarities(self, texts: list[str]) -> np.ndarray:
+    def event_similarities(self, texts: list[str], sub_themes: list[str | None]) -> np.ndarray:
         if self.event_vecs is None:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        q = self.model.embedder.embed(texts)
-        return np.clip(q @ self.event_vecs.T, 0.0, 1.0)
+        return self.model.text_similarities(texts, sub_themes, self.event_vecs)
 
 
 def _backend(cfg: ChainConfig, model: OfflineModel, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
@@ -191,7 +192,8 @@ def finalize_batches(batches: Iterator[pa.RecordBatch], cfg_json: str) -> Iterat
     processed_at = datetime.fromisoformat(cfg.processed_at) if cfg.processed_at else None
     for batch in batches:
         rows = batch.to_pylist()
-        sims = kit.event_similarities([r["text"] or "" for r in rows])
+        subs = [_sub_theme(r.get("answer")) for r in rows]
+        sims = kit.event_similarities([r["text"] or "" for r in rows], subs)
         out = [
             finalize_row(r, kit, cfg, windows, list(sims[i]) if sims.shape[1] else [])
             for i, r in enumerate(rows)
@@ -256,6 +258,10 @@ def finalize_row(
         "abstained": not good, "escalation": None if good else ESCALATE,
         "needs_review": bool(reasons), "review_reasons": reasons, "error": None,
     }  # fmt: skip
+
+
+def _sub_theme(answer: str | None) -> str | None:
+    return Answer.model_validate_json(answer).classification.sub_theme if answer else None
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:

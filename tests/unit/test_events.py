@@ -1,0 +1,98 @@
+"""The event timeline: which releases, flag changes and incidents can explain a fragment."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from feedback_lakehouse.insights.events import (
+    EventWindows,
+    FragmentFacts,
+    event_hypotheses,
+    platform_of,
+)
+from feedback_lakehouse.insights.knowledge import KnowledgeDoc
+
+T0 = datetime(2026, 9, 17, 12, 0)
+W = EventWindows(release_days=14, flag_days=30, incident_after_hours=24)
+
+
+def release(version: str, platform: str | None, area: str | None = "mobile") -> KnowledgeDoc:
+    seg = {"product_version": version, "component": platform or "web"}
+    if platform:
+        seg["platform"] = platform
+    return KnowledgeDoc(
+        f"REL-{version}", "release", f"Release {version}", "Rewrote app start-up", area,
+        start=T0, segment=seg,
+    )  # fmt: skip
+
+
+def facts(**kw) -> FragmentFacts:
+    base = dict(received_at=T0 + timedelta(hours=5), product_area="mobile")
+    base.update(kw)
+    return FragmentFacts(**base)
+
+
+def test_release_on_the_reported_version_scores_highest() -> None:
+    docs = [release("5.19.0", "ios"), release("5.18.0", "ios")]
+    on = event_hypotheses(facts(platform="ios", product_version="5.19.0"), docs, [0.5, 0.5], W)
+    assert [h.doc_ids[0] for h in on] == ["REL-5.19.0"]
+    unknown = event_hypotheses(facts(platform="ios"), docs[:1], [0.5], W)
+    assert unknown[0].score < on[0].score
+    assert "after release 5.19.0" in on[0].reason
+
+
+def test_release_does_not_explain_other_platforms_or_times() -> None:
+    docs = [release("5.19.0", "ios")]
+    assert event_hypotheses(facts(platform="android"), docs, [0.9], W) == []
+    assert event_hypotheses(facts(platform=None), docs, [0.9], W) == []
+    late = facts(platform="ios", received_at=T0 + timedelta(days=15))
+    assert event_hypotheses(late, docs, [0.9], W) == []
+    early = facts(platform="ios", received_at=T0 - timedelta(hours=1))
+    assert event_hypotheses(early, docs, [0.9], W) == []
+
+
+def test_text_similarity_and_area_raise_the_score() -> None:
+    docs = [release("5.19.0", "ios")]
+    f = facts(platform="ios", product_version="5.19.0")
+    low = event_hypotheses(f, docs, [0.0], W)[0].score
+    high = event_hypotheses(f, docs, [0.6], W)[0].score
+    other_area = event_hypotheses(facts(platform="ios", product_area="billing"), docs, [0.0], W)
+    assert high > low
+    assert other_area == [] or other_area[0].score < low
+
+
+def test_incident_during_and_after() -> None:
+    inc = KnowledgeDoc(
+        "INC-0005", "incident", "Incident", "sync workers saturated", "ingest",
+        start=T0, end=T0 + timedelta(hours=4),
+    )  # fmt: skip
+    during = event_hypotheses(
+        facts(product_area="ingest", received_at=T0 + timedelta(hours=2)), [inc], [0.5], W
+    )
+    after = event_hypotheses(
+        facts(product_area="ingest", received_at=T0 + timedelta(hours=20)), [inc], [0.5], W
+    )
+    gone = event_hypotheses(
+        facts(product_area="ingest", received_at=T0 + timedelta(hours=40)), [inc], [0.5], W
+    )
+    assert during[0].score > after[0].score > 0
+    assert gone == []
+
+
+def test_flag_needs_its_segment() -> None:
+    flag = KnowledgeDoc(
+        "FLAG-new-rate-limiter", "flag", "Flag", "token bucket rate limiter", "api",
+        start=T0, segment={"tier": "enterprise"},
+    )  # fmt: skip
+    ent = event_hypotheses(facts(product_area="api", tier="enterprise"), [flag], [0.4], W)
+    smb = event_hypotheses(facts(product_area="api", tier="smb"), [flag], [0.4], W)
+    unknown = event_hypotheses(facts(product_area="api"), [flag], [0.4], W)
+    assert ent and not smb
+    assert unknown[0].score < ent[0].score
+    assert "tier=enterprise" in ent[0].reason
+
+
+def test_platform_from_os_or_device() -> None:
+    assert platform_of("iOS 18", None) == "ios"
+    assert platform_of(None, "Galaxy S24") == "android"
+    assert platform_of("macOS 15", "desktop") is None
