@@ -172,6 +172,9 @@ class InsightsSettings(_Strict):
     """Fragments per Arrow batch inside the Spark task."""
     partitions: int = Field(0, ge=0)
     """Parallel tasks; 0 = auto (1 on the embedded engine, 8 on a cluster)."""
+    local_workers: int = Field(0, ge=0)
+    """Worker processes for the chain on the embedded engine; 0 = auto (all cores for runs of
+    20,000+ fragments, else none)."""
     trace_calls: int = Field(500, ge=0)
     """Backend calls of one run traced in MLflow one by one; the rest are counted in the run."""
     model_dir: str = "models"

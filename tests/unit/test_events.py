@@ -96,3 +96,22 @@ def test_platform_from_os_or_device() -> None:
     assert platform_of("iOS 18", None) == "ios"
     assert platform_of(None, "Galaxy S24") == "android"
     assert platform_of("macOS 15", "desktop") is None
+
+
+def test_the_time_index_finds_what_a_full_scan_finds() -> None:
+    from feedback_lakehouse.insights.events import EventIndex
+
+    docs = [release("5.19.0", "ios")]
+    docs += [
+        KnowledgeDoc(
+            f"INC-{i}", "incident", "Incident", "sync", "ingest",
+            start=T0 + timedelta(days=i), end=T0 + timedelta(days=i, hours=3),
+        )
+        for i in range(-200, 200, 7)
+    ]  # fmt: skip
+    index = EventIndex(docs, W)
+    for hours in (-30, 2, 5, 26, 24 * 20, 24 * 95):
+        f = facts(platform="ios", product_version="5.19.0", product_area="ingest",
+                  received_at=T0 + timedelta(hours=hours))  # fmt: skip
+        sims = [0.5] * len(docs)
+        assert index.hypotheses(f, sims) == event_hypotheses(f, docs, sims, W)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from feedback_lakehouse.silver.transform import TransformConfig, transform_rows
-from feedback_lakehouse.silver.workers import WorkerPool
+from feedback_lakehouse.silver.transform import HANDLER, TransformConfig, transform_rows
+from feedback_lakehouse.workers import WorkerPool
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +27,7 @@ def test_pool_returns_what_in_process_work_returns_in_order() -> None:
         "Great product!",
     ]
     chunks = [[_row(i * 10 + k, c) for k, c in enumerate(comments)] for i in range(5)]
-    with WorkerPool(2, CFG.to_json()) as pool:
+    with WorkerPool(2, HANDLER, CFG.to_json()) as pool:
         results = list(pool.map(iter(chunks)))
     expected = [transform_rows(chunk, CFG) for chunk in chunks]
     # lingua's confidences may differ in the last bits between processes
@@ -43,6 +43,6 @@ def test_pool_returns_what_in_process_work_returns_in_order() -> None:
 def test_a_bad_record_is_reported_not_fatal() -> None:
     rows = [{"source": "surveys", "source_record_id": "x", "payload": "{not json",
              "payload_hash": "h"}]  # fmt: skip
-    with WorkerPool(1, CFG.to_json()) as pool:
+    with WorkerPool(1, HANDLER, CFG.to_json()) as pool:
         (result,) = list(pool.map(iter([rows])))
     assert result[0]["error"].startswith("JSONDecodeError")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +25,9 @@ import numpy as np
 import pyarrow as pa
 
 from feedback_lakehouse.insights.events import (
+    EventIndex,
     EventWindows,
     FragmentFacts,
-    event_hypotheses,
     platform_of,
 )
 from feedback_lakehouse.insights.evidence import EvidenceExtractor
@@ -88,6 +88,7 @@ class Toolkit:
             self.events = [_doc_from_json(d) for d in json.loads(events_path.read_text())]
             if self.events:
                 self.event_vecs = self.model.embedder.embed([d.text for d in self.events])
+        self.event_index = EventIndex(self.events, EventWindows(**cfg.windows))
 
     def contexts(self, keys: list[str], texts: list[str], langs: list[str | None]) -> list:
         """Pattern evidence and the runbooks retrieval puts forward, grounded by the offline
@@ -152,59 +153,100 @@ def doc_to_json(d: KnowledgeDoc) -> dict[str, Any]:
 
 
 # -- pass 1: one backend answer per distinct text -------------------------------------------
-def answer_batches(batches: Iterator[pa.RecordBatch], cfg_json: str) -> Iterator[pa.RecordBatch]:
-    """Input columns: answer_key, text, language. Output: STAGE_SCHEMA rows of kind answer,
-    failure or call."""
+ANSWER_HANDLER = "feedback_lakehouse.insights.chain:answer_handler"
+FINALIZE_HANDLER = "feedback_lakehouse.insights.chain:finalize_handler"
+Rows = list[dict[str, Any]]
+
+
+def answer_handler(cfg_json: str) -> Callable[[Rows], Rows]:
+    """Rows of answer_key, text, language -> STAGE_SCHEMA rows (answer | failure | call)."""
     cfg = ChainConfig.from_json(cfg_json)
     kit = Toolkit(cfg)
-    assert kit.backend is not None
-    for batch in batches:
-        rows = batch.to_pydict()
-        for lo in range(0, len(rows["answer_key"]), cfg.batch_rows):
-            hi = lo + cfg.batch_rows
-            keys, texts = rows["answer_key"][lo:hi], rows["text"][lo:hi]
-            items = kit.contexts(keys, [t or "" for t in texts], rows["language"][lo:hi])
-            reply: Reply = kit.backend.analyse(items)
-            yield _stage_batch(reply)
+    backend = kit.backend
+    assert backend is not None
+
+    def handle(rows: Rows) -> Rows:
+        items = kit.contexts(
+            [r["answer_key"] for r in rows], [r["text"] or "" for r in rows],
+            [r["language"] for r in rows],
+        )  # fmt: skip
+        return _stage_rows(backend.analyse(items))
+
+    return handle
 
 
-def _stage_batch(reply: Reply) -> pa.RecordBatch:
-    kind, key, payload, error = [], [], [], []
-    for a in reply.answers:
-        kind.append("answer"), key.append(a.key), payload.append(a.model_dump_json())
-        error.append(None)
-    for f in reply.failures:
-        kind.append("failure"), key.append(f.key), payload.append(None), error.append(f.error)
-    for c in reply.calls:
-        kind.append("call"), key.append(c.call_id), payload.append(c.model_dump_json())
-        error.append(c.error)
-    return pa.RecordBatch.from_pydict(
-        {"kind": kind, "answer_key": key, "payload": payload, "error": error},
-        schema=pa.schema([(n, pa.string()) for n in ("kind", "answer_key", "payload", "error")]),
-    )
+def _stage_rows(reply: Reply) -> Rows:
+    out: Rows = [
+        {"kind": "answer", "answer_key": a.key, "payload": a.model_dump_json(), "error": None}
+        for a in reply.answers
+    ]
+    out += [
+        {"kind": "failure", "answer_key": f.key, "payload": None, "error": f.error}
+        for f in reply.failures
+    ]
+    out += [
+        {"kind": "call", "answer_key": c.call_id, "payload": c.model_dump_json(), "error": c.error}
+        for c in reply.calls
+    ]
+    return out
+
+
+def run_batches(
+    batches: Iterator[pa.RecordBatch],
+    cfg_json: str,
+    handler: str,
+    schema: pa.Schema,
+    workers: int = 1,
+) -> Iterator[pa.RecordBatch]:
+    """``mapInArrow`` body for either pass: chunks of ``batch_rows`` rows through the handler,
+    in this process or (embedded engine, ``workers`` > 1) in a pool of worker processes."""
+    from feedback_lakehouse.workers import WorkerPool, load_handler
+
+    size = ChainConfig.from_json(cfg_json).batch_rows
+
+    def chunks() -> Iterator[Rows]:
+        for batch in batches:
+            rows = batch.to_pylist()
+            for lo in range(0, len(rows), size):
+                yield rows[lo : lo + size]
+
+    if workers <= 1:
+        handle = load_handler(handler, cfg_json)
+        for chunk in chunks():
+            yield pa.RecordBatch.from_pylist(handle(chunk), schema=schema)
+        return
+    with WorkerPool(workers, handler, cfg_json) as pool:
+        for result in pool.map(chunks()):
+            yield pa.RecordBatch.from_pylist(result, schema=schema)
+
+
+def stage_arrow_schema() -> pa.Schema:
+    return pa.schema([(n, pa.string()) for n in ("kind", "answer_key", "payload", "error")])
 
 
 # -- pass 2: every fragment -----------------------------------------------------------------
-def finalize_batches(batches: Iterator[pa.RecordBatch], cfg_json: str) -> Iterator[pa.RecordBatch]:
+def finalize_handler(cfg_json: str) -> Callable[[Rows], Rows]:
+    """Work rows joined with their cached answer (or failure) -> ``silver.insights`` rows."""
     cfg = ChainConfig.from_json(cfg_json)
     kit = Toolkit(cfg, with_backend=False)
-    windows = EventWindows(**cfg.windows)
     processed_at = datetime.fromisoformat(cfg.processed_at) if cfg.processed_at else None
-    for batch in batches:
-        rows = batch.to_pylist()
+
+    def handle(rows: Rows) -> Rows:
         subs = [_sub_theme(r.get("answer")) for r in rows]
         sims = kit.event_similarities([r["text"] or "" for r in rows], subs)
         out = [
-            finalize_row(r, kit, cfg, windows, list(sims[i]) if sims.shape[1] else [])
+            finalize_row(r, kit, cfg, list(sims[i]) if sims.shape[1] else [])
             for i, r in enumerate(rows)
         ]
         for r in out:
             r["processed_at"] = processed_at
-        yield pa.RecordBatch.from_pylist(out, schema=_insight_arrow_schema())
+        return out
+
+    return handle
 
 
 def finalize_row(
-    r: dict[str, Any], kit: Toolkit, cfg: ChainConfig, windows: EventWindows, sims: list[float]
+    r: dict[str, Any], kit: Toolkit, cfg: ChainConfig, sims: list[float]
 ) -> dict[str, Any]:
     text = r["text"] or ""
     backend = cfg.backend
@@ -231,7 +273,7 @@ def finalize_row(
         product_version=r.get("product_version"), tier=r.get("tier"), region=r.get("region"),
         platform=platform_of(r.get("os"), r.get("device")), browser=r.get("browser"),
     )  # fmt: skip
-    events = event_hypotheses(facts, kit.events, sims, windows) if sims else []
+    events = kit.event_index.hypotheses(facts, sims) if sims else []
     hyps = _rank(answer.hypotheses + events, evidence, cfg.max_hypotheses)
     good = [h for h in hyps if h.score >= cfg.abstain_score]
     reasons: list[str] = []
@@ -319,13 +361,13 @@ def _doc_area(h: Hypothesis, kit: Toolkit) -> str | None:
     for d in kit.model.docs:
         if d.doc_id == h.doc_ids[0]:
             return d.product_area
-    for d in kit.events:
+    for d in kit.event_index.docs:
         if d.doc_id == h.doc_ids[0]:
             return d.product_area
     return None
 
 
-def _insight_arrow_schema() -> pa.Schema:
+def insight_arrow_schema() -> pa.Schema:
     evidence = pa.struct(
         [("kind", pa.string()), ("text", pa.string()), ("start", pa.int32()),
          ("end", pa.int32()), ("source", pa.string())]

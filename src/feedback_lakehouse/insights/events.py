@@ -7,7 +7,7 @@ fragment with the fragment's similarity to every event document."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 from feedback_lakehouse.insights.schema import Hypothesis
@@ -93,9 +93,48 @@ def _match(doc: KnowledgeDoc, f: FragmentFacts, w: EventWindows) -> tuple[float,
     return None
 
 
+def _epoch(value: datetime) -> float:
+    """Seconds since the epoch; naive datetimes are UTC here, never the machine's zone."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
 def _ago(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+class EventIndex:
+    """The events sorted into a time index, so a fragment is matched only against the few
+    events whose window can contain it (a year of releases is hundreds of note lines)."""
+
+    def __init__(self, docs: list[KnowledgeDoc], windows: EventWindows) -> None:
+        import numpy as np
+
+        self.docs, self.windows = docs, windows
+        reach = timedelta(
+            days=max(windows.release_days, windows.release_version_days, windows.flag_days)
+        )
+        lo, hi = [], []
+        for d in docs:
+            if d.start is None:
+                lo.append(float("inf"))
+                hi.append(float("-inf"))
+                continue
+            lo.append(_epoch(d.start - timedelta(hours=windows.incident_before_hours)))
+            end = (d.end or d.start) + timedelta(hours=windows.incident_after_hours)
+            hi.append(_epoch(max(d.start + reach, end)))
+        self._lo, self._hi = np.array(lo), np.array(hi)
+
+    def hypotheses(self, facts: FragmentFacts, similarities: list[float]) -> list[Hypothesis]:
+        import numpy as np
+
+        if facts.received_at is None or not self.docs:
+            return []
+        at = _epoch(facts.received_at)
+        idx = np.flatnonzero((self._lo <= at) & (at <= self._hi))
+        return event_hypotheses(
+            facts, [self.docs[i] for i in idx], [similarities[i] for i in idx], self.windows
+        )
 
 
 def event_hypotheses(

@@ -8,11 +8,19 @@ texts (fingerprints; a duplicate message's fragments reuse their original's) tha
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from feedback_lakehouse.insights.chain import ChainConfig, answer_batches, finalize_batches
+from feedback_lakehouse.insights.chain import (
+    ANSWER_HANDLER,
+    FINALIZE_HANDLER,
+    ChainConfig,
+    insight_arrow_schema,
+    run_batches,
+    stage_arrow_schema,
+)
 from feedback_lakehouse.insights.training import (
     event_documents,
     human_labels,
@@ -89,6 +97,14 @@ def _work(catalog: Catalog, backend: str, model: str, prompt: str) -> DataFrame:
     )
 
 
+def _local_workers(settings: Settings, n_rows: int) -> int:
+    """Worker processes on the embedded engine: all cores for a big batch, none for a small
+    one (each worker loads the model: about 1.5 s)."""
+    if settings.insights.local_workers:
+        return settings.insights.local_workers
+    return (os.cpu_count() or 1) if n_rows >= 20_000 else 1
+
+
 def run_insights(
     spark: SparkSession,
     catalog: Catalog,
@@ -138,11 +154,15 @@ def run_insights(
     )
     local = settings.engine.kind == "local"
     parts = s.partitions or (1 if local else 8)
+    workers = _local_workers(settings, report.rows_read) if local else 1
+    report.details["workers"] = workers
     progress.stage(f"ask the {s.backend} backend (distinct new texts only)")
     with report.timed("backend"):
         cfg_json = cfg.to_json()
+        stage_schema = stage_arrow_schema()
         need.repartition(parts).mapInArrow(
-            lambda it: answer_batches(it, cfg_json), STAGE_SCHEMA
+            lambda it: run_batches(it, cfg_json, ANSWER_HANDLER, stage_schema, workers),
+            STAGE_SCHEMA,
         ).write.insertInto(catalog.physical(STAGING), overwrite=True)
     progress.done()
 
@@ -163,8 +183,10 @@ def run_insights(
                 .join(failures, "answer_key", "left")
                 .withColumn("model", F.lit(model_name))
             )
+            insight_schema = insight_arrow_schema()
             insights = rows.repartition(parts).mapInArrow(
-                lambda it: finalize_batches(it, cfg_json), " ".join(INSIGHT_COLUMNS.split())
+                lambda it: run_batches(it, cfg_json, FINALIZE_HANDLER, insight_schema, workers),
+                " ".join(INSIGHT_COLUMNS.split()),
             )
             counts = catalog.upsert("silver.insights", insights, "processed_at")
         report.rows_written = counts["inserted"] + counts["updated"] + counts["unchanged"]

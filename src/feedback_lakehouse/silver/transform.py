@@ -6,7 +6,7 @@ fragments -> hash and sign for deduplication. Only redacted text leaves this fun
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -107,6 +107,15 @@ def transform_rows(rows: list[dict[str, Any]], cfg: TransformConfig) -> list[dic
     return out
 
 
+HANDLER = "feedback_lakehouse.silver.transform:rows_handler"
+
+
+def rows_handler(cfg_json: str) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """The worker-process entry point (see ``feedback_lakehouse.workers``)."""
+    cfg = TransformConfig.from_json(cfg_json)
+    return lambda rows: transform_rows(rows, cfg)
+
+
 def _arrow_schema() -> Any:
     import pyarrow as pa
 
@@ -149,8 +158,8 @@ def transform_batches(
         for chunk in chunks:
             yield pa.RecordBatch.from_pylist(transform_rows(chunk, cfg), schema=schema)
         return
-    from feedback_lakehouse.silver.workers import WorkerPool
+    from feedback_lakehouse.workers import WorkerPool
 
-    with WorkerPool(workers, cfg_json) as pool:
+    with WorkerPool(workers, HANDLER, cfg_json) as pool:
         for result in pool.map(chunks):
             yield pa.RecordBatch.from_pylist(result, schema=schema)

@@ -1,20 +1,27 @@
-"""A small pool of worker processes for the text work on the embedded engine.
+"""A small pool of worker processes for Python row work on the embedded engine.
 
 Sail runs Python UDFs inside its own process, under one interpreter lock, so the text work
-of silver uses one core however many tasks run. These workers are plain child interpreters
-(``python -m feedback_lakehouse.silver.workers``) fed over pipes: unlike ``multiprocessing``
-they never re-import the caller's main script. One chunk is in flight per worker, so a worker
-writing a result and the parent writing the next chunk can never block each other."""
+of silver and the insights chain use one core however many tasks run. These workers are
+plain child interpreters (``python -m feedback_lakehouse.workers``) fed over pipes: unlike
+``multiprocessing`` they never re-import the caller's main script. One chunk is in flight per
+worker, so a worker writing a result and the parent writing the next chunk can never block
+each other.
+
+A worker is told a handler, ``"package.module:factory"``; ``factory(cfg_json)`` builds the
+expensive state once (a model, an index) and returns the function applied to each chunk."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import struct
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
+
+Rows = list[dict[str, Any]]
 
 _HEADER = struct.Struct("<Q")
 
@@ -37,11 +44,12 @@ def _receive(stream: IO[bytes]) -> Any:
 class WorkerPool:
     """``map`` sends chunks of rows to ``n`` workers and yields their results in order."""
 
-    def __init__(self, n: int, cfg_json: str) -> None:
+    def __init__(self, n: int, handler: str, cfg_json: str) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.handler = handler
         self._procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "feedback_lakehouse.silver.workers"],
+                [sys.executable, "-m", "feedback_lakehouse.workers", handler],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
@@ -65,14 +73,13 @@ class WorkerPool:
         for proc in busy:
             yield self._result(proc)
 
-    @staticmethod
-    def _result(proc: subprocess.Popen[bytes]) -> list[dict[str, Any]]:
+    def _result(self, proc: subprocess.Popen[bytes]) -> list[dict[str, Any]]:
         try:
             result = _receive(proc.stdout)  # type: ignore[arg-type]
         except EOFError:
             raise RuntimeError(
-                f"silver worker process {proc.pid} died (exit code {proc.poll()}); "
-                "set silver.local_workers: 1 to run the text work in-process"
+                f"worker process {proc.pid} ({self.handler}) died (exit code {proc.poll()}); "
+                "set silver.local_workers / insights.local_workers to 1 to work in-process"
             ) from None
         if isinstance(result, BaseException):
             raise result
@@ -95,24 +102,27 @@ class WorkerPool:
         self.close()
 
 
-def _serve() -> None:
-    """Worker loop: config first, then chunks until the parent closes stdin."""
-    from feedback_lakehouse.silver.transform import TransformConfig, transform_rows
+def load_handler(spec: str, cfg_json: str) -> Callable[[Rows], Rows]:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)(cfg_json)
 
+
+def _serve(spec: str) -> None:
+    """Worker loop: config first, then chunks until the parent closes stdin."""
     inp = sys.stdin.buffer
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # nothing a library prints may corrupt the result stream
-    cfg = TransformConfig.from_json(_receive(inp))
+    handle = load_handler(spec, _receive(inp))
     while True:
         try:
             chunk = _receive(inp)
         except EOFError:
             return
         try:
-            _send(out, transform_rows(chunk, cfg))
+            _send(out, handle(chunk))
         except Exception as exc:  # reported to the parent, which raises it
             _send(out, exc)
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(sys.argv[1])
