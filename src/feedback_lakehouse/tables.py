@@ -247,6 +247,13 @@ INSIGHT_STAGING = TableSpec(
     ("kind", "answer_key"),
 )
 
+INSIGHT_ROWS = TableSpec(
+    "ops.insight_rows",
+    "one finished insight of the run in progress, landed into silver.insights; overwritten",
+    INSIGHT_COLUMNS,
+    ("fragment_id",),
+)
+
 INSIGHT_CALLS = TableSpec(
     "ops.insight_calls",
     "one backend call: who, what, how long, how many tokens (the MLflow traces' source)",
@@ -277,6 +284,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     INSIGHT_LABELS,
     INSIGHT_WORK,
     INSIGHT_STAGING,
+    INSIGHT_ROWS,
     INSIGHT_CALLS,
 )
 LAYERS = ("bronze", "silver", "gold", "ops")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 STEP = "insights"
 WORK = "ops.insight_work"
 STAGING = "ops.insight_staging"
+RESULTS = "ops.insight_rows"
 
 
 def _config(settings: Settings, model_dir: str, events_path: str, now: datetime) -> ChainConfig:
@@ -184,13 +185,14 @@ def run_insights(
                 .withColumn("model", F.lit(model_name))
             )
             insight_schema = insight_arrow_schema()
-            insights = rows.repartition(parts).mapInArrow(
+            # materialised once: the upsert reads its input twice (counts, then rows)
+            rows.repartition(parts).mapInArrow(
                 lambda it: run_batches(it, cfg_json, FINALIZE_HANDLER, insight_schema, workers),
                 " ".join(INSIGHT_COLUMNS.split()),
-            )
-            counts = catalog.upsert("silver.insights", insights, "processed_at")
+            ).write.insertInto(catalog.physical(RESULTS), overwrite=True)
+            counts = catalog.upsert("silver.insights", catalog.read(RESULTS), "processed_at")
         report.rows_written = counts["inserted"] + counts["updated"] + counts["unchanged"]
-        stats = _stats(catalog, now)
+        stats = _stats(catalog)
         report.details.update(calls, **stats, **counts)
         report.details["cache_hits"] = report.rows_read - stats["backend_answers"]
         _trace(tracker, catalog, staged, settings.insights.trace_calls)
@@ -202,8 +204,9 @@ def run_insights(
             | {"fragments": report.rows_read}
         )
         report.details["mlflow_run_id"] = tracker.run_id
-    catalog.spark.sql(f"DELETE FROM {catalog.physical(STAGING)}")
-    catalog.vacuum(STAGING, retention_hours=0)
+    for name in (STAGING, RESULTS, WORK):
+        catalog.spark.sql(f"DELETE FROM {catalog.physical(name)}")
+        catalog.vacuum(name, retention_hours=0)
     report.duration_s = time.perf_counter() - started
     return report
 
@@ -235,19 +238,20 @@ def _land_calls(catalog: Catalog, staged: DataFrame, run_id: str) -> dict[str, i
     return {k: int(tot[k]) for k in ("calls", "tokens_in", "tokens_out", "backend_fragments")}
 
 
-def _stats(catalog: Catalog, now: datetime) -> dict[str, int]:
+def _stats(catalog: Catalog) -> dict[str, int]:
     from pyspark.sql import functions as F
 
-    this_run = catalog.read("silver.insights").filter(
-        F.col("processed_at") == F.lit(now).cast("timestamp")
+    row = (
+        catalog.read(RESULTS)
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.sum(F.col("needs_review").cast("int")).alias("needs_review"),
+            F.sum(F.col("abstained").cast("int")).alias("escalated"),
+            F.sum(F.col("error").isNotNull().cast("int")).alias("failed"),
+            F.countDistinct("answer_key").alias("distinct_texts"),
+        )
+        .first()
     )
-    row = this_run.agg(
-        F.count(F.lit(1)).alias("n"),
-        F.sum(F.col("needs_review").cast("int")).alias("needs_review"),
-        F.sum(F.col("abstained").cast("int")).alias("escalated"),
-        F.sum(F.col("error").isNotNull().cast("int")).alias("failed"),
-        F.countDistinct("answer_key").alias("distinct_texts"),
-    ).first()
     staged = catalog.read(STAGING)
     answered = staged.filter(F.col("kind").isin("answer", "failure")).count()
     return {
