@@ -79,9 +79,14 @@ def main() -> None:
         )
     examples = {
         "sub_themes": [
-            {"sub_theme": f"{i.replace('_', ' ')[:50]} / {p.replace('_', ' ')[:25]}",
-             "category": i, "product_area": p, "feedback_type": "complaint",
-             "severity": "medium", "examples": texts}  # fmt: skip
+            {
+                "sub_theme": f"{i.replace('_', ' ')[:50]} / {p.replace('_', ' ')[:25]}",
+                "category": i,
+                "product_area": p,
+                "feedback_type": "complaint",
+                "severity": "medium",
+                "examples": texts,
+            }
             for (i, p), texts in sorted(themes.items())
         ]
     }

@@ -11,6 +11,7 @@ import json
 import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.insights.chain import (
@@ -48,7 +49,7 @@ def _config(settings: Settings, model_dir: str, events_path: str, now: datetime)
     s = settings.insights
     return ChainConfig(
         model_dir=model_dir,
-        taxonomy_path=str(settings.conf_path(s.taxonomy)),
+        taxonomy_path=str(Path(model_dir) / "taxonomy.yml"),
         events_path=events_path,
         backend=s.backend,
         prompt_version=s.prompt_version,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,8 @@ def train_model(
     settings: Settings, human: list[Example] | None = None
 ) -> tuple[OfflineModel, Path]:
     """The model for this configuration, trained on first use and stored under model_dir."""
-    taxonomy = load_taxonomy(settings.conf_path(settings.insights.taxonomy))
+    taxonomy_file = settings.conf_path(settings.insights.taxonomy)
+    taxonomy = load_taxonomy(taxonomy_file)
     examples = load_examples(
         [settings.conf_path(p) for p in settings.insights.examples], taxonomy
     ) + list(human or [])
@@ -56,11 +58,16 @@ def train_model(
     version = "offline-" + _fingerprint(examples, runbooks, taxonomy)
     folder = model_root(settings) / version
     if (folder / "model.joblib").is_file():
+        if not (folder / "taxonomy.yml").is_file():
+            shutil.copyfile(taxonomy_file, folder / "taxonomy.yml")
         return OfflineModel.load(folder), folder
     model = OfflineModel().fit(examples, runbooks)
     model.version = version
     tmp = folder.with_name(folder.name + ".tmp")
     model.save(tmp)
+    # executors read the taxonomy from the model folder: on a cluster it sits on a Volume
+    # every node can read, unlike the driver's conf folder
+    shutil.copyfile(taxonomy_file, tmp / "taxonomy.yml")
     tmp.rename(folder)  # readers never see a half-written model
     return model, folder
 
