@@ -83,11 +83,13 @@ class Toolkit:
         self.backend = _backend(cfg, self.model, self.taxonomy) if with_backend else None
         events_path = Path(cfg.events_path)
         self.events: list[KnowledgeDoc] = []
-        self.event_vecs: np.ndarray | None = None
+        self.event_index_faiss = None
         if cfg.events_path and events_path.is_file():
+            import faiss
+
             self.events = [_doc_from_json(d) for d in json.loads(events_path.read_text())]
             if self.events:
-                self.event_vecs = self.model.embedder.embed([d.text for d in self.events])
+                self.event_index_faiss = faiss.read_index(str(events_path.with_suffix(".faiss")))
         self.event_index = EventIndex(self.events, EventWindows(**cfg.windows))
 
     def contexts(self, keys: list[str], texts: list[str], langs: list[str | None]) -> list:
@@ -121,9 +123,9 @@ class Toolkit:
         return out
 
     def event_similarities(self, texts: list[str], sub_themes: list[str | None]) -> np.ndarray:
-        if self.event_vecs is None:
+        if self.event_index_faiss is None:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        return self.model.text_similarities(texts, sub_themes, self.event_vecs)
+        return self.model.text_similarities(texts, sub_themes, self.event_index_faiss)
 
 
 def _backend(cfg: ChainConfig, model: OfflineModel, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]

@@ -189,10 +189,11 @@ class OfflineModel:
         return np.clip(out, 0.0, 1.0)  # type: ignore[arg-type]
 
     def text_similarities(
-        self, texts: list[str], sub_themes: list[str | None], vecs: np.ndarray
-    ) -> np.ndarray:
-        """Similarity to other documents (events) embedded with ``embedder``: the fragment's
-        embedding blended with its sub-theme centroid when the sub-theme is a known one."""
+        self, texts: list[str], sub_themes: list[str | None], index
+    ) -> np.ndarray:  # type: ignore[no-untyped-def]
+        """Similarity to every document of another FAISS index (events) built with this
+        model's embedder: the query is the fragment's embedding blended with its sub-theme's
+        centroid when the sub-theme is a known one."""
         own = self.embedder.embed([_clean(t) for t in texts])
         q = own.copy()
         if self.centroids is not None:
@@ -200,7 +201,11 @@ class OfflineModel:
             for i, s in enumerate(sub_themes):
                 if s in self.centroid_index:
                     q[i] = w * own[i] + (1 - w) * self.centroids[self.centroid_index[s]]
-        return np.clip(q @ vecs.T, 0.0, 1.0)
+        n = index.ntotal
+        sims, idx = index.search(np.ascontiguousarray(q), n)
+        out = np.zeros((len(texts), n), dtype=np.float32)
+        np.put_along_axis(out, idx, sims, axis=1)
+        return np.clip(out, 0.0, 1.0)
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, folder: Path) -> None:

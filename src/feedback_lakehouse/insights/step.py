@@ -125,7 +125,7 @@ def run_insights(
     with report.timed("model"):
         model, folder = train_model(settings, human_labels(catalog))
         events = event_documents(catalog, settings, model)
-        events_path = write_events(events, folder)
+        events_path = write_events(events, folder, model)
     progress.done()
     model_name = model.version if s.backend == "offline" else s.openai.model
     cfg = _config(settings, str(folder), str(events_path), now)

@@ -113,12 +113,23 @@ def event_documents(
     return docs
 
 
-def write_events(docs: list[KnowledgeDoc], folder: Path) -> Path:
+def write_events(docs: list[KnowledgeDoc], folder: Path, model: OfflineModel) -> Path:
+    """The event documents (JSON) and their FAISS index (``.faiss`` beside it), named by
+    content: executors load both; an unchanged timeline is written once."""
+    import faiss
+
     from feedback_lakehouse.insights.chain import doc_to_json
 
     payload = json.dumps([doc_to_json(d) for d in docs], sort_keys=True)
     digest = hashlib.sha256(payload.encode()).hexdigest()[:12]
     path = folder / f"events-{digest}.json"
+    index_path = path.with_suffix(".faiss")
+    if not index_path.is_file():
+        index = faiss.IndexFlatIP(model.embedder.svd.n_components)  # type: ignore[union-attr]
+        if docs:
+            index.add(model.embedder.embed([d.text for d in docs]))
+        faiss.write_index(index, str(index_path.with_suffix(".faiss.tmp")))
+        index_path.with_suffix(".faiss.tmp").rename(index_path)
     if not path.is_file():
         tmp = path.with_suffix(".tmp")
         tmp.write_text(payload, encoding="utf-8")
