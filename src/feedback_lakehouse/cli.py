@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,26 +98,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_silver(args: argparse.Namespace) -> int:
-    from feedback_lakehouse.silver.step import run_silver
-
+def _run_step(args: argparse.Namespace, step: Callable[..., StepReport]) -> int:
     settings = _settings(args)
     spark, catalog = _session(settings)
     with RichProgress(console) as progress:
-        report = run_silver(spark, catalog, settings, progress=progress)
+        report = step(spark, catalog, settings, progress=progress)
     _print_report(report)
     return 0
+
+
+def cmd_silver(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.silver.step import run_silver
+
+    return _run_step(args, run_silver)
 
 
 def cmd_insights(args: argparse.Namespace) -> int:
     from feedback_lakehouse.insights.step import run_insights
 
-    settings = _settings(args)
-    spark, catalog = _session(settings)
-    with RichProgress(console) as progress:
-        report = run_insights(spark, catalog, settings, progress=progress)
-    _print_report(report)
-    return 0
+    return _run_step(args, run_insights)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ texts (fingerprints; a duplicate message's fragments reuse their original's) tha
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import Settings
 from feedback_lakehouse.tables import INSIGHT_COLUMNS, STAGE_SCHEMA
 from feedback_lakehouse.tracking import Tracker, tracked_run
+from feedback_lakehouse.workers import auto_workers
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -99,14 +99,6 @@ def _work(catalog: Catalog, backend: str, model: str, prompt: str) -> DataFrame:
     )
 
 
-def _local_workers(settings: Settings, n_rows: int) -> int:
-    """Worker processes on the embedded engine: all cores for a big batch, none for a small
-    one (each worker loads the model: about 1.5 s)."""
-    if settings.insights.local_workers:
-        return settings.insights.local_workers
-    return (os.cpu_count() or 1) if n_rows >= 20_000 else 1
-
-
 def run_insights(
     spark: SparkSession,
     catalog: Catalog,
@@ -156,7 +148,7 @@ def run_insights(
     )
     local = settings.engine.kind == "local"
     parts = s.partitions or (1 if local else 8)
-    workers = _local_workers(settings, report.rows_read) if local else 1
+    workers = auto_workers(s.local_workers, report.rows_read) if local else 1
     report.details["workers"] = workers
     progress.stage(f"ask the {s.backend} backend (distinct new texts only)")
     with report.timed("backend"):

@@ -6,7 +6,6 @@ a staging table; deduplication and enrichment are Spark joins."""
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from feedback_lakehouse.settings import ExportMapping, Settings
 from feedback_lakehouse.silver import dedup
 from feedback_lakehouse.silver.pii import UNREDACTED_PATTERNS
 from feedback_lakehouse.silver.transform import WORK_SCHEMA, TransformConfig, transform_batches
+from feedback_lakehouse.workers import auto_workers
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -42,14 +42,6 @@ def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
         languages=tuple(settings.silver.languages),
         num_perm=settings.silver.minhash_permutations,
     )
-
-
-def _local_workers(settings: Settings, n_rows: int) -> int:
-    """Worker processes for the text work on the embedded engine: all cores for a big batch;
-    none for a small one, where starting workers (~2 s) costs more than it saves."""
-    if settings.silver.local_workers:
-        return settings.silver.local_workers
-    return (os.cpu_count() or 1) if n_rows >= 20_000 else 1
 
 
 def _watermark(catalog: Catalog) -> datetime | None:
@@ -113,7 +105,7 @@ def run_silver(
         cfg = _config(catalog, settings).to_json()
         local = settings.engine.kind == "local"
         parts = settings.silver.partitions or (1 if local else 8)
-        workers = _local_workers(settings, int(extent["n"])) if local else 1
+        workers = auto_workers(settings.silver.local_workers, int(extent["n"])) if local else 1
         report.details["transform_workers"] = workers
         work = (
             bronze.select("source", "source_record_id", "payload", "payload_hash")
