@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from feedback_lakehouse.errors import TableError
 from feedback_lakehouse.settings import Settings
@@ -160,6 +160,17 @@ class Catalog:
         finally:
             self.spark.catalog.dropTempView(view)
 
+    def merge_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
+        """MERGE a few driver-side rows (a theme list, a watermark) by the table's keys."""
+        if not rows:
+            return
+        spec = self.spec(name)
+        cols = spec.columns
+        df = self.spark.createDataFrame(
+            [tuple(r.get(c) for c in cols) for r in rows], " ".join(spec.schema.split())
+        )
+        self.merge(name, df)
+
     def vacuum(self, name: str, retention_hours: int = 168) -> None:
         """Delete data files no longer referenced by the table's recent versions. Sail does not
         parse VACUUM, so locally the ``deltalake`` package does it on the folder."""
@@ -177,12 +188,15 @@ class Catalog:
 
     # -- SQL with logical names ----------------------------------------------------------------
     def rewrite(self, query: str) -> str:
-        """Replace logical table names by physical ones (a no-op locally, where they agree)."""
-        names = sorted(self.specs, key=len, reverse=True)
-        pattern = re.compile(
-            r"(?<![\w.`])(" + "|".join(re.escape(n) for n in names) + r")(?![\w`])"
-        )
-        return pattern.sub(lambda m: self.physical(m.group(1)), query)
+        """Replace logical names (``<layer>.<table or view>``) by physical ones (on the
+        embedded engine they agree; on Databricks they gain catalog and schema prefix)."""
+        pattern = re.compile(r"(?<![\w.`])(" + "|".join(LAYERS) + r")\.([A-Za-z_]\w*)(?![\w`])")
+        return pattern.sub(lambda m: self.view_name(f"{m.group(1)}.{m.group(2)}"), query)
+
+    def view_name(self, name: str) -> str:
+        """The physical name of a logical ``<layer>.<name>`` (tables and views alike)."""
+        layer, short = name.split(".", 1)
+        return f"{self.schema_name(layer)}.{_quote(short)}"
 
     def sql(self, query: str) -> DataFrame:
         return self.spark.sql(self.rewrite(query))

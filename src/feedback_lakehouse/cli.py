@@ -119,13 +119,19 @@ def cmd_insights(args: argparse.Namespace) -> int:
     return _run_step(args, run_insights)
 
 
+def cmd_gold(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.gold.step import run_gold
+
+    return _run_step(args, run_gold)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from feedback_lakehouse.evaluate import evaluate_silver
 
     settings = _settings(args)
     _, catalog = _session(settings)
     landing = Path(args.truth) if args.truth else settings.landing_dir
-    from feedback_lakehouse.evaluate import evaluate_insights
+    from feedback_lakehouse.evaluate import evaluate_gold, evaluate_insights
     from feedback_lakehouse.insights.examples import load_examples
     from feedback_lakehouse.insights.taxonomy import load_taxonomy
 
@@ -134,6 +140,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = {
         "silver": evaluate_silver(catalog, landing),
         "insights": evaluate_insights(catalog, landing, [e.text for e in examples]),
+        "gold": evaluate_gold(catalog, landing),
     }
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
     return 0
@@ -152,8 +159,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.gold.views import create_views
+
     settings = _settings(args)
     _, catalog = _session(settings)
+    if settings.engine.kind == "local":
+        create_views(catalog)  # the embedded engine's catalog lives in memory: re-declare
     df = catalog.sql(args.query)
     rows = [r.asDict(recursive=True) for r in df.limit(args.limit).collect()]
     if args.format == "json":
@@ -205,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("insights", help="classify fragments, extract evidence, rank root causes")
     p.set_defaults(func=cmd_insights)
+
+    p = sub.add_parser("gold", help="themes, the VoC fact table and the dashboard views")
+    p.set_defaults(func=cmd_gold)
 
     p = sub.add_parser("evaluate", help="measure the tables against the sample's ground truth")
     p.add_argument("--truth", help="folder holding ground_truth/ (default: the landing folder)")

@@ -180,3 +180,44 @@ def evaluate_insights(catalog: Catalog, landing: Path, examples: list[str]) -> d
     planted = [f["text"] for m in truth.values() for f in m["fragments"]]
     out["leakage"] = leakage(examples, planted)
     return out
+
+
+def evaluate_gold(catalog: Catalog, landing: Path) -> dict[str, Any]:
+    """Themes against the planted issues: adjusted Rand index over matched fragments, the
+    unassigned share and the theme count."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from feedback_lakehouse.evaluate_insights import match_fragments
+
+    truth = load_truth(landing)
+    if not truth:
+        return {"error": f"no ground truth under {landing / 'ground_truth'}"}
+    rows = (
+        catalog.read("silver.fragments")
+        .select("fragment_id", "feedback_id", "ordinal", "text")
+        .join(
+            catalog.read("gold.theme_members").select("fragment_id", "theme_id"),
+            "fragment_id",
+            "left",
+        )
+        .orderBy("feedback_id", "ordinal")
+        .collect()
+    )
+    frags: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        frags[r["feedback_id"]].append(r.asDict())
+    planted, found = [], []
+    for fid, msg in truth.items():
+        for p, got in match_fragments(msg["fragments"], frags.get(fid, [])):
+            if got.get("theme_id"):
+                planted.append(p["issue_id"])
+                found.append(got["theme_id"])
+    themes = catalog.read("gold.themes").filter("status = 'active'").count()
+    unassigned = sum(1 for r in rows if not r["theme_id"])
+    return {
+        "themes": themes,
+        "planted_issues": len({i for m in truth.values() for i in m["issues"]}),
+        "adjusted_rand_index": round(adjusted_rand_score(planted, found), 4) if planted else 0.0,
+        "fragments": len(rows),
+        "unassigned_share": round(unassigned / len(rows), 4) if rows else 0.0,
+    }

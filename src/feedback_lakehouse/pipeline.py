@@ -54,4 +54,7 @@ def run_pipeline(
     from feedback_lakehouse.insights.step import run_insights
 
     reports.append(run_insights(spark, catalog, settings, progress=progress))
+    from feedback_lakehouse.gold.step import run_gold
+
+    reports.append(run_gold(spark, catalog, settings, progress=progress))
     return reports

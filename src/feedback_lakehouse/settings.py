@@ -185,6 +185,25 @@ class InsightsSettings(_Strict):
     openai: OpenAISettings = OpenAISettings()
 
 
+class GoldSettings(_Strict):
+    join_similarity: float = Field(0.75, gt=0, le=1)
+    """A fragment joins the nearest theme whose centroid is at least this similar."""
+    min_cluster_size: int = Field(8, ge=2)
+    """Fewer similar fragments than this do not make a new theme (they wait)."""
+    merge_similarity: float = Field(0.93, gt=0, le=1)
+    cluster_sample: int = Field(20_000, gt=0)
+    """Unassigned fragments clustered per run at most (the rest join the themes found)."""
+    summary_sample: int = Field(20, ge=5)
+    """Fragments a theme's name and summary are written from."""
+    window_days: int = Field(180, gt=0)
+    """The VoC fact table's window, ending at the newest feedback."""
+    enterprise_tiers: list[str] = ["enterprise", "strategic_partner"]
+    paid_tiers: list[str] = ["startup", "mid_market", "enterprise", "strategic_partner"]
+    enterprise_pattern_accounts: int = Field(5, gt=0)
+    broad_pattern_accounts: int = Field(20, gt=0)
+    recurring_tickets_per_account: float = Field(3.0, gt=0)
+
+
 class TrackingSettings(_Strict):
     uri: str | None = None
     """None = ``sqlite:///<root>/mlflow.db`` locally, ``databricks`` on Databricks."""
@@ -209,6 +228,7 @@ class Settings(_Strict):
     silver: SilverSettings = SilverSettings()
     quality: QualitySettings = QualitySettings()
     insights: InsightsSettings = InsightsSettings()
+    gold: GoldSettings = GoldSettings()
     tracking: TrackingSettings = TrackingSettings()
 
     @property

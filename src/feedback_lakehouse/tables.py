@@ -263,6 +263,66 @@ INSIGHT_CALLS = TableSpec(
     ("call_id",),
 )
 
+GOLD_THEMES = TableSpec(
+    "gold.themes",
+    "one named theme: label, summary, how customers say it, severity, representative tickets",
+    """theme_id STRING, label STRING, summary STRING, key_phrases ARRAY<STRING>,
+    variations ARRAY<STRING>, severity STRING, category STRING, product_area STRING,
+    representative_feedback_ids ARRAY<STRING>, fragment_count BIGINT, centroid ARRAY<FLOAT>,
+    status STRING, merged_into STRING, created_at TIMESTAMP, updated_at TIMESTAMP""",
+    ("theme_id",),
+)
+
+THEME_MEMBERS = TableSpec(
+    "gold.theme_members",
+    "one fragment's theme (theme_id null: no theme close enough yet, retried next run)",
+    """fragment_id STRING, feedback_id STRING, theme_id STRING, similarity DOUBLE,
+    assigned_at TIMESTAMP""",
+    ("fragment_id",),
+)
+
+THEME_LINEAGE = TableSpec(
+    "gold.theme_lineage",
+    "one birth or merge of a theme, so a trend over months compares like with like",
+    """at TIMESTAMP, kind STRING, theme_id STRING, other_theme_id STRING, detail STRING""",
+    ("at", "kind", "theme_id"),
+)
+
+FCT_VOC_THEMES = TableSpec(
+    "gold.fct_voc_themes",
+    "one theme x category x product area over the window: volume, reach, cost, trend, pattern",
+    """theme_id STRING, label STRING, category STRING, product_area STRING,
+    window_start TIMESTAMP, window_end TIMESTAMP, ticket_count BIGINT, accounts_affected BIGINT,
+    ent_accounts_affected BIGINT, hours_spent DOUBLE, first_seen TIMESTAMP,
+    last_seen TIMESTAMP, tickets_per_account DOUBLE, avg_handle_hours DOUBLE,
+    arr_affected DOUBLE, paid_share DOUBLE, count_30d BIGINT, count_prev_30d BIGINT,
+    mom_change DOUBLE, count_90d BIGINT, count_prev_90d BIGINT, qoq_change DOUBLE,
+    pattern_type STRING, sample_feedback_ids ARRAY<STRING>, computed_at TIMESTAMP""",
+    ("theme_id", "category", "product_area"),
+)
+
+THEME_WORK = TableSpec(
+    "ops.theme_work",
+    "one fragment of the gold run in progress with its theme vector; overwritten each run",
+    """fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>""",
+    ("fragment_id",),
+)
+
+THEME_ASSIGN = TableSpec(
+    "ops.theme_assign",
+    "one fragment's nearest theme in the gold run in progress; overwritten each pass",
+    """fragment_id STRING, feedback_id STRING, theme_id STRING, similarity DOUBLE,
+    vector ARRAY<FLOAT>""",
+    ("fragment_id",),
+)
+
+THEME_ASSIGN_NEW = TableSpec(
+    "ops.theme_assign_new",
+    "one unassigned fragment matched against the themes born in the gold run in progress",
+    THEME_ASSIGN.schema,
+    ("fragment_id",),
+)
+
 ALL_TABLES: tuple[TableSpec, ...] = (
     FEEDBACK_RAW,
     REJECTED,
@@ -286,5 +346,12 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     INSIGHT_STAGING,
     INSIGHT_ROWS,
     INSIGHT_CALLS,
+    GOLD_THEMES,
+    THEME_MEMBERS,
+    THEME_LINEAGE,
+    FCT_VOC_THEMES,
+    THEME_WORK,
+    THEME_ASSIGN,
+    THEME_ASSIGN_NEW,
 )
 LAYERS = ("bronze", "silver", "gold", "ops")

@@ -102,6 +102,35 @@ class WorkerPool:
         self.close()
 
 
+def map_batches(
+    batches: Iterator[Any],
+    handler: str,
+    cfg_json: str,
+    schema: Any,
+    rows_per_chunk: int,
+    workers: int = 1,
+) -> Iterator[Any]:
+    """``mapInArrow`` body: Arrow batches -> chunks of rows -> ``handler`` -> Arrow batches of
+    ``schema``; in this process, or with ``workers`` > 1 in a pool of worker processes (the
+    embedded engine; on a cluster each executor already runs its own Python workers)."""
+    import pyarrow as pa
+
+    def chunks() -> Iterator[Rows]:
+        for batch in batches:
+            rows = batch.to_pylist()
+            for lo in range(0, len(rows), rows_per_chunk):
+                yield rows[lo : lo + rows_per_chunk]
+
+    if workers <= 1:
+        handle = load_handler(handler, cfg_json)
+        for chunk in chunks():
+            yield pa.RecordBatch.from_pylist(handle(chunk), schema=schema)
+        return
+    with WorkerPool(workers, handler, cfg_json) as pool:
+        for result in pool.map(chunks()):
+            yield pa.RecordBatch.from_pylist(result, schema=schema)
+
+
 def auto_workers(configured: int, n_rows: int, threshold: int = 20_000) -> int:
     """Worker processes for a batch on the embedded engine: ``configured`` when set, else all
     cores for a big batch and none for a small one, where starting workers (each loads its

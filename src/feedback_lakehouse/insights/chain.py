@@ -200,26 +200,11 @@ def run_batches(
     schema: pa.Schema,
     workers: int = 1,
 ) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` body for either pass: chunks of ``batch_rows`` rows through the handler,
-    in this process or (embedded engine, ``workers`` > 1) in a pool of worker processes."""
-    from feedback_lakehouse.workers import WorkerPool, load_handler
+    """``mapInArrow`` body for either pass (see ``workers.map_batches``)."""
+    from feedback_lakehouse.workers import map_batches
 
     size = ChainConfig.from_json(cfg_json).batch_rows
-
-    def chunks() -> Iterator[Rows]:
-        for batch in batches:
-            rows = batch.to_pylist()
-            for lo in range(0, len(rows), size):
-                yield rows[lo : lo + size]
-
-    if workers <= 1:
-        handle = load_handler(handler, cfg_json)
-        for chunk in chunks():
-            yield pa.RecordBatch.from_pylist(handle(chunk), schema=schema)
-        return
-    with WorkerPool(workers, handler, cfg_json) as pool:
-        for result in pool.map(chunks()):
-            yield pa.RecordBatch.from_pylist(result, schema=schema)
+    return map_batches(batches, handler, cfg_json, schema, size, workers)
 
 
 def stage_arrow_schema() -> pa.Schema:

@@ -188,19 +188,30 @@ class OfflineModel:
             out = full if out is None else np.maximum(out, full)
         return np.clip(out, 0.0, 1.0)  # type: ignore[arg-type]
 
+    def theme_vectors(
+        self, texts: list[str], sub_themes: list[str | None], unit: bool = True
+    ) -> np.ndarray:
+        """Each text's embedding blended with its sub-theme's centroid when the sub-theme is a
+        known one (30/70): the vectors themes cluster (``unit``: normalised) and event
+        retrieval queries with (not normalised: its thresholds were measured that way)."""
+        own = self.embedder.embed([_clean(t) for t in texts])
+        if self.centroids is None:
+            return own
+        q = own.copy()
+        w = 0.3
+        for i, s in enumerate(sub_themes):
+            if s in self.centroid_index:
+                q[i] = w * own[i] + (1 - w) * self.centroids[self.centroid_index[s]]
+        if not unit:
+            return q
+        return q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-9)
+
     def text_similarities(
         self, texts: list[str], sub_themes: list[str | None], index
     ) -> np.ndarray:  # type: ignore[no-untyped-def]
         """Similarity to every document of another FAISS index (events) built with this
-        model's embedder: the query is the fragment's embedding blended with its sub-theme's
-        centroid when the sub-theme is a known one."""
-        own = self.embedder.embed([_clean(t) for t in texts])
-        q = own.copy()
-        if self.centroids is not None:
-            w = 0.3
-            for i, s in enumerate(sub_themes):
-                if s in self.centroid_index:
-                    q[i] = w * own[i] + (1 - w) * self.centroids[self.centroid_index[s]]
+        model's embedder, queried with ``theme_vectors``."""
+        q = self.theme_vectors(texts, sub_themes, unit=False)
         n = index.ntotal
         sims, idx = index.search(np.ascontiguousarray(q), n)
         out = np.zeros((len(texts), n), dtype=np.float32)

@@ -1,0 +1,1 @@
+"""Gold: themes, VoC metrics, spikes, SLA — what product, support and SRE act on."""

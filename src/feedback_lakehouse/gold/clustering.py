@@ -1,0 +1,85 @@
+"""Theme vectors, assignment to existing themes, and birth of new themes — pure numpy and
+scikit-learn, unit-tested without Spark.
+
+A fragment's theme vector is its text embedding blended with the centroid of its predicted
+sub-theme's examples (the same grounding retrieval uses), so fragments that say one thing in
+many ways sit close together. Membership is sticky: a fragment keeps its theme across runs, a
+theme's centroid moves as a running mean, and only fragments no theme is close enough to are
+clustered into new themes — that is what keeps theme ids stable over months."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    join_similarity: float = 0.75
+    """A fragment joins the nearest theme whose centroid is at least this similar."""
+    min_cluster_size: int = 8
+    """Fewer similar fragments than this are not (yet) a theme."""
+    merge_similarity: float = 0.93
+    """Two themes whose centroids are this similar are one theme: the younger merges into
+    the older."""
+    sample: int = 20_000
+    """At most this many unassigned fragments are clustered per run (the rest join the new
+    themes by similarity, or wait for the next run)."""
+
+
+def normalise(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.maximum(n, 1e-9)
+
+
+def assign(
+    vectors: np.ndarray, centroids: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest centroid per row (-1 when none reaches ``threshold``) and the
+    similarity to it."""
+    if len(centroids) == 0 or len(vectors) == 0:
+        return np.full(len(vectors), -1), np.zeros(len(vectors), dtype=np.float32)
+    sims = vectors @ centroids.T
+    best = sims.argmax(axis=1)
+    top = sims[np.arange(len(vectors)), best]
+    return np.where(top >= threshold, best, -1), top.astype(np.float32)
+
+
+def new_clusters(vectors: np.ndarray, settings: ClusterSettings) -> list[np.ndarray]:
+    """Row indices of each new cluster found among unassigned vectors (HDBSCAN, which needs no
+    cluster count and leaves noise unassigned rather than forcing it into a theme)."""
+    if len(vectors) < settings.min_cluster_size:
+        return []
+    from sklearn.cluster import HDBSCAN
+
+    labels = HDBSCAN(
+        min_cluster_size=settings.min_cluster_size, metric="euclidean", copy=True
+    ).fit_predict(vectors)  # unit vectors: euclidean distance is monotone in cosine
+    return [np.flatnonzero(labels == k) for k in sorted(set(labels) - {-1})]
+
+
+def merges(centroids: np.ndarray, sizes: np.ndarray, threshold: float) -> list[tuple[int, int]]:
+    """(absorbed, survivor) pairs of themes whose centroids are at least ``threshold``
+    similar; the bigger theme survives, each theme is absorbed at most once."""
+    if len(centroids) < 2:
+        return []
+    sims = centroids @ centroids.T
+    np.fill_diagonal(sims, -1.0)
+    out: list[tuple[int, int]] = []
+    gone: set[int] = set()
+    for i, j in sorted(zip(*np.nonzero(np.triu(sims >= threshold)), strict=True),
+                       key=lambda p: -sims[p[0], p[1]]):  # fmt: skip
+        if i in gone or j in gone:
+            continue
+        absorbed, survivor = (i, j) if sizes[i] < sizes[j] else (j, i)
+        out.append((int(absorbed), int(survivor)))
+        gone.add(absorbed)
+    return out
+
+
+def running_mean(centroid: np.ndarray, count: int, added: np.ndarray) -> np.ndarray:
+    """The centroid after ``added`` rows join a theme of ``count`` members (renormalised)."""
+    if len(added) == 0:
+        return centroid
+    return normalise((centroid * count + added.sum(axis=0)) / (count + len(added)))

@@ -1,0 +1,336 @@
+"""Themes that keep their identity: ``silver.insights`` -> ``gold.themes``,
+``gold.theme_members`` and ``gold.theme_lineage``.
+
+Each run: vectors for fragments without a theme (on the executors); each joins the nearest
+existing theme when close enough; the rest are clustered (a bounded sample, HDBSCAN) into new
+themes, which they then join; near-identical themes merge (recorded as lineage); touched
+themes are named and summarised again from a sample of their fragments."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from feedback_lakehouse.gold.clustering import (
+    ClusterSettings,
+    assign,
+    merges,
+    new_clusters,
+    normalise,
+    running_mean,
+)
+from feedback_lakehouse.gold.naming import ThemeSample, key_phrases, name_theme
+from feedback_lakehouse.report import StepReport
+from feedback_lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from feedback_lakehouse.catalog import Catalog
+
+WORK = "ops.theme_work"
+ASSIGN = "ops.theme_assign"
+ASSIGN_NEW = "ops.theme_assign_new"
+VECTOR_HANDLER = "feedback_lakehouse.gold.themes:vector_handler"
+ASSIGN_HANDLER = "feedback_lakehouse.gold.themes:assign_handler"
+Rows = list[dict[str, Any]]
+
+
+def vector_handler(cfg_json: str) -> Callable[[Rows], Rows]:
+    from feedback_lakehouse.insights.offline_model import OfflineModel
+
+    model = OfflineModel.load(Path(json.loads(cfg_json)["model_dir"]))
+
+    def handle(rows: Rows) -> Rows:
+        vecs = model.theme_vectors([r["text"] or "" for r in rows], [r["sub_theme"] for r in rows])
+        return [
+            {
+                "fragment_id": r["fragment_id"],
+                "feedback_id": r["feedback_id"],
+                "sub_theme": r["sub_theme"],
+                "vector": vecs[i].tolist(),
+            }
+            for i, r in enumerate(rows)
+        ]
+
+    return handle
+
+
+def assign_handler(cfg_json: str) -> Callable[[Rows], Rows]:
+    cfg = json.loads(cfg_json)
+    ids: list[str] = cfg["theme_ids"]
+    cents = np.array(cfg["centroids"], dtype=np.float32)
+    if not ids:
+        cents = np.zeros((0, 1), dtype=np.float32)
+
+    def handle(rows: Rows) -> Rows:
+        vecs = np.array([r["vector"] for r in rows], dtype=np.float32)
+        best, sims = assign(vecs, cents, cfg["threshold"])
+        return [
+            {
+                "fragment_id": r["fragment_id"],
+                "feedback_id": r["feedback_id"],
+                "theme_id": ids[best[i]] if best[i] >= 0 else None,
+                "similarity": float(sims[i]),
+                "vector": r["vector"],
+            }
+            for i, r in enumerate(rows)
+        ]
+
+    return handle
+
+
+@dataclass(slots=True)
+class Theme:
+    theme_id: str
+    centroid: np.ndarray
+    count: int
+    created_at: datetime | None
+    row: dict[str, Any] | None  # the stored row, None for a theme born in this run
+
+
+def _arrow(schema_ddl: str) -> Any:
+    import pyarrow as pa
+
+    types = {"STRING": pa.string(), "DOUBLE": pa.float64(), "ARRAY<FLOAT>": pa.list_(pa.float32())}
+    cols = [c.strip().split(" ", 1) for c in schema_ddl.split(",")]
+    return pa.schema([(n, types[t.strip()]) for n, t in cols])
+
+
+def _map(df: DataFrame, handler: str, cfg: dict[str, Any], ddl: str, workers: int) -> DataFrame:
+    from feedback_lakehouse.workers import map_batches
+
+    cfg_json, schema = json.dumps(cfg), _arrow(ddl)
+    return df.mapInArrow(lambda it: map_batches(it, handler, cfg_json, schema, 5000, workers), ddl)
+
+
+def run_themes(
+    catalog: Catalog, settings: Settings, model_dir: str, now: datetime, report: StepReport,
+    workers: int = 1,
+) -> None:  # fmt: skip
+    from pyspark.sql import functions as F
+
+    g = settings.gold
+    cs = ClusterSettings(g.join_similarity, g.min_cluster_size, g.merge_similarity,
+                         g.cluster_sample)  # fmt: skip
+    members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
+    todo = (
+        catalog.read("silver.insights")
+        .filter(F.col("error").isNull())
+        .select("fragment_id", "feedback_id", "sub_theme")
+        .join(members.select("fragment_id"), "fragment_id", "left_anti")
+        .join(catalog.read("silver.fragments").select("fragment_id", "text"), "fragment_id")
+    )
+    with report.timed("vectors"):
+        _map(todo, VECTOR_HANDLER, {"model_dir": model_dir},
+             "fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>",
+             workers).write.insertInto(catalog.physical(WORK), overwrite=True)  # fmt: skip
+        pending = catalog.read(WORK).count()
+    report.details["fragments_without_theme"] = pending
+    if pending == 0:
+        return
+    themes = _load_themes(catalog)
+    with report.timed("assign"):
+        work = catalog.read(WORK).select("fragment_id", "feedback_id", "vector")
+        _assign_df(work, themes, cs.join_similarity, workers).write.insertInto(
+            catalog.physical(ASSIGN), overwrite=True
+        )
+        pool = catalog.read(ASSIGN).filter(F.col("theme_id").isNull())
+        n_pool = pool.count()
+    born: list[Theme] = []
+    final = catalog.read(ASSIGN)
+    if n_pool >= cs.min_cluster_size:
+        with report.timed("cluster"):
+            frac = min(1.0, cs.sample / n_pool)
+            sample = pool.sample(fraction=frac, seed=7) if frac < 1 else pool
+            # bounded collect: at most ~cluster_sample vectors
+            vecs = np.array([r["vector"] for r in sample.select("vector").collect()],
+                            dtype=np.float32)  # fmt: skip
+            for rows in new_clusters(vecs, cs):
+                centroid = normalise(vecs[rows].mean(axis=0))
+                born.append(Theme(f"TH-{uuid.uuid4().hex[:10]}", centroid, 0, now, None))
+            if born:  # the pool joins the newborn themes where close enough
+                _assign_df(pool.select("fragment_id", "feedback_id", "vector"), born,
+                           cs.join_similarity, workers).write.insertInto(
+                    catalog.physical(ASSIGN_NEW), overwrite=True)  # fmt: skip
+                final = (
+                    catalog.read(ASSIGN)
+                    .filter(F.col("theme_id").isNotNull())
+                    .unionByName(catalog.read(ASSIGN_NEW))
+                )
+    report.details["themes_born"] = len(born)
+    with report.timed("land"):
+        _land_members(catalog, final, now, report)
+        active = _update_centroids(catalog, final, themes + born)
+        _merge_themes(catalog, active, born, now, cs, report)
+        _name_and_store(catalog, settings, active, now)
+
+
+def _assign_df(df: DataFrame, themes: list[Theme], threshold: float, workers: int) -> DataFrame:
+    cfg = {"theme_ids": [t.theme_id for t in themes],
+           "centroids": [t.centroid.tolist() for t in themes], "threshold": threshold}  # fmt: skip
+    return _map(df, ASSIGN_HANDLER, cfg,
+                "fragment_id STRING, feedback_id STRING, theme_id STRING, similarity DOUBLE, "
+                "vector ARRAY<FLOAT>", workers)  # fmt: skip
+
+
+def _load_themes(catalog: Catalog) -> list[Theme]:
+    from pyspark.sql import functions as F
+
+    rows = catalog.read("gold.themes").filter(F.col("status") == "active").collect()  # small
+    return [
+        Theme(
+            r["theme_id"],
+            np.array(r["centroid"], dtype=np.float32),
+            int(r["fragment_count"]),
+            r["created_at"],
+            r.asDict(recursive=True),
+        )
+        for r in rows
+    ]
+
+
+def _land_members(catalog: Catalog, final: DataFrame, now: datetime, report: StepReport) -> None:
+    from pyspark.sql import functions as F
+
+    rows = final.select(
+        "fragment_id", "feedback_id", "theme_id", "similarity",
+        F.lit(now).cast("timestamp").alias("assigned_at"),
+    )  # fmt: skip
+    counts = catalog.upsert("gold.theme_members", rows, "theme_id")
+    report.details["theme_members"] = counts
+    report.details["unassigned"] = final.filter(F.col("theme_id").isNull()).count()
+
+
+def _update_centroids(catalog: Catalog, final: DataFrame, themes: list[Theme]) -> list[Theme]:
+    """Running means: each theme's centroid moves by the vectors that joined it this run."""
+    from pyspark.sql import functions as F
+
+    joined = final.filter(F.col("theme_id").isNotNull())
+    sums: dict[str, dict[int, float]] = {}
+    for r in (
+        joined.select("theme_id", F.posexplode("vector").alias("pos", "x"))
+        .groupBy("theme_id", "pos")
+        .agg(F.sum("x").alias("s"))
+        .collect()  # themes x dimensions: small
+    ):
+        sums.setdefault(r["theme_id"], {})[int(r["pos"])] = float(r["s"])
+    counts = {r["theme_id"]: int(r["n"]) for r in
+              joined.groupBy("theme_id").agg(F.count(F.lit(1)).alias("n")).collect()}  # fmt: skip
+    out = []
+    for t in themes:
+        n = counts.get(t.theme_id, 0)
+        if n:
+            dims = len(t.centroid)
+            total = np.array([sums[t.theme_id].get(i, 0.0) for i in range(dims)], np.float32)
+            t.centroid = running_mean(t.centroid, t.count, total[None, :] / n * np.ones((n, 1)))
+            t.count += n
+        if t.count > 0:
+            out.append(t)
+    return out
+
+
+def _merge_themes(catalog: Catalog, themes: list[Theme], born: list[Theme], now: datetime,
+                  cs: ClusterSettings, report: StepReport) -> None:  # fmt: skip
+    """Near-identical themes become one; members follow the survivor; lineage records it."""
+    from pyspark.sql import functions as F
+
+    lineage = [(now, "born", t.theme_id, None, f"{t.count} fragments") for t in born if t.count]
+    if len(themes) > 1:
+        cents = np.stack([t.centroid for t in themes])
+        sizes = np.array([t.count for t in themes])
+        for a, b in merges(cents, sizes, cs.merge_similarity):
+            absorbed, survivor = themes[a], themes[b]
+            survivor.centroid = normalise(
+                survivor.centroid * survivor.count + absorbed.centroid * absorbed.count
+            )
+            survivor.count += absorbed.count
+            absorbed.count = -1  # marked: merged
+            lineage.append((now, "merged", absorbed.theme_id, survivor.theme_id,
+                            f"centroid similarity {float(cents[a] @ cents[b]):.3f}"))  # fmt: skip
+            moved = (
+                catalog.read("gold.theme_members")
+                .filter(F.col("theme_id") == absorbed.theme_id)
+                .withColumn("theme_id", F.lit(survivor.theme_id))
+            )
+            catalog.upsert("gold.theme_members", moved, "theme_id")
+    report.details["themes_merged"] = sum(1 for x in lineage if x[1] == "merged")
+    if lineage:
+        catalog.append(
+            "gold.theme_lineage",
+            catalog.spark.createDataFrame(lineage, " ".join(
+                catalog.spec("gold.theme_lineage").schema.split())),
+        )  # fmt: skip
+    for t in [t for t in themes if t.count < 0]:
+        catalog.merge_rows("gold.themes", [_retired_row(t, lineage, now)])
+    themes[:] = [t for t in themes if t.count > 0]
+
+
+def _retired_row(t: Theme, lineage: list[tuple], now: datetime) -> dict[str, Any]:
+    into = next(x[3] for x in lineage if x[1] == "merged" and x[2] == t.theme_id)
+    row = dict(t.row or {})
+    row.update(theme_id=t.theme_id, status="merged", merged_into=into, updated_at=now)
+    return row
+
+
+def _name_and_store(catalog: Catalog, settings: Settings, themes: list[Theme],
+                    now: datetime) -> None:  # fmt: skip
+    """Label, summary, variations and representative tickets from a sample of each theme."""
+    from pyspark.sql import functions as F
+
+    if not themes:
+        return
+    per_theme = settings.gold.summary_sample * 3
+    members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
+    sizes = members.groupBy("theme_id").agg(F.count(F.lit(1)).alias("n"))
+    sample = (
+        members.join(sizes, "theme_id")
+        # deterministic: the same fragments speak for a theme run after run
+        .filter(
+            (F.crc32(F.col("fragment_id")) % 10_000).cast("double") / 10_000.0
+            < F.lit(float(per_theme)) / F.col("n").cast("double")
+        )
+        .join(catalog.read("silver.fragments").select("fragment_id", "text", "account_id"),
+              "fragment_id")
+        .join(catalog.read("silver.insights").select(
+            "fragment_id", "sub_theme", "severity", "category", "product_area"), "fragment_id")
+        .collect()  # about summary_sample x 3 rows per theme
+    )  # fmt: skip
+    accounts = {r["theme_id"]: int(r["a"]) for r in members.join(
+        catalog.read("silver.fragments").select("fragment_id", "account_id"), "fragment_id"
+    ).groupBy("theme_id").agg(F.countDistinct("account_id").alias("a")).collect()}  # fmt: skip
+    by_theme: dict[str, list[Any]] = {}
+    for r in sample:
+        by_theme.setdefault(r["theme_id"], []).append(r)
+    n_sample = settings.gold.summary_sample
+    samples = []
+    for t in themes:
+        rows = sorted(by_theme.get(t.theme_id, []), key=lambda r: -r["similarity"])[:n_sample]
+        samples.append(ThemeSample(
+            t.theme_id, [r["text"] or "" for r in rows], [r["sub_theme"] for r in rows],
+            [r["severity"] for r in rows], [r["category"] for r in rows],
+            [r["product_area"] for r in rows], t.count, accounts.get(t.theme_id, 0),
+        ))  # fmt: skip
+    phrases = key_phrases(samples)
+    out = []
+    for t, smp, ph in zip(themes, samples, phrases, strict=True):
+        name = name_theme(smp, ph)
+        reps = sorted(by_theme.get(t.theme_id, []), key=lambda r: -r["similarity"])
+        out.append({
+            "theme_id": t.theme_id, "label": name.label, "summary": name.summary,
+            "key_phrases": name.key_phrases, "variations": name.variations,
+            "severity": name.severity, "category": name.category,
+            "product_area": name.product_area,
+            "representative_feedback_ids": list(dict.fromkeys(r["feedback_id"] for r in reps))[:5],
+            "fragment_count": t.count, "centroid": [float(x) for x in t.centroid],
+            "status": "active", "merged_into": None,
+            "created_at": t.created_at or now, "updated_at": now,
+        })  # fmt: skip
+    catalog.merge_rows("gold.themes", out)

@@ -1,0 +1,53 @@
+"""Dashboard views over gold, in Spark SQL with logical table names: the same text runs on
+Databricks SQL (names mapped to Unity Catalog) and locally (``feedback-lakehouse sql``).
+
+Sail keeps its catalog in memory, so the views are (re)created whenever a session starts
+(the gold step and the CLI do it); on Databricks ``CREATE OR REPLACE`` keeps them current."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from feedback_lakehouse.catalog import Catalog
+
+VIEWS: dict[str, str] = {
+    # themes ranked by enterprise impact: enterprise accounts, then ARR, then volume
+    "gold.v_top_themes": """
+        SELECT t.theme_id, t.label, t.severity, t.summary,
+               sum(f.ticket_count) AS ticket_count,
+               max(f.accounts_affected) AS accounts_affected,
+               max(f.ent_accounts_affected) AS ent_accounts_affected,
+               max(f.arr_affected) AS arr_affected,
+               sum(f.hours_spent) AS hours_spent,
+               min(f.first_seen) AS first_seen, max(f.last_seen) AS last_seen,
+               sum(f.count_30d) AS count_30d, sum(f.count_prev_30d) AS count_prev_30d,
+               max(f.pattern_type) AS pattern_type,
+               t.representative_feedback_ids
+        FROM gold.fct_voc_themes f JOIN gold.themes t ON f.theme_id = t.theme_id
+        WHERE t.status = 'active'
+        GROUP BY t.theme_id, t.label, t.severity, t.summary, t.representative_feedback_ids
+        ORDER BY ent_accounts_affected DESC, arr_affected DESC, ticket_count DESC""",
+    # weekly volume per theme (messages; a duplicate is a customer asking again)
+    "gold.v_theme_trend": """
+        SELECT m.theme_id, t.label, date_trunc('WEEK', f.received_at) AS week,
+               count(DISTINCT m.feedback_id) AS messages
+        FROM gold.theme_members m
+        JOIN silver.fragments f ON m.fragment_id = f.fragment_id
+        JOIN gold.themes t ON m.theme_id = t.theme_id
+        GROUP BY m.theme_id, t.label, date_trunc('WEEK', f.received_at)""",
+    # category x product area grid over the fact table's window
+    "gold.v_category_area_grid": """
+        SELECT category, product_area, sum(ticket_count) AS ticket_count,
+               sum(ent_accounts_affected) AS ent_accounts_affected,
+               count(DISTINCT theme_id) AS themes
+        FROM gold.fct_voc_themes
+        GROUP BY category, product_area""",
+}
+
+
+def create_views(catalog: Catalog) -> int:
+    for name, query in VIEWS.items():
+        target = catalog.view_name(name)
+        catalog.spark.sql(f"CREATE OR REPLACE VIEW {target} AS {catalog.rewrite(query)}")
+    return len(VIEWS)

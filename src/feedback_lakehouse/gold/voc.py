@@ -1,0 +1,119 @@
+"""``gold.fct_voc_themes``: one row per theme x category x product area over the window —
+volume (duplicates count: each is a customer asking), reach, enterprise reach, support hours,
+ARR touched, paid share, month-over-month and quarter-over-quarter trend, pattern type and
+sample tickets. Rebuilt whole each run: it is small and its window moves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from feedback_lakehouse.gold.patterns import pattern_type_column
+from feedback_lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from feedback_lakehouse.catalog import Catalog
+
+
+def voc_facts(
+    messages: DataFrame, themes: DataFrame, settings: Settings, now: datetime
+) -> DataFrame:
+    """``messages``: one row per (theme_id, feedback_id) with category, product_area,
+    received_at, resolved_at, account_id, tier, arr_usd. ``themes``: theme_id, label."""
+    from pyspark.sql import functions as F
+
+    g = settings.gold
+    end = messages.agg(F.max("received_at").alias("end")).first()["end"]
+    if end is None:
+        return messages.sparkSession.createDataFrame([], _schema())
+    start_lit = F.lit(end).cast("timestamp") - F.expr(f"INTERVAL {g.window_days} DAYS")
+    end_lit = F.lit(end).cast("timestamp")
+    m = messages.filter(F.col("received_at") > start_lit)
+    age_days = (F.unix_timestamp(end_lit) - F.unix_timestamp("received_at")) / 86400.0
+    hours = (F.unix_timestamp("resolved_at") - F.unix_timestamp("received_at")) / 3600.0
+    ent = F.col("tier").isin(*g.enterprise_tiers)
+    paid = F.col("tier").isin(*g.paid_tiers)
+
+    def between(lo: int, hi: int):
+        return F.sum(F.when((age_days >= lo) & (age_days < hi), 1).otherwise(0))
+
+    facts = m.groupBy("theme_id", "category", "product_area").agg(
+        F.countDistinct("feedback_id").alias("ticket_count"),
+        F.countDistinct("account_id").alias("accounts_affected"),
+        F.countDistinct(F.when(ent, F.col("account_id"))).alias("ent_accounts_affected"),
+        F.sum(F.when(hours >= 0, hours)).alias("hours_spent"),
+        F.avg(F.when(hours >= 0, hours)).alias("avg_handle_hours"),
+        F.min("received_at").alias("first_seen"),
+        F.max("received_at").alias("last_seen"),
+        F.avg(paid.cast("double")).alias("paid_share"),
+        between(0, 30).alias("count_30d"),
+        between(30, 60).alias("count_prev_30d"),
+        between(0, 90).alias("count_90d"),
+        between(90, 180).alias("count_prev_90d"),
+        F.slice(F.sort_array(F.collect_set("feedback_id")), 1, 5).alias("sample_feedback_ids"),
+    )
+    arr = (
+        m.select("theme_id", "category", "product_area", "account_id", "arr_usd")
+        .dropDuplicates(["theme_id", "category", "product_area", "account_id"])
+        .groupBy("theme_id", "category", "product_area")
+        .agg(F.sum("arr_usd").alias("arr_affected"))
+    )
+    per_account = F.col("ticket_count") / F.greatest(F.col("accounts_affected"), F.lit(1))
+
+    def change(now_col: str, prev_col: str):
+        return F.when(F.col(prev_col) > 0, F.col(now_col) / F.col(prev_col) - 1.0)
+
+    return (
+        facts.join(arr, ["theme_id", "category", "product_area"], "left")
+        .join(themes.select("theme_id", "label"), "theme_id", "left")
+        .withColumn("tickets_per_account", per_account)
+        .withColumn("mom_change", change("count_30d", "count_prev_30d"))
+        .withColumn("qoq_change", change("count_90d", "count_prev_90d"))
+        .withColumn(
+            "pattern_type",
+            pattern_type_column(
+                F.col("ent_accounts_affected"),
+                F.col("accounts_affected"),
+                F.col("tickets_per_account"),
+                g,
+            ),
+        )
+        .withColumn("window_start", start_lit)
+        .withColumn("window_end", end_lit)
+        .withColumn("computed_at", F.lit(now).cast("timestamp"))
+    )
+
+
+def _schema() -> str:
+    from feedback_lakehouse.tables import FCT_VOC_THEMES
+
+    return " ".join(FCT_VOC_THEMES.schema.split())
+
+
+def theme_messages(catalog: Catalog) -> DataFrame:
+    """One row per theme x message (several fragments of one message in one theme count
+    once), with the message's classification, times and account context."""
+    from pyspark.sql import functions as F
+
+    members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
+    ins = catalog.read("silver.insights").select("fragment_id", "category", "product_area")
+    fb = catalog.read("silver.feedback").select(
+        "feedback_id", "received_at", "resolved_at", "account_id", "tier", "arr_usd"
+    )
+    return (
+        members.select("fragment_id", "feedback_id", "theme_id")
+        .join(ins, "fragment_id")
+        .join(fb, "feedback_id")
+        .dropDuplicates(["theme_id", "feedback_id", "category", "product_area"])
+    )
+
+
+def build_voc(catalog: Catalog, settings: Settings, now: datetime) -> int:
+    facts = voc_facts(theme_messages(catalog), catalog.read("gold.themes"), settings, now)
+    spec = catalog.spec("gold.fct_voc_themes")
+    facts.select(*spec.columns).write.insertInto(
+        catalog.physical("gold.fct_voc_themes"), overwrite=True
+    )
+    return catalog.read("gold.fct_voc_themes").count()
