@@ -62,3 +62,10 @@ def insights_run(spark, catalog, engine_settings, silver_run):
     from feedback_lakehouse.insights.step import run_insights
 
     return run_insights(spark, catalog, engine_settings)
+
+
+@pytest.fixture(scope="session")
+def gold_run(spark, catalog, engine_settings, insights_run):
+    from feedback_lakehouse.gold.step import run_gold
+
+    return run_gold(spark, catalog, engine_settings)

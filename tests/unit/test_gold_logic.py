@@ -1,0 +1,91 @@
+"""Gold's pure logic: theme assignment and births, merges, names and the pattern rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from feedback_lakehouse.gold.clustering import (
+    ClusterSettings,
+    assign,
+    merges,
+    new_clusters,
+    normalise,
+    running_mean,
+)
+from feedback_lakehouse.gold.naming import ThemeSample, key_phrases, name_theme
+from feedback_lakehouse.gold.patterns import pattern_type
+from feedback_lakehouse.settings import GoldSettings
+
+RNG = np.random.default_rng(3)
+
+
+def blob(center: np.ndarray, n: int, spread: float = 0.05) -> np.ndarray:
+    return normalise(center + RNG.normal(0, spread, (n, len(center))))
+
+
+def test_assign_is_nearest_above_threshold_else_unassigned() -> None:
+    cents = normalise(np.eye(3, 8, dtype=np.float32))
+    vecs = np.vstack([blob(cents[0], 5), blob(cents[2], 5), normalise(np.ones((1, 8)))])
+    best, sims = assign(vecs.astype(np.float32), cents, 0.8)
+    assert list(best[:5]) == [0] * 5 and list(best[5:10]) == [2] * 5
+    assert best[10] == -1 and sims[10] < 0.8
+    empty, _ = assign(vecs, np.zeros((0, 8), np.float32), 0.8)
+    assert (empty == -1).all()
+
+
+def test_new_clusters_separate_dense_groups() -> None:
+    a, b = normalise(RNG.normal(size=16)), normalise(RNG.normal(size=16))
+    vecs = np.vstack([blob(a, 30), blob(b, 25)]).astype(np.float32)
+    clusters = new_clusters(vecs, ClusterSettings(min_cluster_size=8))
+    assert sorted(sorted(c.tolist()) for c in clusters) == [list(range(30)), list(range(30, 55))]
+    assert new_clusters(vecs[:5], ClusterSettings(min_cluster_size=8)) == []
+
+
+def test_the_smaller_of_two_near_identical_themes_merges_into_the_bigger() -> None:
+    a = normalise(RNG.normal(size=8))
+    cents = np.vstack([a, normalise(a + 0.01), normalise(RNG.normal(size=8))])
+    assert merges(cents, np.array([10, 50, 5]), 0.93) == [(0, 1)]
+    assert merges(cents[[0, 2]], np.array([10, 5]), 0.93) == []
+
+
+def test_running_mean_moves_toward_new_members_and_stays_unit() -> None:
+    c = normalise(np.array([1.0, 0.0]))
+    moved = running_mean(c, 3, normalise(np.array([[0.0, 1.0]])))
+    assert np.isclose(np.linalg.norm(moved), 1.0)
+    assert 0 < moved[1] < moved[0]  # one new member among four moves it a quarter of the way
+
+
+def sample(texts, subs, sev="medium") -> ThemeSample:
+    return ThemeSample("t", texts, subs, [sev] * len(texts), ["bug"] * len(texts),
+                       ["mobile"] * len(texts), len(texts), 3)  # fmt: skip
+
+
+def test_names_come_from_the_dominant_sub_theme_or_key_phrases() -> None:
+    crash = sample(
+        [
+            "The app crashes on launch.",
+            "App crashes at launch on my iPhone!",
+            "Crashes on launch since the update",
+        ],
+        ["ios app crash on launch"] * 3,
+    )
+    billing = sample(["Invoice shows VAT wrong", "VAT id missing on the invoice"],
+                     ["vat id missing", "other"], sev="high")  # fmt: skip
+    phrases = key_phrases([crash, billing])
+    assert any("launch" in p or "crash" in p for p in phrases[0])
+    assert any("vat" in p or "invoice" in p for p in phrases[1])
+    named = name_theme(crash, phrases[0])
+    assert named.label == "ios app crash on launch"
+    assert "3 fragments from 3 accounts" in named.summary and named.variations
+    mixed = name_theme(sample(["a b", "c d"], ["x", "y"]), ["sso login", "saml"])
+    assert mixed.label == "x" or mixed.label == "sso login / saml"
+
+
+@pytest.mark.parametrize(
+    ("ent", "accounts", "per_account", "expected"),
+    [(5, 6, 1.0, "enterprise_pattern"), (4, 20, 1.0, "broad_pattern"),
+     (0, 3, 3.0, "recurring_pain"), (1, 3, 2.9, "low_signal")],
+)  # fmt: skip
+def test_pattern_type_rule(ent, accounts, per_account, expected) -> None:
+    assert pattern_type(ent, accounts, per_account, GoldSettings()) == expected
