@@ -202,6 +202,13 @@ class GoldSettings(_Strict):
     enterprise_pattern_accounts: int = Field(5, gt=0)
     broad_pattern_accounts: int = Field(20, gt=0)
     recurring_tickets_per_account: float = Field(3.0, gt=0)
+    sla_hours: dict[str, float] = {"urgent": 4, "high": 24, "normal": 72, "low": 168}
+    """Resolution target per priority; messages without a priority count as normal."""
+    sla_tier_factor: dict[str, float] = {"enterprise": 0.5, "strategic_partner": 0.5}
+    """Tier multipliers on the target (enterprise customers are promised half the time)."""
+    coverage_min_points: int = Field(15, gt=0)
+    """Segments with fewer feedback messages are flagged as thin: do not read trends there."""
+    coverage_segments: list[str] = ["tier", "industry", "region", "language", "source"]
 
 
 class TrackingSettings(_Strict):

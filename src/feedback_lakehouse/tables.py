@@ -301,6 +301,36 @@ FCT_VOC_THEMES = TableSpec(
     ("theme_id", "category", "product_area"),
 )
 
+SLA_METRICS = TableSpec(
+    "gold.sla_metrics",
+    "one priority x customer tier: latency from intake to answer, resolution against target",
+    """priority STRING, tier STRING, messages BIGINT, resolved BIGINT, target_hours DOUBLE,
+    within_target BIGINT, breached BIGINT, compliance DOUBLE, median_resolution_hours DOUBLE,
+    p90_resolution_hours DOUBLE, median_intake_minutes DOUBLE,
+    median_classification_minutes DOUBLE, median_root_cause_minutes DOUBLE,
+    escalation_rate DOUBLE, needs_review_rate DOUBLE, reopened_rate DOUBLE,
+    as_of TIMESTAMP, computed_at TIMESTAMP""",
+    ("priority", "tier"),
+)
+
+COVERAGE = TableSpec(
+    "gold.coverage",
+    "one segment value: how much feedback speaks for it; thin segments flagged",
+    """segment STRING, value STRING, messages BIGINT, accounts BIGINT, fragments BIGINT,
+    thin BOOLEAN, computed_at TIMESTAMP""",
+    ("segment", "value"),
+)
+
+ACCOUNT_RISK = TableSpec(
+    "gold.account_risk",
+    "one account with churn, competitor, renewal or escalation signals, ranked by ARR",
+    """account_id STRING, name STRING, tier STRING, arr_usd DOUBLE, lifecycle_stage STRING,
+    churn_signals BIGINT, renewal_concerns BIGINT, escalations BIGINT,
+    competitors ARRAY<STRING>, last_signal_at TIMESTAMP, sample_feedback_ids ARRAY<STRING>,
+    arr_rank BIGINT, computed_at TIMESTAMP""",
+    ("account_id",),
+)
+
 THEME_WORK = TableSpec(
     "ops.theme_work",
     "one fragment of the gold run in progress with its theme vector; overwritten each run",
@@ -350,6 +380,9 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     THEME_MEMBERS,
     THEME_LINEAGE,
     FCT_VOC_THEMES,
+    SLA_METRICS,
+    COVERAGE,
+    ACCOUNT_RISK,
     THEME_WORK,
     THEME_ASSIGN,
     THEME_ASSIGN_NEW,

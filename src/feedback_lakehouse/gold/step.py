@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from feedback_lakehouse.gold.operations import build_operations
 from feedback_lakehouse.gold.themes import run_themes
 from feedback_lakehouse.gold.views import create_views
 from feedback_lakehouse.gold.voc import build_voc
@@ -42,9 +43,11 @@ def run_gold(
     progress.stage("themes: place new fragments, find new themes, name them")
     run_themes(catalog, settings, str(folder), now, report, workers)
     progress.done()
-    progress.stage("VoC fact table and dashboard views")
+    progress.stage("VoC fact table, SLA, coverage, account risk, dashboard views")
     with report.timed("voc"):
         report.details["fct_voc_themes"] = build_voc(catalog, settings, now)
+    with report.timed("operations"):
+        report.details.update(build_operations(catalog, settings, now))
         report.details["views"] = create_views(catalog)
     progress.done()
     # read: fragments without a theme; written: placed in one; "quarantined": no theme close

@@ -43,6 +43,13 @@ VIEWS: dict[str, str] = {
                count(DISTINCT theme_id) AS themes
         FROM gold.fct_voc_themes
         GROUP BY category, product_area""",
+    # SLA compliance by priority and tier, worst first
+    "gold.v_sla": """
+        SELECT priority, tier, messages, resolved, target_hours, compliance,
+               median_resolution_hours, p90_resolution_hours, median_intake_minutes,
+               median_classification_minutes, escalation_rate, reopened_rate
+        FROM gold.sla_metrics
+        ORDER BY compliance ASC NULLS LAST, messages DESC""",
 }
 
 
