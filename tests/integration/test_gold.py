@@ -100,3 +100,52 @@ def test_fact_table_on_hand_built_messages(spark, engine_settings) -> None:
     assert (b["count_30d"], b["count_prev_30d"]) == (2, 2) and b["mom_change"] == 0.0
     assert b["first_seen"] == end - timedelta(days=55)
     assert len(b["sample_feedback_ids"]) == 4
+
+
+def test_sla_on_hand_built_messages(spark, engine_settings) -> None:
+    from feedback_lakehouse.gold.operations import sla_metrics
+
+    t0 = datetime(2026, 10, 1)
+    h = timedelta(hours=1)
+    rows = [  # priority, tier, status, received, resolved, escalated
+        ("urgent", "enterprise", "solved", t0, t0 + 1 * h, 0),  # target 4 h x 0.5: within
+        ("urgent", "enterprise", "solved", t0, t0 + 3 * h, 1),  # 3 h > 2 h: breached
+        ("urgent", "enterprise", "open", t0, None, 0),  # open 100 h by the as-of: breached
+        (None, "startup", "reopened", t0, t0 + 10 * h, 0),  # normal, 72 h: within
+        (None, "startup", "open", t0 + 99 * h, None, 0),  # newest: as-of, not yet due
+    ]
+    df = spark.createDataFrame(
+        [(f"m{i}", p, tier, st, r, r + timedelta(minutes=5), res, r + 10 * h, None, bool(e),
+          False) for i, (p, tier, st, r, res, e) in enumerate(rows)],
+        "feedback_id STRING, priority STRING, tier STRING, status STRING, received_at TIMESTAMP, "
+        "bronze_ingested_at TIMESTAMP, resolved_at TIMESTAMP, classified_at TIMESTAMP, "
+        "root_caused_at TIMESTAMP, escalated BOOLEAN, needs_review BOOLEAN",
+    )  # fmt: skip
+    got = {(r["priority"], r["tier"]): r for r in sla_metrics(df, engine_settings, t0).collect()}
+    urgent = got[("urgent", "enterprise")]
+    assert urgent["target_hours"] == 2.0
+    assert (urgent["messages"], urgent["resolved"]) == (3, 2)
+    assert (urgent["within_target"], urgent["breached"]) == (1, 2)
+    assert urgent["compliance"] == pytest.approx(1 / 3)
+    assert urgent["median_intake_minutes"] == pytest.approx(5.0)
+    assert urgent["escalation_rate"] == pytest.approx(1 / 3)
+    normal = got[("normal", "startup")]
+    assert normal["target_hours"] == 72.0 and normal["within_target"] == 1
+    assert normal["breached"] == 0 and normal["reopened_rate"] == 0.5
+
+
+def test_coverage_and_account_risk(catalog, gold_run) -> None:
+    cov = catalog.read("gold.coverage").collect()
+    assert {r["segment"] for r in cov} >= {"tier", "region", "language"}
+    for r in cov:
+        assert r["thin"] == (r["messages"] < 15)
+    by_seg: dict[str, int] = {}
+    for r in cov:
+        by_seg[r["segment"]] = by_seg.get(r["segment"], 0) + r["messages"]
+    assert set(by_seg.values()) == {catalog.read("silver.feedback").count()}
+    risk = catalog.read("gold.account_risk").orderBy("arr_rank").collect()
+    assert risk, "no account shows a risk signal in the sample"
+    arrs = [r["arr_usd"] or 0 for r in risk]
+    assert arrs == sorted(arrs, reverse=True)
+    for r in risk:
+        assert r["churn_signals"] + r["renewal_concerns"] + r["escalations"] > 0 or r["competitors"]
