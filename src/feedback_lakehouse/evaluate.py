@@ -214,10 +214,32 @@ def evaluate_gold(catalog: Catalog, landing: Path) -> dict[str, Any]:
                 found.append(got["theme_id"])
     themes = catalog.read("gold.themes").filter("status = 'active'").count()
     unassigned = sum(1 for r in rows if not r["theme_id"])
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for issue, theme in zip(planted, found, strict=True):
+        votes[theme][issue] += 1
+    theme_issue = {t: c.most_common(1)[0][0] for t, c in votes.items()}
     return {
+        "spikes": _spike_metrics(catalog, landing, theme_issue),
         "themes": themes,
         "planted_issues": len({i for m in truth.values() for i in m["issues"]}),
         "adjusted_rand_index": round(adjusted_rand_score(planted, found), 4) if planted else 0.0,
         "fragments": len(rows),
         "unassigned_share": round(unassigned / len(rows), 4) if rows else 0.0,
     }
+
+
+def _spike_metrics(catalog: Catalog, landing: Path, theme_issue: dict[str, str]) -> Any:
+    from feedback_lakehouse.gold.spike_eval import evaluate_spikes
+    from feedback_lakehouse.gold.spikes import Spike
+
+    causes_file = landing / "ground_truth" / "causes.json"
+    if not causes_file.is_file():
+        return {"error": f"{causes_file} not found"}
+    fields = set(Spike.__dataclass_fields__)
+    spikes = []
+    for r in catalog.read("gold.spikes").collect():
+        d = r.asDict()
+        d["start"], d["end"] = d.pop("window_start"), d.pop("window_end")
+        spikes.append(Spike(**{k: v for k, v in d.items() if k in fields}))
+    causes = json.loads(causes_file.read_text(encoding="utf-8"))
+    return evaluate_spikes(spikes, theme_issue, causes)

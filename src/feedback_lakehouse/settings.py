@@ -202,6 +202,14 @@ class GoldSettings(_Strict):
     enterprise_pattern_accounts: int = Field(5, gt=0)
     broad_pattern_accounts: int = Field(20, gt=0)
     recurring_tickets_per_account: float = Field(3.0, gt=0)
+    spike_window_hours: int = Field(6, gt=0)
+    spike_baseline_days: int = Field(14, gt=0)
+    spike_min_count: int = Field(5, gt=0)
+    spike_alpha: float = Field(0.001, gt=0, lt=1)
+    """One-sided exact binomial test of the window's share against the baseline share."""
+    spike_min_ratio: float = Field(2.0, gt=1)
+    spike_link_max_hours: float = Field(6.0, gt=0)
+    """A release or flag change up to this long before a spike's start may have caused it."""
     sla_hours: dict[str, float] = {"urgent": 4, "high": 24, "normal": 72, "low": 168}
     """Resolution target per priority; messages without a priority count as normal."""
     sla_tier_factor: dict[str, float] = {"enterprise": 0.5, "strategic_partner": 0.5}

@@ -301,6 +301,17 @@ FCT_VOC_THEMES = TableSpec(
     ("theme_id", "category", "product_area"),
 )
 
+SPIKES = TableSpec(
+    "gold.spikes",
+    "one detected spike of a theme in a segment, with the event it most plausibly follows",
+    """spike_id STRING, theme_id STRING, label STRING, segment_kind STRING,
+    segment_value STRING, window_start TIMESTAMP, window_end TIMESTAMP, count BIGINT,
+    total BIGINT, expected DOUBLE, share DOUBLE, baseline_share DOUBLE, ratio DOUBLE,
+    p_value DOUBLE, specificity DOUBLE, linked_event_id STRING, linked_kind STRING,
+    link_match STRING, link_reason STRING, lag_minutes DOUBLE, detected_at TIMESTAMP""",
+    ("spike_id",),
+)
+
 SLA_METRICS = TableSpec(
     "gold.sla_metrics",
     "one priority x customer tier: latency from intake to answer, resolution against target",
@@ -380,6 +391,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     THEME_MEMBERS,
     THEME_LINEAGE,
     FCT_VOC_THEMES,
+    SPIKES,
     SLA_METRICS,
     COVERAGE,
     ACCOUNT_RISK,

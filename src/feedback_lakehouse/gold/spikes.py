@@ -7,12 +7,12 @@ without Spark; the gold step aggregates and calls :func:`detect_spikes` then
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from scipy.stats import binom
 
 from feedback_lakehouse.insights.events import platform_of
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
@@ -42,13 +42,17 @@ class SpikeSettings:
     ``min_count`` and ``min_ratio`` keep the many windows from turning noise into spikes)."""
     min_ratio: float = 2.0
     """Window share / baseline share."""
+    min_baseline_total: int = 50
+    """Fragments the baseline must hold (the theme's "all" baseline for a segment, which it
+    borrows from), else no verdict: at the start of the data every share looks new."""
     prior_weight: float = 10.0
     """Pseudo-fragments of the theme's overall ("all") share mixed into a segment's baseline,
     so a segment with little history (a version released today) borrows the theme's usual
     share instead of looking infinitely surprising."""
     link_min_minutes: float = 0.0
     link_max_hours: float = 6.0
-    """A release or flag change links when it happened this long at most before the spike."""
+    """A release or flag change links when it happened between ``link_max_hours`` and
+    ``link_min_minutes`` before the spike (whose start is an hourly bucket: see ``_candidate``)."""
     incident_before_hours: float = 1.0
     incident_after_hours: float = 6.0
 
@@ -112,10 +116,10 @@ class _RangeSum:
         self.cum = np.concatenate(([0], np.cumsum(value[order], dtype=np.int64)))
 
     def __call__(self, row: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Sum over hours [lo, hi) of each row (lo, hi within the row's stride)."""
-        base = row * self.stride
-        a = np.searchsorted(self.key, base + lo, "left")
-        b = np.searchsorted(self.key, base + hi, "left")
+        """Sum over hours [lo, hi) of each row; hours outside the row's stride hold nothing."""
+        base, top = row * self.stride, self.stride - 1
+        a = np.searchsorted(self.key, base + np.clip(lo, 0, top), "left")
+        b = np.searchsorted(self.key, base + np.clip(hi, 0, top), "left")
         return self.cum[b] - self.cum[a]
 
 
@@ -142,7 +146,7 @@ def _hour_of(at: datetime) -> int:
     return int((at - _EPOCH).total_seconds() // 3600)
 
 
-def _collect(buckets: Iterable[Bucket], pad: int, reach: int) -> _Series | None:
+def _collect(buckets: Iterable[Bucket], pad: int) -> _Series | None:
     series: dict[tuple[str, str, str], int] = {}
     segments: dict[tuple[str, str], int] = {}
     hours: dict[datetime, int] = {}
@@ -170,7 +174,7 @@ def _collect(buckets: Iterable[Bucket], pad: int, reach: int) -> _Series | None:
     origin = int(h_a.min())
     span = int(h_a.max()) - origin + 1
     h_a = h_a - origin + pad
-    stride = span + pad + reach + 1
+    stride = span + pad + 1
     # Every bucket of a segment-hour carries the same total; keep one (the largest, should a
     # caller's rows disagree) so the segment's totals are not counted once per theme.
     seg_key = g_a * stride + h_a
@@ -206,19 +210,22 @@ def _candidates(d: _Series, window: int, step: int) -> tuple[np.ndarray, np.ndar
         sids.append(d.sid[ok])
         starts.append(s[ok])
     stride = d.hours + 1
-    key = np.unique(np.concatenate(sids) * stride + np.concatenate(starts))
+    key = np.sort(np.concatenate(sids) * stride + np.concatenate(starts))
+    key = key[np.r_[True, key[1:] != key[:-1]]]
     return key // stride, key % stride + d.pad
 
 
 def _baseline_share(
     d: _Series, sid: np.ndarray, start: np.ndarray, back: int, prior_weight: float
-) -> np.ndarray:
-    """Share of the theme in the ``back`` hours before each window, with a prior: 0.5 of a
-    fragment in "all" (never zero), the theme's "all" share in a segment."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Share of the theme in the ``back`` hours before each window, with a prior: half a
+    fragment in "all" (never zero), ``prior_weight`` fragments at the theme's "all" share in
+    a segment. Also the fragments the share rests on."""
     lo = start - back
     bc = d.counts(sid, lo, start)
     bt = d.totals(d.seg_of[sid], lo, start)
     share = (bc + 0.5) / (bt + 1.0)
+    evidence = bt.copy()
     all_sid = d.all_of[sid]
     borrow = (all_sid >= 0) & (all_sid != sid)
     if borrow.any():
@@ -227,7 +234,15 @@ def _baseline_share(
         at = d.totals(d.seg_of[a], lo[borrow], start[borrow])
         prior = (ac + 0.5) / (at + 1.0)
         share[borrow] = (bc[borrow] + prior_weight * prior) / (bt[borrow] + prior_weight)
-    return share
+        evidence[borrow] = np.maximum(bt[borrow], at)
+    return share, evidence
+
+
+def _upper_tail(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """P(X >= k) for X ~ Binomial(n, p): the exact one-sided test of "more than usual"."""
+    from scipy.stats import binom  # scipy.stats takes most of a second to import
+
+    return np.asarray(binom.sf(k - 1, n, p), dtype=float)
 
 
 def detect_spikes(buckets: Iterable[Bucket], settings: SpikeSettings | None = None) -> list[Spike]:
@@ -246,94 +261,112 @@ def detect_spikes(buckets: Iterable[Bucket], settings: SpikeSettings | None = No
     cfg = settings or SpikeSettings()
     window, step = max(1, cfg.window_hours), max(1, cfg.step_hours)
     back = int(cfg.baseline_days * 24)
-    d = _collect(buckets, pad=back, reach=window)
+    d = _collect(buckets, pad=back)
     if d is None:
         return []
     sid, start = _candidates(d, window, step)
-    end = np.minimum(start + window, d.pad + d.hours)
-    k = d.counts(sid, start, end)
-    n = np.maximum(d.totals(d.seg_of[sid], start, end), k)
-    p = _baseline_share(d, sid, start, back, cfg.prior_weight)
+    k = d.counts(sid, start, start + window)
+    n = np.maximum(d.totals(d.seg_of[sid], start, start + window), k)
+    p, evidence = _baseline_share(d, sid, start, back, cfg.prior_weight)
     keep = (k >= cfg.min_count) & (k >= cfg.min_ratio * n * p)
+    keep &= evidence >= cfg.min_baseline_total
     sid, start, k, n, p = sid[keep], start[keep], k[keep], n[keep], p[keep]
-    sig = binom.sf(k - 1, n, p) < cfg.alpha
-    spikes = _merge(d, sid[sig], start[sig], p[sig], window)
-    spikes = _with_specificity(spikes)
-    spikes.sort(key=lambda s: (s.start, s.theme_id, s.segment_kind, s.segment_value))
-    return spikes
+    sig = _upper_tail(k, n, p) < cfg.alpha
+    return _spikes(d, sid[sig], start[sig], p[sig], window)
 
 
-def _merge(
+def _spikes(
     d: _Series, sid: np.ndarray, start: np.ndarray, share: np.ndarray, window: int
 ) -> list[Spike]:
     """One spike per run of overlapping or adjacent significant windows of a series."""
-    out: list[Spike] = []
+    if not len(sid):
+        return []
     order = np.lexsort((start, sid))
-    run: tuple[int, int, int, float] | None = None  # series, first start, end, baseline share
-    for i in order:
-        s, t = int(sid[i]), int(start[i])
-        if run is not None and run[0] == s and t <= run[2]:
-            run = (s, run[1], t + window, run[3])
-            continue
-        if run is not None:
-            out.append(_spike(d, *run, window))
-        run = (s, t, t + window, float(share[i]))
-    if run is not None:
-        out.append(_spike(d, *run, window))
+    sid, start, share = sid[order], start[order], share[order]
+    new = np.r_[True, (sid[1:] != sid[:-1]) | (start[1:] - start[:-1] > window)]
+    first_i = np.flatnonzero(new)
+    last_i = np.r_[first_i[1:] - 1, len(sid) - 1]
+    rs, first, p = sid[first_i], start[first_i], share[first_i]
+    length = np.minimum(start[last_i] + window, d.pad + d.hours) - first
+    lo, hi = _trim(d, rs, first, length, p, window)
+    k = d.counts(rs, first + lo, first + hi)
+    n = np.maximum(d.totals(d.seg_of[rs], first + lo, first + hi), k)
+    pv = _upper_tail(k, n, p)
+    ratio = k / n / p
+    spec = _specificity(d, rs, first + lo, first + hi, ratio)
+    out = []
+    for i in range(len(rs)):
+        theme, kind, value = d.keys[rs[i]]
+        out.append(
+            Spike(
+                theme_id=theme,
+                segment_kind=kind,
+                segment_value=value,
+                start=_at(d, int(first[i] + lo[i])),
+                end=_at(d, int(first[i] + hi[i])),
+                count=int(k[i]),
+                total=int(n[i]),
+                expected=float(n[i] * p[i]),
+                share=float(k[i] / n[i]),
+                baseline_share=float(p[i]),
+                ratio=float(ratio[i]),
+                p_value=float(pv[i]),
+                specificity=None if np.isnan(spec[i]) else float(spec[i]),
+            )
+        )
+    out.sort(key=lambda s: (s.start, s.theme_id, s.segment_kind, s.segment_value))
     return out
 
 
-def _spike(d: _Series, sid: int, first: int, end: int, p: float, window: int) -> Spike:
-    end = min(end, d.pad + d.hours)
-    hours = np.arange(first, end + 1)
-    rows = np.full(len(hours), sid)
-    cum_c = d.counts(rows, np.full(len(hours), first), hours)
-    cum_t = d.totals(np.full(len(hours), d.seg_of[sid]), np.full(len(hours), first), hours)
-    c, t = np.diff(cum_c), np.diff(cum_t)
-    above = np.flatnonzero(c > t * p)
-    lo = int(above[0]) if len(above) and above[0] < window else 0
-    hi = int(above[-1]) + 1 if len(above) else len(c)
-    k, n = int(c[lo:hi].sum()), int(max(t[lo:hi].sum(), c[lo:hi].sum()))
-    theme, kind, value = d.keys[sid]
-    share = k / n if n else 0.0
-    return Spike(
-        theme_id=theme,
-        segment_kind=kind,
-        segment_value=value,
-        start=_at(d, first + lo),
-        end=_at(d, first + hi),
-        count=k,
-        total=n,
-        expected=n * p,
-        share=share,
-        baseline_share=p,
-        ratio=share / p,
-        p_value=float(binom.sf(k - 1, n, p)),
-    )
+def _trim(
+    d: _Series, sid: np.ndarray, first: np.ndarray, length: np.ndarray, p: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets [lo, hi) of each spike's first and last hour above its hourly expectation;
+    the start stays inside the first significant window."""
+    run = np.repeat(np.arange(len(sid)), length)
+    begins = np.r_[0, np.cumsum(length)[:-1]]
+    off = np.arange(len(run)) - begins[run]
+    hour = first[run] + off
+    c = d.counts(sid[run], hour, hour + 1)
+    t = d.totals(d.seg_of[sid[run]], hour, hour + 1)
+    above = c > t * p[run]
+    lo = np.minimum.reduceat(np.where(above, off, np.iinfo(np.int64).max), begins)
+    hi = np.maximum.reduceat(np.where(above, off, -1), begins) + 1
+    lo = np.where(lo < window, lo, 0)
+    hi = np.where(hi > lo, hi, length)
+    return lo, hi
+
+
+def _specificity(
+    d: _Series, sid: np.ndarray, lo: np.ndarray, hi: np.ndarray, ratio: np.ndarray
+) -> np.ndarray:
+    """ratio / ratio of the theme's "all" spike overlapping most (1 for "all" spikes, NaN
+    when none overlaps). A series' spikes never overlap each other, so a binary search over
+    the "all" spikes sorted by start finds the few that can."""
+    out = np.full(len(sid), np.nan)
+    all_of = d.all_of[sid]
+    is_all = all_of == sid
+    out[is_all] = 1.0
+    idx = np.flatnonzero(is_all)
+    idx = idx[np.lexsort((lo[idx], sid[idx]))]
+    a_sid, a_lo, a_hi = sid[idx], lo[idx], hi[idx]
+    for i in np.flatnonzero(~is_all & (all_of >= 0)):
+        a = int(all_of[i])
+        left, right = np.searchsorted(a_sid, a, "left"), np.searchsorted(a_sid, a, "right")
+        j = left + int(np.searchsorted(a_hi[left:right], lo[i], "right"))
+        best, best_overlap = -1, 0
+        while j < right and a_lo[j] < hi[i]:
+            overlap = min(hi[i], a_hi[j]) - max(lo[i], a_lo[j])
+            if overlap > best_overlap:
+                best, best_overlap = j, overlap
+            j += 1
+        if best >= 0:
+            out[i] = ratio[i] / ratio[idx[best]]
+    return out
 
 
 def _at(d: _Series, hour: int) -> datetime:
     return _EPOCH + timedelta(hours=d.origin + hour - d.pad)
-
-
-def _with_specificity(spikes: list[Spike]) -> list[Spike]:
-    """Segment spikes against the overlapping "all" spike of their theme (largest overlap)."""
-    overall: dict[str, list[Spike]] = {}
-    for s in spikes:
-        if s.segment_kind == "all":
-            overall.setdefault(s.theme_id, []).append(s)
-    out = []
-    for s in spikes:
-        if s.segment_kind == "all":
-            out.append(replace(s, specificity=1.0))
-            continue
-        best, best_overlap = None, timedelta(0)
-        for a in overall.get(s.theme_id, []):
-            overlap = min(s.end, a.end) - max(s.start, a.start)
-            if overlap > best_overlap:
-                best, best_overlap = a, overlap
-        out.append(replace(s, specificity=s.ratio / best.ratio) if best else s)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,12 +469,22 @@ def link_events(
     for doc in events:
         if doc.kind in ("release", "flag", "incident") and doc.start is not None:
             docs.setdefault(doc.doc_id, doc)
-    ordered = sorted(docs.values(), key=lambda d: d.doc_id)
+    # Releases and flags by time, so a spike looks only at the few of the last hours;
+    # incidents are few and long, each is tried.
+    changes = sorted(
+        (d for d in docs.values() if d.kind != "incident"),
+        key=lambda d: (d.start or datetime.min, d.doc_id),
+    )
+    starts = [d.start or datetime.min for d in changes]
+    incidents = [d for d in docs.values() if d.kind == "incident"]
+    reach = timedelta(hours=cfg.link_max_hours)
     out = []
     for spike in spikes:
+        lo = bisect_left(starts, spike.start - reach)
+        hi = bisect_right(starts, spike.start + _HOUR)
         best: tuple[tuple[int, float, str], KnowledgeDoc, tuple[int, float, str, str]] | None
         best = None
-        for doc in ordered:
+        for doc in [*changes[lo:hi], *incidents]:
             c = _candidate(spike, doc, cfg)
             if c is not None and (best is None or (c[0], abs(c[1]), doc.doc_id) < best[0]):
                 best = ((c[0], abs(c[1]), doc.doc_id), doc, c)

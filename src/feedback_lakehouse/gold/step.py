@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.gold.operations import build_operations
+from feedback_lakehouse.gold.spike_step import build_spikes
 from feedback_lakehouse.gold.themes import run_themes
 from feedback_lakehouse.gold.views import create_views
 from feedback_lakehouse.gold.voc import build_voc
-from feedback_lakehouse.insights.training import train_model
+from feedback_lakehouse.insights.training import event_documents, train_model, write_events
 from feedback_lakehouse.progress import NullProgress, Progress
 from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import Settings
@@ -37,7 +38,9 @@ def run_gold(
     report = StepReport(STEP)
     started = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
-    _, folder = train_model(settings)  # the insights step's model: its embedder and centroids
+    # the insights step's model (embedder, sub-theme centroids) and event timeline
+    model, folder = train_model(settings)
+    events_path = write_events(event_documents(catalog, settings, model), folder, model)
     local = settings.engine.kind == "local"
     workers = auto_workers(0, catalog.read("silver.insights").count()) if local else 1
     progress.stage("themes: place new fragments, find new themes, name them")
@@ -46,6 +49,13 @@ def run_gold(
     progress.stage("VoC fact table, SLA, coverage, account risk, dashboard views")
     with report.timed("voc"):
         report.details["fct_voc_themes"] = build_voc(catalog, settings, now)
+    progress.stage("spikes, linked to releases, flag changes and incidents")
+    with report.timed("spikes"):
+        labels = {r["theme_id"]: r["label"] for r in catalog.read("gold.themes").collect()}
+        spikes = build_spikes(catalog, settings, str(events_path), now, labels)
+        report.details["spikes"] = len(spikes)
+        report.details["spikes_linked"] = sum(1 for s in spikes if s.linked_event_id)
+    progress.done()
     with report.timed("operations"):
         report.details.update(build_operations(catalog, settings, now))
         report.details["views"] = create_views(catalog)

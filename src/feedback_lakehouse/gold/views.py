@@ -43,6 +43,13 @@ VIEWS: dict[str, str] = {
                count(DISTINCT theme_id) AS themes
         FROM gold.fct_voc_themes
         GROUP BY category, product_area""",
+    # spikes against the release / flag / incident timeline
+    "gold.v_spikes_timeline": """
+        SELECT s.window_start, s.window_end, s.label, s.segment_kind, s.segment_value,
+               s.count, s.expected, s.ratio, s.p_value, s.specificity,
+               s.linked_kind, s.linked_event_id, s.lag_minutes, s.link_reason
+        FROM gold.spikes s
+        ORDER BY s.window_start""",
     # SLA compliance by priority and tier, worst first
     "gold.v_sla": """
         SELECT priority, tier, messages, resolved, target_hours, compliance,

@@ -1,0 +1,153 @@
+"""Spike detection scored against the synthetic generator's planted causes
+(``ground_truth/causes.json``): which planted spikes were found, how many detected spikes match
+nothing planted, how late detection starts, and whether the linked event is the planted cause.
+
+Evaluation only: the pipeline never reads ground truth. Themes are not issues, so the caller
+maps each theme to the planted issue most of its fragments carry."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from feedback_lakehouse.gold.spikes import Spike
+
+LINKABLE = ("release", "flag", "incident")
+
+
+@dataclass(frozen=True, slots=True)
+class PlantedSpike:
+    issue_id: str
+    type: str  # release | incident | flag | browser | ...
+    cause_id: str
+    segment: dict[str, str]
+    start: datetime  # the planted spike's start (its window), not the event's
+    end: datetime
+
+    def contains_segment(self, spike: Spike) -> bool:
+        """The spike is in the planted segment (segment "all" for a segment-wide cause)."""
+        if spike.segment_kind == "all":
+            return not self.segment
+        want = self.segment.get(spike.segment_kind)
+        return want is not None and want.lower() == spike.segment_value.lower()
+
+
+def _utc(value: str | datetime) -> datetime:
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+
+
+def planted_spikes(causes: Iterable[Mapping[str, Any]]) -> list[PlantedSpike]:
+    return [
+        PlantedSpike(
+            issue_id=str(c["issue_id"]),
+            type=str(c["type"]),
+            cause_id=str(c["id"]),
+            segment={str(k): str(v) for k, v in (c.get("segment") or {}).items()},
+            start=_utc(c["spike_window"]["start"]),
+            end=_utc(c["spike_window"]["end"]),
+        )
+        for c in causes
+    ]
+
+
+def _overlaps(spike: Spike, planted: PlantedSpike) -> bool:
+    return spike.start < planted.end and spike.end > planted.start
+
+
+def _rate(hits: int, n: int) -> float | None:
+    return round(hits / n, 4) if n else None
+
+
+def _found_row(p: PlantedSpike, matched: list[Spike]) -> dict[str, Any]:
+    first = min(matched, key=lambda s: (s.start, s.segment_kind, s.segment_value))
+    linked = sorted({s.linked_event_id for s in matched if s.linked_event_id})
+    delay = (first.start - p.start).total_seconds() / 3600
+    return {
+        "found": True,
+        "detected_start": first.start.isoformat(),
+        "delay_hours": round(delay, 2),
+        "segments": sorted({s.segment for s in matched}),
+        "in_planted_segment": any(p.contains_segment(s) for s in matched),
+        "linked_event_ids": linked,
+        "linked_to_cause": p.cause_id in linked if p.type in LINKABLE else None,
+    }
+
+
+def evaluate_spikes(
+    spikes: Iterable[Spike],
+    theme_issue: Mapping[str, str],
+    causes: Iterable[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Recall per cause type (a planted spike is found when a spike of a theme mapped to its
+    issue, in any segment, overlaps its window); false spike rate (spikes overlapping no
+    planted window of their theme's issue), for segment "all", the segments, and overall;
+    detection delay (first detected start - planted spike start, hours) over found spikes;
+    and how often a found spike is linked to the planted cause. JSON-ready."""
+    spikes = list(spikes)
+    planted = planted_spikes(causes)
+    by_issue: dict[str, list[Spike]] = {}
+    for s in spikes:
+        issue = theme_issue.get(s.theme_id)
+        if issue is not None:
+            by_issue.setdefault(issue, []).append(s)
+
+    rows, delays = [], []
+    for p in planted:
+        matched = [s for s in by_issue.get(p.issue_id, []) if _overlaps(s, p)]
+        row: dict[str, Any] = {
+            "issue_id": p.issue_id,
+            "type": p.type,
+            "cause_id": p.cause_id,
+            "segment": p.segment,
+            "planted_start": p.start.isoformat(),
+        }
+        row |= _found_row(p, matched) if matched else {"found": False}
+        if matched:
+            delays.append(row["delay_hours"])
+        rows.append(row)
+
+    recall: dict[str, dict[str, Any]] = {}
+    for kind in [*sorted({p.type for p in planted}), "all"]:
+        group = [r for r in rows if kind == "all" or r["type"] == kind]
+        found = sum(r["found"] for r in group)
+        recall[kind] = {"planted": len(group), "found": found, "recall": _rate(found, len(group))}
+
+    windows: dict[str, list[PlantedSpike]] = {}
+    for p in planted:
+        windows.setdefault(p.issue_id, []).append(p)
+
+    def false_spikes(group: list[Spike]) -> dict[str, Any]:
+        false = sum(
+            not any(_overlaps(s, p) for p in windows.get(theme_issue.get(s.theme_id, ""), []))
+            for s in group
+        )
+        return {"spikes": len(group), "false": false, "rate": _rate(false, len(group))}
+
+    linkable = [r for r in rows if r["found"] and r["type"] in LINKABLE]
+    linked = sum(bool(r["linked_to_cause"]) for r in linkable)
+    return {
+        "planted": len(planted),
+        "detected": len(spikes),
+        "release_recall": recall.get("release", {}).get("recall"),
+        "recall": recall,
+        "false_spikes": {
+            "all": false_spikes([s for s in spikes if s.segment_kind == "all"]),
+            "segment": false_spikes([s for s in spikes if s.segment_kind != "all"]),
+            "overall": false_spikes(spikes),
+        },
+        "delay_hours": {
+            "found": len(delays),
+            "median": round(statistics.median(delays), 2) if delays else None,
+            "max": round(max(delays), 2) if delays else None,
+        },
+        "linked_to_cause": {
+            "found": len(linkable),
+            "correct": linked,
+            "rate": _rate(linked, len(linkable)),
+        },
+        "causes": rows,
+    }

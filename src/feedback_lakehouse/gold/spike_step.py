@@ -1,0 +1,172 @@
+"""``gold.spikes``: hourly theme counts per segment from the silver and gold tables, spikes
+detected per theme on the executors (a theme's segments and its "all" series travel
+together), then linked on the driver to the releases, flag changes and incidents of the
+insights model's event timeline. Rebuilt whole each run: spikes are few, history is small
+once aggregated to hours."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from feedback_lakehouse.gold.spikes import Bucket, Spike, SpikeSettings, detect_spikes, link_events
+from feedback_lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from feedback_lakehouse.catalog import Catalog
+
+HANDLER = "feedback_lakehouse.gold.spike_step:detect_handler"
+Rows = list[dict[str, Any]]
+SPIKE_COLUMNS = (
+    "theme_id", "segment_kind", "segment_value", "start", "end", "count", "total", "expected",
+    "share", "baseline_share", "ratio", "p_value", "specificity",
+)  # fmt: skip
+
+
+def spike_settings(settings: Settings) -> SpikeSettings:
+    g = settings.gold
+    return SpikeSettings(
+        window_hours=g.spike_window_hours, baseline_days=g.spike_baseline_days,
+        min_count=g.spike_min_count, alpha=g.spike_alpha, min_ratio=g.spike_min_ratio,
+        link_max_hours=g.spike_link_max_hours,
+    )  # fmt: skip
+
+
+def detect_handler(cfg_json: str) -> Callable[[Rows], Rows]:
+    cfg = SpikeSettings(**json.loads(cfg_json))
+
+    def handle(rows: Rows) -> Rows:
+        buckets = [
+            Bucket(
+                r["theme_id"],
+                r["segment_kind"],
+                r["segment_value"],
+                r["hour"].replace(tzinfo=None),
+                int(r["count"]),
+                int(r["total"]),
+            )
+            for r in rows
+        ]
+        return [{k: getattr(s, k) for k in SPIKE_COLUMNS} for s in detect_spikes(buckets, cfg)]
+
+    return handle
+
+
+def hourly_buckets(catalog: Catalog) -> DataFrame:
+    """theme_id, segment_kind, segment_value, hour, count (messages of the theme), total
+    (messages of the segment value in that hour, every theme)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
+    base = (
+        members.select("fragment_id", "feedback_id", "theme_id")
+        .join(catalog.read("silver.insights").select("fragment_id", "product_area"),
+              "fragment_id")
+        .join(catalog.read("silver.feedback").select(
+            "feedback_id", "received_at", "product_version", "os", "device", "browser",
+            "region", "tier"), "feedback_id")
+        .withColumn("hour", F.date_trunc("hour", "received_at"))
+        .withColumn("platform", F.when(F.lower("os").startswith("ios"), "ios")
+                    .when(F.lower("os").startswith("android"), "android"))
+        .withColumn("browser", F.split(F.col("browser"), " ").getItem(0))
+        .withColumn("os", F.split(F.col("os"), " ").getItem(0))
+        .withColumn("all", F.lit("all"))
+    )  # fmt: skip
+    kinds = ("all", "product_area", "product_version", "platform", "browser", "os", "region",
+             "tier")  # fmt: skip
+    long = reduce(
+        lambda a, b: a.unionByName(b),
+        [
+            base.select(
+                "feedback_id",
+                "theme_id",
+                "hour",
+                F.lit(k).alias("segment_kind"),
+                F.col(k).cast("string").alias("segment_value"),
+            )
+            for k in kinds
+        ],
+    ).filter(F.col("segment_value").isNotNull() & (F.col("segment_value") != ""))
+    counts = long.groupBy("theme_id", "segment_kind", "segment_value", "hour").agg(
+        F.countDistinct("feedback_id").alias("count")
+    )
+    totals = long.groupBy("segment_kind", "segment_value", "hour").agg(
+        F.countDistinct("feedback_id").alias("total")
+    )
+    return counts.join(totals, ["segment_kind", "segment_value", "hour"])
+
+
+def build_spikes(
+    catalog: Catalog, settings: Settings, events_path: str | None, now: datetime,
+    labels: dict[str, str],
+) -> list[Spike]:  # fmt: skip
+    """Detect, link and write ``gold.spikes``; returns the spikes (few) for the report."""
+    import pyarrow as pa
+
+    from feedback_lakehouse.insights.chain import _doc_from_json
+
+    cfg = spike_settings(settings)
+    cfg_json = json.dumps(asdict(cfg))
+    ts = pa.timestamp("us")
+    schema = pa.schema(
+        [("theme_id", pa.string()), ("segment_kind", pa.string()), ("segment_value", pa.string()),
+         ("start", ts), ("end", ts), ("count", pa.int64()), ("total", pa.int64()),
+         ("expected", pa.float64()), ("share", pa.float64()), ("baseline_share", pa.float64()),
+         ("ratio", pa.float64()), ("p_value", pa.float64()), ("specificity", pa.float64())]
+    )  # fmt: skip
+    ddl = (
+        "theme_id STRING, segment_kind STRING, segment_value STRING, start TIMESTAMP, "
+        "end TIMESTAMP, count BIGINT, total BIGINT, expected DOUBLE, share DOUBLE, "
+        "baseline_share DOUBLE, ratio DOUBLE, p_value DOUBLE, specificity DOUBLE"
+    )
+    parts = max(1, min(64, len(labels)))
+
+    def per_partition(batches: Any) -> Any:
+        # a theme's series must be seen whole: gather the partition's batches first
+        rows = [r for b in batches for r in b.to_pylist()]
+        yield pa.RecordBatch.from_pylist(detect_handler(cfg_json)(rows), schema=schema)
+
+    found = (
+        hourly_buckets(catalog)
+        .repartition(parts, "theme_id")
+        .mapInArrow(per_partition, ddl)
+        .collect()  # detected spikes: tens to hundreds
+    )
+    spikes = [
+        Spike(
+            **{
+                k: (r[k].replace(tzinfo=None) if isinstance(r[k], datetime) else r[k])
+                for k in SPIKE_COLUMNS
+            }
+        )
+        for r in found
+    ]
+    events = []
+    if events_path and Path(events_path).is_file():
+        events = [_doc_from_json(d) for d in json.loads(Path(events_path).read_text())]
+    linked = link_events(spikes, events, cfg)
+    rows = [
+        {
+            **asdict(s),
+            "spike_id": f"{s.theme_id}|{s.segment}|{s.start:%Y%m%dT%H}",
+            "label": labels.get(s.theme_id),
+            "window_start": s.start,
+            "window_end": s.end,
+            "detected_at": now,
+        }
+        for s in linked
+    ]
+    spec = catalog.spec("gold.spikes")
+    df = catalog.spark.createDataFrame(
+        [tuple(r.get(c) for c in spec.columns) for r in rows], " ".join(spec.schema.split())
+    )
+    df.write.insertInto(catalog.physical("gold.spikes"), overwrite=True)
+    return linked

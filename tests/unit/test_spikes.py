@@ -1,0 +1,267 @@
+"""Theme spikes: detection on hourly shares, linking to releases, flags and incidents, and
+the evaluation against planted causes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from feedback_lakehouse.gold.spike_eval import evaluate_spikes
+from feedback_lakehouse.gold.spikes import (
+    Bucket,
+    Spike,
+    SpikeSettings,
+    detect_spikes,
+    link_events,
+)
+from feedback_lakehouse.insights.knowledge import KnowledgeDoc
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 9, 1)
+DAY15 = T0 + timedelta(days=15)
+HOURS = 16 * 24
+
+
+def segment(
+    kind: str, value: str, total: int, themes: dict[str, dict[int, int]], hours: int = HOURS
+) -> list[Bucket]:
+    """Hourly buckets of one segment value: ``themes`` maps theme -> {hour: count}; a
+    background theme takes the rest of each hour's ``total``."""
+    out = []
+    for h in range(hours):
+        at = T0 + timedelta(hours=h)
+        counts = {t: c[h] for t, c in themes.items() if c.get(h)}
+        out.append(Bucket("bg", kind, value, at, total - sum(counts.values()), total))
+        out += [Bucket(t, kind, value, at, c, total) for t, c in counts.items()]
+    return out
+
+
+def every(hours: int, until: int = HOURS, offset: int = 0) -> dict[int, int]:
+    return {h: 1 for h in range(offset, until, hours)}
+
+
+def view(s: Spike) -> tuple:
+    return (
+        s.theme_id, s.segment, s.start, s.end, s.count, s.total,
+        s.linked_event_id, s.link_match, s.lag_minutes,
+    )  # fmt: skip
+
+
+def doc(doc_id: str, kind: str, start: datetime, segment: dict[str, str], **kw) -> KnowledgeDoc:
+    return KnowledgeDoc(doc_id, kind, doc_id, doc_id, start=start, segment=segment, **kw)
+
+
+ONSET = 15 * 24 + 12  # 12:00 on day 15
+BURST = {ONSET + i: c for i, c in enumerate([5, 5, 4, 4, 3, 3])}
+RELEASE_IOS = doc(
+    "REL-5.19.0-ios", "release", DAY15 + timedelta(hours=11, minutes=54),
+    {"component": "ios", "product_version": "5.19.0", "platform": "ios"},
+)  # fmt: skip
+RELEASE_ANDROID = doc(
+    "REL-5.16.0-android", "release", DAY15 + timedelta(hours=10),
+    {"component": "android", "product_version": "5.16.0", "platform": "android"},
+)  # fmt: skip
+
+
+def mobile_release_buckets() -> list[Bucket]:
+    """Crashes are rare on both platforms; from 12:00 on day 15 they burst on iOS only (and
+    Android stays quiet, so no stray crash stretches the spike)."""
+    ios = every(12) | BURST
+    android = every(12, until=ONSET, offset=6)
+    overall = {h: ios.get(h, 0) + android.get(h, 0) for h in range(HOURS)}
+    return (
+        segment("platform", "ios", 10, {"crash": ios})
+        + segment("platform", "android", 10, {"crash": android})
+        + segment("all", "all", 30, {"crash": overall})
+    )
+
+
+def test_release_spike_is_found_in_its_segment_and_linked_to_the_release() -> None:
+    spikes = link_events(detect_spikes(mobile_release_buckets()), [RELEASE_ANDROID, RELEASE_IOS])
+    start, end = DAY15 + timedelta(hours=12), DAY15 + timedelta(hours=18)
+    assert [view(s) for s in spikes] == [
+        ("crash", "all", start, end, 24, 180, "REL-5.19.0-ios", "broad", 6.0),
+        ("crash", "platform=ios", start, end, 24, 60, "REL-5.19.0-ios", "segment", 6.0),
+    ]
+    overall, ios = spikes
+    assert ios.link_reason == "started 0.1 h after release 5.19.0 (ios) in segment platform=ios"
+    assert overall.link_reason == (
+        "started 0.1 h after release 5.19.0 (ios) in segment all"
+        " (event not specific to this segment)"
+    )
+    # The start is an hourly bucket: a release inside that hour still counts.
+    inside = replace(RELEASE_IOS, start=DAY15 + timedelta(hours=12, minutes=20))
+    ios_inside = link_events([ios], [inside])[0]
+    assert (ios_inside.linked_event_id, ios_inside.lag_minutes) == ("REL-5.19.0-ios", -20.0)
+    assert ios_inside.link_reason == (
+        "started within the hour of release 5.19.0 (ios) in segment platform=ios"
+    )
+    # The baseline is the 14 days before: one crash per 12 h on each platform.
+    assert overall.baseline_share == pytest.approx((56 + 0.5) / (14 * 24 * 30 + 1))
+    assert ios.expected == pytest.approx(60 * ios.baseline_share)
+    assert ios.ratio == pytest.approx(ios.share / ios.baseline_share)
+    assert ios.p_value < 1e-20
+    # iOS alone doubles the concentration: the most specific segment is the one to read.
+    assert overall.specificity == 1.0
+    assert ios.specificity == pytest.approx(ios.ratio / overall.ratio)
+    assert ios.specificity == pytest.approx(2.0, rel=0.02)
+
+
+def test_spike_start_is_refined_to_the_first_elevated_hour_within_the_step() -> None:
+    buckets = mobile_release_buckets()
+    coarse = detect_spikes(buckets, SpikeSettings(step_hours=5))  # windows from 10:00, 15:00
+    assert {s.start for s in coarse} == {DAY15 + timedelta(hours=12)}
+
+
+def test_steady_series_has_no_spike() -> None:
+    pattern = [1, 3, 2, 2, 1, 3]
+    steady = {h: pattern[h % 6] for h in range(HOURS)}
+    assert detect_spikes(segment("all", "all", 30, {"billing": steady})) == []
+
+
+def test_too_few_fragments_is_no_spike_whatever_the_ratio() -> None:
+    burst = {ONSET: 4}  # a theme never seen before: its ratio is huge
+    buckets = segment("all", "all", 30, {"new": burst})
+    assert detect_spikes(buckets) == []
+    found = detect_spikes(buckets, SpikeSettings(min_count=4))
+    assert [(s.theme_id, s.start, s.count) for s in found] == [
+        ("new", DAY15 + timedelta(hours=12), 4)
+    ]
+
+
+def test_spike_during_an_incident_links_to_the_incident() -> None:
+    onset = 15 * 24 + 5  # 05:00, the incident started 04:48
+    burst = {onset + i: 3 for i in range(4)}
+    incident = doc(
+        "INC-0005", "incident", DAY15 + timedelta(hours=4, minutes=48), {"service": "ingest"},
+        end=DAY15 + timedelta(hours=9, minutes=3),
+    )  # fmt: skip
+    old_release = doc("REL-2026.9.1", "release", DAY15 - timedelta(hours=8), {})
+    spikes = link_events(
+        detect_spikes(segment("all", "all", 30, {"sync": every(24) | burst})),
+        [old_release, incident],
+    )
+    start = DAY15 + timedelta(hours=5)
+    assert [view(s) for s in spikes] == [
+        ("sync", "all", start, start + timedelta(hours=4), 12, 120, "INC-0005", "broad", 12.0)
+    ]
+    assert spikes[0].link_reason == (
+        "started during incident INC-0005 in segment all (event not specific to this segment)"
+    )
+
+
+def spike(kind: str, value: str, start: datetime) -> Spike:
+    return Spike(
+        "rate-limit", kind, value, start, start + timedelta(hours=6), 10, 40,
+        1.0, 0.25, 0.025, 10.0, 1e-9,
+    )  # fmt: skip
+
+
+def test_flag_for_a_tier_links_that_tier_exactly_and_the_rest_only_broadly() -> None:
+    at = DAY15 + timedelta(hours=10)
+    spikes = [
+        spike("all", "all", at),
+        spike("tier", "enterprise", at),
+        spike("tier", "pro", at),
+        spike("product_area", "api", at),
+    ]
+    limiter = doc(
+        "FLAG-new-rate-limiter", "flag", at - timedelta(minutes=24), {"tier": "enterprise"}
+    )
+    charts = doc("FLAG-new-chart-engine", "flag", at - timedelta(minutes=10), {})
+    both = link_events(spikes, [limiter, charts])
+    assert [(s.segment, s.linked_event_id, s.link_match, s.lag_minutes) for s in both] == [
+        # a segment-wide spike takes the closest event; the enterprise spike its own flag
+        ("all", "FLAG-new-chart-engine", "broad", 10.0),
+        ("tier=enterprise", "FLAG-new-rate-limiter", "segment", 24.0),
+        ("tier=pro", "FLAG-new-chart-engine", "broad", 10.0),
+        ("product_area=api", "FLAG-new-chart-engine", "broad", 10.0),
+    ]
+    assert both[1].link_reason == (
+        "started 0.4 h after flag change FLAG-new-rate-limiter (tier=enterprise)"
+        " in segment tier=enterprise"
+    )
+    alone = link_events(spikes, [limiter])
+    assert [(s.segment, s.linked_event_id, s.link_match) for s in alone] == [
+        ("all", "FLAG-new-rate-limiter", "broad"),
+        ("tier=enterprise", "FLAG-new-rate-limiter", "segment"),
+        ("tier=pro", None, None),  # the flag targets another tier
+        ("product_area=api", "FLAG-new-rate-limiter", "broad"),
+    ]
+    late = link_events(spikes[:1], [limiter], SpikeSettings(link_max_hours=0.2))
+    assert late[0].linked_event_id is None
+
+
+def test_evaluation_counts_recall_false_spikes_delay_and_links() -> None:
+    def s(theme: str, kind: str, start_h: int, hours: int, linked: str | None) -> Spike:
+        start = DAY15 + timedelta(hours=start_h)
+        return Spike(
+            theme, kind, "all" if kind == "all" else "ios", start, start + timedelta(hours=hours),
+            8, 40, 1.0, 0.2, 0.01, 20.0, 1e-9, linked_event_id=linked,
+        )  # fmt: skip
+
+    spikes = [
+        s("t-crash", "all", 14, 4, "REL-1"),  # planted release spike, 2 h late
+        s("t-crash", "platform", 13, 5, "REL-1"),  # ... and 1 h late in its segment
+        s("t-crash", "all", 24 * 5, 6, None),  # days after the window: false
+        s("t-sync", "all", 3, 6, "REL-1"),  # planted incident spike, wrong link
+        s("t-other", "all", 20, 6, None),  # a theme of no planted issue: false
+    ]
+    window = {"start": "2026-09-16T12:00:00Z", "end": "2026-09-18T12:00:00Z"}
+    causes = [
+        {"issue_id": "CRASH", "type": "release", "id": "REL-1", "segment": {"platform": "ios"},
+         "start": "2026-09-16T11:30:00Z", "spike_window": window},
+        {"issue_id": "SYNC", "type": "incident", "id": "INC-1", "segment": {},
+         "start": "2026-09-16T04:00:00Z",
+         "spike_window": {"start": "2026-09-16T04:00:00Z", "end": "2026-09-16T08:00:00Z"}},
+        {"issue_id": "LIMIT", "type": "flag", "id": "FLAG-x", "segment": {"tier": "enterprise"},
+         "start": "2026-09-10T09:00:00Z", "spike_window": window},
+    ]  # fmt: skip
+    themes = {"t-crash": "CRASH", "t-sync": "SYNC", "t-other": "NOTHING-PLANTED"}
+    report = evaluate_spikes(spikes, themes, causes)
+    rows = report.pop("causes")
+    assert report == {
+        "planted": 3,
+        "detected": 5,
+        "release_recall": 1.0,
+        "recall": {
+            "flag": {"planted": 1, "found": 0, "recall": 0.0},
+            "incident": {"planted": 1, "found": 1, "recall": 1.0},
+            "release": {"planted": 1, "found": 1, "recall": 1.0},
+            "all": {"planted": 3, "found": 2, "recall": 0.6667},
+        },
+        "false_spikes": {
+            "all": {"spikes": 4, "false": 2, "rate": 0.5},
+            "segment": {"spikes": 1, "false": 0, "rate": 0.0},
+            "overall": {"spikes": 5, "false": 2, "rate": 0.4},
+        },
+        "delay_hours": {"found": 2, "median": 0.0, "max": 1.0},
+        "linked_to_cause": {"found": 2, "correct": 1, "rate": 0.5},
+    }
+    assert rows[0] == {
+        "issue_id": "CRASH",
+        "type": "release",
+        "cause_id": "REL-1",
+        "segment": {"platform": "ios"},
+        "planted_start": "2026-09-16T12:00:00",
+        "found": True,
+        "detected_start": "2026-09-16T13:00:00",
+        "delay_hours": 1.0,
+        "segments": ["all", "platform=ios"],
+        "in_planted_segment": True,
+        "linked_event_ids": ["REL-1"],
+        "linked_to_cause": True,
+    }
+    assert rows[1]["delay_hours"] == -1.0  # the hourly bucket holding the incident's start
+    assert rows[1]["linked_to_cause"] is False
+    assert rows[2] == {
+        "issue_id": "LIMIT",
+        "type": "flag",
+        "cause_id": "FLAG-x",
+        "segment": {"tier": "enterprise"},
+        "planted_start": "2026-09-16T12:00:00",
+        "found": False,
+    }
