@@ -205,7 +205,7 @@ class GoldSettings(_Strict):
     spike_window_hours: int = Field(6, gt=0)
     spike_baseline_days: int = Field(14, gt=0)
     spike_min_count: int = Field(5, gt=0)
-    spike_alpha: float = Field(0.001, gt=0, lt=1)
+    spike_alpha: float = Field(1e-5, gt=0, lt=1)
     """One-sided exact binomial test of the window's share against the baseline share."""
     spike_min_ratio: float = Field(2.0, gt=1)
     spike_link_max_hours: float = Field(6.0, gt=0)

@@ -149,3 +149,16 @@ def test_coverage_and_account_risk(catalog, gold_run) -> None:
     assert arrs == sorted(arrs, reverse=True)
     for r in risk:
         assert r["churn_signals"] + r["renewal_concerns"] + r["escalations"] > 0 or r["competitors"]
+
+
+def test_spikes_are_consistent_and_links_explain_themselves(catalog, gold_run) -> None:
+    spikes = catalog.read("gold.spikes").collect()
+    themes = {r["theme_id"] for r in catalog.read("gold.themes").collect()}
+    for s in spikes:
+        assert s["theme_id"] in themes
+        assert s["window_start"] < s["window_end"]
+        assert s["count"] >= 5 and s["ratio"] >= 2.0 and s["p_value"] < 1e-5
+        if s["linked_event_id"]:
+            assert s["linked_kind"] in ("release", "flag", "incident")
+            assert s["link_reason"] and s["lag_minutes"] is not None
+    assert catalog.sql("SELECT * FROM gold.v_spikes_timeline").count() == len(spikes)

@@ -13,7 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feedback_lakehouse.gold.spikes import Bucket, Spike, SpikeSettings, detect_spikes, link_events
+from feedback_lakehouse.gold.spikes import (
+    SEGMENT_KINDS,
+    Bucket,
+    Spike,
+    SpikeSettings,
+    detect_spikes,
+    link_events,
+)
 from feedback_lakehouse.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,21 +46,30 @@ def spike_settings(settings: Settings) -> SpikeSettings:
 
 
 def detect_handler(cfg_json: str) -> Callable[[Rows], Rows]:
+    """Rows tagged with the segment kind they are detected for: that kind's buckets (every
+    theme, so a segment-hour's total is known wherever anyone wrote) plus a copy of the "all"
+    series, which a segment's baseline borrows from. "all" spikes come from the "all" tag."""
     cfg = SpikeSettings(**json.loads(cfg_json))
 
     def handle(rows: Rows) -> Rows:
-        buckets = [
-            Bucket(
-                r["theme_id"],
-                r["segment_kind"],
-                r["segment_value"],
-                r["hour"].replace(tzinfo=None),
-                int(r["count"]),
-                int(r["total"]),
+        by_tag: dict[str, list[Bucket]] = {}
+        for r in rows:
+            by_tag.setdefault(r["tag"], []).append(
+                Bucket(
+                    r["theme_id"],
+                    r["segment_kind"],
+                    r["segment_value"],
+                    r["hour"].replace(tzinfo=None),
+                    int(r["count"]),
+                    int(r["total"]),
+                )
             )
-            for r in rows
-        ]
-        return [{k: getattr(s, k) for k in SPIKE_COLUMNS} for s in detect_spikes(buckets, cfg)]
+        out = []
+        for tag, buckets in sorted(by_tag.items()):
+            for spike in detect_spikes(buckets, cfg):
+                if spike.segment_kind == tag:
+                    out.append({k: getattr(spike, k) for k in SPIKE_COLUMNS})
+        return out
 
     return handle
 
@@ -80,8 +96,7 @@ def hourly_buckets(catalog: Catalog) -> DataFrame:
         .withColumn("os", F.split(F.col("os"), " ").getItem(0))
         .withColumn("all", F.lit("all"))
     )  # fmt: skip
-    kinds = ("all", "product_area", "product_version", "platform", "browser", "os", "region",
-             "tier")  # fmt: skip
+    kinds = SEGMENT_KINDS
     long = reduce(
         lambda a, b: a.unionByName(b),
         [
@@ -127,7 +142,15 @@ def build_spikes(
         "end TIMESTAMP, count BIGINT, total BIGINT, expected DOUBLE, share DOUBLE, "
         "baseline_share DOUBLE, ratio DOUBLE, p_value DOUBLE, specificity DOUBLE"
     )
-    parts = max(1, min(64, len(labels)))
+    from pyspark.sql import functions as F
+
+    buckets = hourly_buckets(catalog)
+    kinds = catalog.spark.createDataFrame([(k,) for k in SEGMENT_KINDS], "tag STRING")
+    tagged = buckets.withColumn("tag", F.col("segment_kind")).unionByName(
+        buckets.filter(F.col("segment_kind") == "all").crossJoin(
+            kinds.filter(F.col("tag") != "all")
+        )
+    )
 
     def per_partition(batches: Any) -> Any:
         # a theme's series must be seen whole: gather the partition's batches first
@@ -135,8 +158,7 @@ def build_spikes(
         yield pa.RecordBatch.from_pylist(detect_handler(cfg_json)(rows), schema=schema)
 
     found = (
-        hourly_buckets(catalog)
-        .repartition(parts, "theme_id")
+        tagged.repartition(len(SEGMENT_KINDS), "tag")
         .mapInArrow(per_partition, ddl)
         .collect()  # detected spikes: tens to hundreds
     )
