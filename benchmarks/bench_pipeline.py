@@ -46,10 +46,12 @@ def main() -> None:
         catalog = Catalog(spark, settings)
         catalog.ensure()
 
-        def timed_run() -> tuple[float, dict[str, float]]:
+        def timed_run() -> tuple[float, dict[str, object]]:
             t = time.perf_counter()
             reports = run_pipeline(spark, catalog, settings, log=lambda _: None)
-            return time.perf_counter() - t, {r.step: round(r.duration_s, 1) for r in reports}
+            steps = {r.step: round(r.duration_s, 1) for r in reports}
+            steps["phases"] = {r.step: r.details.get("seconds") for r in reports}
+            return time.perf_counter() - t, steps
 
         full_s, full_steps = timed_run()
         for path in (work / "late").rglob("*"):

@@ -191,7 +191,7 @@ class GoldSettings(_Strict):
     min_cluster_size: int = Field(8, ge=2)
     """Fewer similar fragments than this do not make a new theme (they wait)."""
     merge_similarity: float = Field(0.93, gt=0, le=1)
-    cluster_sample: int = Field(20_000, gt=0)
+    cluster_sample: int = Field(5_000, gt=0)
     """Unassigned fragments clustered per run at most (the rest join the themes found)."""
     summary_sample: int = Field(20, ge=5)
     """Fragments a theme's name and summary are written from."""

@@ -23,7 +23,7 @@ class ClusterSettings:
     merge_similarity: float = 0.93
     """Two themes whose centroids are this similar are one theme: the younger merges into
     the older."""
-    sample: int = 20_000
+    sample: int = 5_000
     """At most this many unassigned fragments are clustered per run (the rest join the new
     themes by similarity, or wait for the next run)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +74,7 @@ def detect_handler(cfg_json: str) -> Callable[[Rows], Rows]:
     return handle
 
 
-def hourly_buckets(catalog: Catalog) -> DataFrame:
+def hourly_buckets(catalog: Catalog, since: datetime | None = None) -> DataFrame:
     """theme_id, segment_kind, segment_value, hour, count (messages of the theme), total
     (messages of the segment value in that hour, every theme)."""
     from functools import reduce
@@ -89,6 +89,7 @@ def hourly_buckets(catalog: Catalog) -> DataFrame:
         .join(catalog.read("silver.feedback").select(
             "feedback_id", "received_at", "product_version", "os", "device", "browser",
             "region", "tier"), "feedback_id")
+        .filter(F.lit(True) if since is None else F.col("received_at") >= F.lit(since))
         .withColumn("hour", F.date_trunc("hour", "received_at"))
         .withColumn("platform", F.when(F.lower("os").startswith("ios"), "ios")
                     .when(F.lower("os").startswith("android"), "android"))
@@ -121,9 +122,13 @@ def hourly_buckets(catalog: Catalog) -> DataFrame:
 
 def build_spikes(
     catalog: Catalog, settings: Settings, events_path: str | None, now: datetime,
-    labels: dict[str, str],
+    labels: dict[str, str], since: datetime | None = None,
 ) -> list[Spike]:  # fmt: skip
-    """Detect, link and write ``gold.spikes``; returns the spikes (few) for the report."""
+    """Detect, link and write ``gold.spikes``; returns this run's spikes (few).
+
+    With ``since`` (the earliest feedback placed in a theme this run) only spikes starting
+    from ``since`` - window can change: their windows and baselines are recomputed from the
+    data after ``since`` - baseline - window, and older spikes are kept as they are."""
     import pyarrow as pa
 
     from feedback_lakehouse.insights.chain import _doc_from_json
@@ -144,7 +149,11 @@ def build_spikes(
     )
     from pyspark.sql import functions as F
 
-    buckets = hourly_buckets(catalog)
+    cutoff = lo = None
+    if since is not None:
+        cutoff = since - timedelta(hours=cfg.window_hours)
+        lo = cutoff - timedelta(days=cfg.baseline_days)
+    buckets = hourly_buckets(catalog, lo)
     kinds = catalog.spark.createDataFrame([(k,) for k in SEGMENT_KINDS], "tag STRING")
     tagged = buckets.withColumn("tag", F.col("segment_kind")).unionByName(
         buckets.filter(F.col("segment_kind") == "all").crossJoin(
@@ -171,6 +180,8 @@ def build_spikes(
         )
         for r in found
     ]
+    if cutoff is not None:
+        spikes = [s for s in spikes if s.start >= cutoff]
     events = []
     if events_path and Path(events_path).is_file():
         events = [_doc_from_json(d) for d in json.loads(Path(events_path).read_text())]
@@ -187,8 +198,13 @@ def build_spikes(
         for s in linked
     ]
     spec = catalog.spec("gold.spikes")
+    kept = []
+    if cutoff is not None:  # spikes before the cutoff cannot have changed: keep them
+        kept = [r.asDict() for r in catalog.read("gold.spikes")
+                .filter(F.col("window_start") < F.lit(cutoff)).collect()]  # fmt: skip
     df = catalog.spark.createDataFrame(
-        [tuple(r.get(c) for c in spec.columns) for r in rows], " ".join(spec.schema.split())
+        [tuple(r.get(c) for c in spec.columns) for r in kept + rows],
+        " ".join(spec.schema.split()),
     )
     df.write.insertInto(catalog.physical("gold.spikes"), overwrite=True)
     return linked

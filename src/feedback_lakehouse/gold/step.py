@@ -18,7 +18,6 @@ from feedback_lakehouse.insights.training import event_documents, train_model, w
 from feedback_lakehouse.progress import NullProgress, Progress
 from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import Settings
-from feedback_lakehouse.workers import auto_workers
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,17 +41,27 @@ def run_gold(
     model, folder = train_model(settings)
     events_path = write_events(event_documents(catalog, settings, model), folder, model)
     local = settings.engine.kind == "local"
-    workers = auto_workers(0, catalog.read("silver.insights").count()) if local else 1
     progress.stage("themes: place new fragments, find new themes, name them")
-    run_themes(catalog, settings, str(folder), now, report, workers)
+    since = run_themes(catalog, settings, str(folder), now, report, local)
     progress.done()
+    # read: fragments without a theme; written: placed in one; "quarantined": no theme close
+    # enough yet (kept in gold.theme_members with theme_id null, tried again next run)
+    report.rows_read = report.details.get("fragments_without_theme", 0)
+    report.rows_quarantined = report.details.get("unassigned", 0)
+    report.rows_written = report.rows_read - report.rows_quarantined
+    if since is None and catalog.read("gold.themes").limit(1).count():
+        # nothing new was placed: the facts, spikes and operations tables stand as they are
+        report.details["views"] = create_views(catalog)
+        _clean(catalog)
+        report.duration_s = time.perf_counter() - started
+        return report
     progress.stage("VoC fact table, SLA, coverage, account risk, dashboard views")
     with report.timed("voc"):
         report.details["fct_voc_themes"] = build_voc(catalog, settings, now)
     progress.stage("spikes, linked to releases, flag changes and incidents")
     with report.timed("spikes"):
         labels = {r["theme_id"]: r["label"] for r in catalog.read("gold.themes").collect()}
-        spikes = build_spikes(catalog, settings, str(events_path), now, labels)
+        spikes = build_spikes(catalog, settings, str(events_path), now, labels, since)
         report.details["spikes"] = len(spikes)
         report.details["spikes_linked"] = sum(1 for s in spikes if s.linked_event_id)
     progress.done()
@@ -60,13 +69,13 @@ def run_gold(
         report.details.update(build_operations(catalog, settings, now))
         report.details["views"] = create_views(catalog)
     progress.done()
-    # read: fragments without a theme; written: placed in one; "quarantined": no theme close
-    # enough yet (kept in gold.theme_members with theme_id null, tried again next run)
-    report.rows_read = report.details.get("fragments_without_theme", 0)
-    report.rows_quarantined = report.details.get("unassigned", 0)
-    report.rows_written = report.rows_read - report.rows_quarantined
+    _clean(catalog)
+    report.duration_s = time.perf_counter() - started
+    return report
+
+
+def _clean(catalog: Catalog) -> None:
+    """Empty the run's working tables (and drop their old files)."""
     for name in ("ops.theme_work", "ops.theme_assign", "ops.theme_assign_new"):
         catalog.spark.sql(f"DELETE FROM {catalog.physical(name)}")
         catalog.vacuum(name, retention_hours=0)
-    report.duration_s = time.perf_counter() - started
-    return report

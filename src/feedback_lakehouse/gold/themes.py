@@ -113,9 +113,13 @@ def _map(df: DataFrame, handler: str, cfg: dict[str, Any], ddl: str, workers: in
 
 def run_themes(
     catalog: Catalog, settings: Settings, model_dir: str, now: datetime, report: StepReport,
-    workers: int = 1,
-) -> None:  # fmt: skip
+    local: bool = True,
+) -> datetime | None:  # fmt: skip
+    """Place this run's fragments; returns the earliest ``received_at`` among those placed in
+    a theme (None when none were), from which later gold tables need recomputing."""
     from pyspark.sql import functions as F
+
+    from feedback_lakehouse.workers import auto_workers
 
     g = settings.gold
     cs = ClusterSettings(g.join_similarity, g.min_cluster_size, g.merge_similarity,
@@ -128,18 +132,22 @@ def run_themes(
         .join(members.select("fragment_id"), "fragment_id", "left_anti")
         .join(catalog.read("silver.fragments").select("fragment_id", "text"), "fragment_id")
     )
+    extent = todo.agg(F.count(F.lit(1)).alias("n")).first()
+    if not extent["n"]:
+        report.details["fragments_without_theme"] = 0
+        return None
+    # worker processes only pay off for many texts (each loads the model)
+    workers = auto_workers(0, int(extent["n"])) if local else 1
     with report.timed("vectors"):
         _map(todo, VECTOR_HANDLER, {"model_dir": model_dir},
              "fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>",
              workers).write.insertInto(catalog.physical(WORK), overwrite=True)  # fmt: skip
         pending = catalog.read(WORK).count()
     report.details["fragments_without_theme"] = pending
-    if pending == 0:
-        return
     themes = _load_themes(catalog)
     with report.timed("assign"):
         work = catalog.read(WORK).select("fragment_id", "feedback_id", "vector")
-        _assign_df(work, themes, cs.join_similarity, workers).write.insertInto(
+        _assign_df(work, themes, cs.join_similarity).write.insertInto(
             catalog.physical(ASSIGN), overwrite=True
         )
         pool = catalog.read(ASSIGN).filter(F.col("theme_id").isNull())
@@ -158,7 +166,7 @@ def run_themes(
                 born.append(Theme(f"TH-{uuid.uuid4().hex[:10]}", centroid, 0, now, None))
             if born:  # the pool joins the newborn themes where close enough
                 _assign_df(pool.select("fragment_id", "feedback_id", "vector"), born,
-                           cs.join_similarity, workers).write.insertInto(
+                           cs.join_similarity).write.insertInto(
                     catalog.physical(ASSIGN_NEW), overwrite=True)  # fmt: skip
                 final = (
                     catalog.read(ASSIGN)
@@ -171,14 +179,23 @@ def run_themes(
         active = _update_centroids(catalog, final, themes + born)
         _merge_themes(catalog, active, born, now, cs, report)
         _name_and_store(catalog, settings, active, now)
+    placed = final.filter(F.col("theme_id").isNotNull()).select("fragment_id")
+    return (
+        placed.join(catalog.read("silver.fragments").select("fragment_id", "received_at"),
+                    "fragment_id")
+        .agg(F.min("received_at").alias("since"))
+        .first()["since"]
+    )  # fmt: skip
 
 
-def _assign_df(df: DataFrame, themes: list[Theme], threshold: float, workers: int) -> DataFrame:
+def _assign_df(df: DataFrame, themes: list[Theme], threshold: float) -> DataFrame:
+    """Nearest-theme assignment: one matrix product per batch, in-process (no worker pays
+    for itself here)."""
     cfg = {"theme_ids": [t.theme_id for t in themes],
            "centroids": [t.centroid.tolist() for t in themes], "threshold": threshold}  # fmt: skip
     return _map(df, ASSIGN_HANDLER, cfg,
                 "fragment_id STRING, feedback_id STRING, theme_id STRING, similarity DOUBLE, "
-                "vector ARRAY<FLOAT>", workers)  # fmt: skip
+                "vector ARRAY<FLOAT>", 1)  # fmt: skip
 
 
 def _load_themes(catalog: Catalog) -> list[Theme]:
