@@ -357,6 +357,14 @@ THEME_ASSIGN = TableSpec(
     ("fragment_id",),
 )
 
+SPIKE_MESSAGES = TableSpec(
+    "ops.spike_messages",
+    "one message of a theme in one segment value and hour, for the gold run's spike detection",
+    """feedback_id STRING, theme_id STRING, hour TIMESTAMP, segment_kind STRING,
+    segment_value STRING""",
+    ("feedback_id", "theme_id", "segment_kind"),
+)
+
 THEME_ASSIGN_NEW = TableSpec(
     "ops.theme_assign_new",
     "one unassigned fragment matched against the themes born in the gold run in progress",
@@ -398,5 +406,6 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     THEME_WORK,
     THEME_ASSIGN,
     THEME_ASSIGN_NEW,
+    SPIKE_MESSAGES,
 )
 LAYERS = ("bronze", "silver", "gold", "ops")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from feedback_lakehouse.catalog import Catalog
 
 HANDLER = "feedback_lakehouse.gold.spike_step:detect_handler"
+LONG = "ops.spike_messages"
 Rows = list[dict[str, Any]]
 SPIKE_COLUMNS = (
     "theme_id", "segment_kind", "segment_value", "start", "end", "count", "total", "expected",
@@ -76,20 +77,22 @@ def detect_handler(cfg_json: str) -> Callable[[Rows], Rows]:
 
 def hourly_buckets(catalog: Catalog, since: datetime | None = None) -> DataFrame:
     """theme_id, segment_kind, segment_value, hour, count (messages of the theme), total
-    (messages of the segment value in that hour, every theme)."""
-    from functools import reduce
-
+    (messages of the segment value in that hour, every theme). One pass over the joined
+    messages (segments exploded, not unioned), landed in ``ops.spike_buckets`` so the two
+    aggregations and the detection read it once."""
     from pyspark.sql import functions as F
 
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
+    feedback = catalog.read("silver.feedback").select(
+        "feedback_id", "received_at", "product_version", "os", "browser", "region", "tier"
+    )
+    if since is not None:
+        feedback = feedback.filter(F.col("received_at") >= F.lit(since))
     base = (
         members.select("fragment_id", "feedback_id", "theme_id")
+        .join(feedback, "feedback_id")
         .join(catalog.read("silver.insights").select("fragment_id", "product_area"),
               "fragment_id")
-        .join(catalog.read("silver.feedback").select(
-            "feedback_id", "received_at", "product_version", "os", "device", "browser",
-            "region", "tier"), "feedback_id")
-        .filter(F.lit(True) if since is None else F.col("received_at") >= F.lit(since))
         .withColumn("hour", F.date_trunc("hour", "received_at"))
         .withColumn("platform", F.when(F.lower("os").startswith("ios"), "ios")
                     .when(F.lower("os").startswith("android"), "android"))
@@ -97,26 +100,29 @@ def hourly_buckets(catalog: Catalog, since: datetime | None = None) -> DataFrame
         .withColumn("os", F.split(F.col("os"), " ").getItem(0))
         .withColumn("all", F.lit("all"))
     )  # fmt: skip
-    kinds = SEGMENT_KINDS
-    long = reduce(
-        lambda a, b: a.unionByName(b),
-        [
-            base.select(
-                "feedback_id",
-                "theme_id",
-                "hour",
-                F.lit(k).alias("segment_kind"),
-                F.col(k).cast("string").alias("segment_value"),
-            )
-            for k in kinds
-        ],
-    ).filter(F.col("segment_value").isNotNull() & (F.col("segment_value") != ""))
+    segments = F.explode(
+        F.array(*[
+            F.struct(F.lit(k).alias("kind"), F.col(k).cast("string").alias("value"))
+            for k in SEGMENT_KINDS
+        ])
+    )  # fmt: skip
+    long = (
+        base.select("feedback_id", "theme_id", "hour", segments.alias("s"))
+        .select("feedback_id", "theme_id", "hour", F.col("s.kind").alias("segment_kind"),
+                F.col("s.value").alias("segment_value"))
+        .filter(F.col("segment_value").isNotNull() & (F.col("segment_value") != ""))
+        .dropDuplicates(["feedback_id", "theme_id", "segment_kind", "segment_value"])
+    )  # fmt: skip
+    long.write.insertInto(catalog.physical(LONG), overwrite=True)
+    long = catalog.read(LONG)
     counts = long.groupBy("theme_id", "segment_kind", "segment_value", "hour").agg(
-        F.countDistinct("feedback_id").alias("count")
+        F.count(F.lit(1)).alias("count")
     )
-    totals = long.groupBy("segment_kind", "segment_value", "hour").agg(
-        F.countDistinct("feedback_id").alias("total")
-    )
+    totals = (
+        long.select("feedback_id", "segment_kind", "segment_value", "hour").distinct()
+        .groupBy("segment_kind", "segment_value", "hour")
+        .agg(F.count(F.lit(1)).alias("total"))
+    )  # fmt: skip
     return counts.join(totals, ["segment_kind", "segment_value", "hour"])
 
 
