@@ -10,18 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_silver import _split  # noqa: E402
+from _bench import REPO, prepare
 
 
 def main() -> None:
@@ -30,37 +24,20 @@ def main() -> None:
     parser.add_argument("--incremental-share", type=float, default=0.01)
     parser.add_argument("--out", help="default: benchmarks/results/insights-<messages>.json")
     args = parser.parse_args()
-    os.environ.setdefault("RUST_LOG", "error")
 
     from feedback_lakehouse.bronze.ingest import run_ingest
-    from feedback_lakehouse.catalog import Catalog
-    from feedback_lakehouse.engine import get_spark
     from feedback_lakehouse.insights.step import run_insights
-    from feedback_lakehouse.settings import load_settings
     from feedback_lakehouse.silver.step import run_silver
-    from feedback_lakehouse.synth.generator import generate
 
-    work = Path(tempfile.mkdtemp(prefix="fl-insights-bench-"))
+    b = prepare(args.messages, args.incremental_share, prefix="fl-insights-bench-")
+    spark, catalog, settings = b.spark, b.catalog, b.settings
     try:
-        generate(work / "gen", tickets=args.messages, seed=3)
-        late = work / "late"
-        settings = load_settings(
-            "local", REPO / "conf", environ={"FEEDBACK_LAKEHOUSE_ROOT": str(work / "lh")}
-        )
-        _split(work / "gen", settings.landing_dir, late, args.incremental_share)
-        spark = get_spark(settings)
-        catalog = Catalog(spark, settings)
-        catalog.ensure()
         run_ingest(spark, catalog, settings)
         silver = run_silver(spark, catalog, settings)
         t = time.perf_counter()
         full = run_insights(spark, catalog, settings)
         full_s = time.perf_counter() - t
-        for path in late.rglob("*"):
-            if path.is_file():
-                target = settings.landing_dir / path.relative_to(late)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(path, target)
+        b.land_late()
         run_ingest(spark, catalog, settings)
         run_silver(spark, catalog, settings)
         t = time.perf_counter()
@@ -93,7 +70,7 @@ def main() -> None:
         out = args.out or REPO / "benchmarks" / "results" / f"insights-{args.messages}.json"
         Path(out).write_text(json.dumps(result, indent=2) + "\n")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        b.close()
 
 
 if __name__ == "__main__":

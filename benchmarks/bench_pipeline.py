@@ -8,18 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import shutil
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_silver import _split  # noqa: E402
+from _bench import REPO, prepare
 
 
 def main() -> None:
@@ -27,24 +19,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--incremental-share", type=float, default=0.01)
     args = parser.parse_args()
-    os.environ.setdefault("RUST_LOG", "error")
 
-    from feedback_lakehouse.catalog import Catalog
-    from feedback_lakehouse.engine import get_spark
     from feedback_lakehouse.pipeline import run_pipeline
-    from feedback_lakehouse.settings import load_settings
-    from feedback_lakehouse.synth.generator import generate
 
-    work = Path(tempfile.mkdtemp(prefix="fl-pipeline-bench-"))
+    b = prepare(args.messages, args.incremental_share, prefix="fl-pipeline-bench-")
+    spark, catalog, settings = b.spark, b.catalog, b.settings
     try:
-        generate(work / "gen", tickets=args.messages, seed=3)
-        settings = load_settings(
-            "local", REPO / "conf", environ={"FEEDBACK_LAKEHOUSE_ROOT": str(work / "lh")}
-        )
-        _split(work / "gen", settings.landing_dir, work / "late", args.incremental_share)
-        spark = get_spark(settings)
-        catalog = Catalog(spark, settings)
-        catalog.ensure()
 
         def timed_run() -> tuple[float, dict[str, object]]:
             t = time.perf_counter()
@@ -54,11 +34,7 @@ def main() -> None:
             return time.perf_counter() - t, steps
 
         full_s, full_steps = timed_run()
-        for path in (work / "late").rglob("*"):
-            if path.is_file():
-                target = settings.landing_dir / path.relative_to(work / "late")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(path, target)
+        b.land_late()
         inc_s, inc_steps = timed_run()
         result = {
             "messages_generated": args.messages,
@@ -78,7 +54,7 @@ def main() -> None:
         out = REPO / "benchmarks" / "results" / f"pipeline-{args.messages}.json"
         out.write_text(json.dumps(result, indent=2) + "\n")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        b.close()
 
 
 if __name__ == "__main__":

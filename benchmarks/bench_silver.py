@@ -10,39 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _split(src: Path, early: Path, late: Path, share: float) -> None:
-    """Copy every export file, its last ``share`` of records into ``late``; CSV headers kept.
-    (Multi-line CSV records are rare in the sample; a split inside one lands in bronze.rejected
-    and is counted there.)"""
-    for path in src.rglob("*"):
-        if not path.is_file() or "ground_truth" in path.parts:
-            continue
-        rel = path.relative_to(src)
-        lines = path.read_bytes().splitlines(keepends=True)
-        header = lines[:1] if path.suffix == ".csv" else []
-        body = lines[len(header) :]
-        cut = (
-            len(body) - max(1, int(len(body) * share))
-            if "reference" not in rel.parts
-            else len(body)
-        )
-        (early / rel).parent.mkdir(parents=True, exist_ok=True)
-        (early / rel).write_bytes(b"".join(header + body[:cut]))
-        if cut < len(body):
-            late_rel = rel.with_name(rel.stem + "-late" + rel.suffix)
-            (late / late_rel).parent.mkdir(parents=True, exist_ok=True)
-            (late / late_rel).write_bytes(b"".join(header + body[cut:]))
+from _bench import REPO, prepare
 
 
 def main() -> None:
@@ -51,38 +24,20 @@ def main() -> None:
     parser.add_argument("--incremental-share", type=float, default=0.01)
     parser.add_argument("--out", help="default: benchmarks/results/silver-<messages>.json")
     args = parser.parse_args()
-    os.environ.setdefault("RUST_LOG", "error")
 
     from feedback_lakehouse.bronze.ingest import run_ingest
-    from feedback_lakehouse.catalog import Catalog
-    from feedback_lakehouse.engine import get_spark
-    from feedback_lakehouse.settings import load_settings
     from feedback_lakehouse.silver.step import run_silver
-    from feedback_lakehouse.synth.generator import generate
 
-    work = Path(tempfile.mkdtemp(prefix="fl-silver-bench-"))
+    b = prepare(args.messages, args.incremental_share, prefix="fl-silver-bench-")
     try:
-        generate(work / "gen", tickets=args.messages, seed=3)
-        late = work / "late"
-        settings = load_settings(
-            "local", REPO / "conf", environ={"FEEDBACK_LAKEHOUSE_ROOT": str(work / "lh")}
-        )
-        _split(work / "gen", settings.landing_dir, late, args.incremental_share)
-        spark = get_spark(settings)
-        catalog = Catalog(spark, settings)
-        catalog.ensure()
-        run_ingest(spark, catalog, settings)
+        run_ingest(b.spark, b.catalog, b.settings)
         t = time.perf_counter()
-        full = run_silver(spark, catalog, settings)
+        full = run_silver(b.spark, b.catalog, b.settings)
         full_s = time.perf_counter() - t
-        for path in late.rglob("*"):
-            if path.is_file():
-                target = settings.landing_dir / path.relative_to(late)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(path, target)
-        run_ingest(spark, catalog, settings)
+        b.land_late()
+        run_ingest(b.spark, b.catalog, b.settings)
         t = time.perf_counter()
-        inc = run_silver(spark, catalog, settings)
+        inc = run_silver(b.spark, b.catalog, b.settings)
         inc_s = time.perf_counter() - t
         result = {
             "messages_generated": args.messages,
@@ -100,7 +55,7 @@ def main() -> None:
         out = args.out or REPO / "benchmarks" / "results" / f"silver-{args.messages}.json"
         Path(out).write_text(json.dumps(result, indent=2) + "\n")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        b.close()
 
 
 if __name__ == "__main__":

@@ -8,17 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_silver import _split  # noqa: E402
+from _bench import REPO, prepare
 
 
 def main() -> None:
@@ -27,36 +20,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--new-share", type=float, default=0.10)
     args = parser.parse_args()
-    os.environ.setdefault("RUST_LOG", "error")
 
-    from feedback_lakehouse.catalog import Catalog
-    from feedback_lakehouse.engine import get_spark
     from feedback_lakehouse.evaluate import evaluate_gold
     from feedback_lakehouse.pipeline import run_pipeline
-    from feedback_lakehouse.settings import load_settings
-    from feedback_lakehouse.synth.generator import generate
 
-    work = Path(tempfile.mkdtemp(prefix="fl-theme-stability-"))
+    b = prepare(args.messages, args.new_share, seed=args.seed, prefix="fl-theme-stability-")
+    spark, catalog, settings, work = b.spark, b.catalog, b.settings, b.work
     try:
-        generate(work / "gen", tickets=args.messages, seed=args.seed)
-        settings = load_settings(
-            "local", REPO / "conf", environ={"FEEDBACK_LAKEHOUSE_ROOT": str(work / "lh")}
-        )
-        _split(work / "gen", settings.landing_dir, work / "late", args.new_share)
-        spark = get_spark(settings)
-        catalog = Catalog(spark, settings)
-        catalog.ensure()
         t = time.perf_counter()
         run_pipeline(spark, catalog, settings, log=lambda _: None)
         first_s = time.perf_counter() - t
         before = {r["fragment_id"]: r["theme_id"]
                   for r in catalog.read("gold.theme_members").collect()}  # fmt: skip
         themes_before = catalog.read("gold.themes").filter("status = 'active'").count()
-        for path in (work / "late").rglob("*"):
-            if path.is_file():
-                target = settings.landing_dir / path.relative_to(work / "late")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(path, target)
+        b.land_late()
         t = time.perf_counter()
         run_pipeline(spark, catalog, settings, log=lambda _: None)
         second_s = time.perf_counter() - t
@@ -86,7 +63,7 @@ def main() -> None:
         out = REPO / "benchmarks" / "results" / "theme-stability.json"
         out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        b.close()
 
 
 if __name__ == "__main__":
