@@ -137,7 +137,7 @@ def build_spikes(
     data after ``since`` - baseline - window, and older spikes are kept as they are."""
     import pyarrow as pa
 
-    from feedback_lakehouse.insights.chain import _doc_from_json
+    from feedback_lakehouse.insights.chain import doc_from_json
 
     cfg = spike_settings(settings)
     cfg_json = json.dumps(asdict(cfg))
@@ -190,7 +190,7 @@ def build_spikes(
         spikes = [s for s in spikes if s.start >= cutoff]
     events = []
     if events_path and Path(events_path).is_file():
-        events = [_doc_from_json(d) for d in json.loads(Path(events_path).read_text())]
+        events = [doc_from_json(d) for d in json.loads(Path(events_path).read_text())]
     linked = link_events(spikes, events, cfg)
     rows = [
         {

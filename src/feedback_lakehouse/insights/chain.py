@@ -87,7 +87,7 @@ class Toolkit:
         if cfg.events_path and events_path.is_file():
             import faiss
 
-            self.events = [_doc_from_json(d) for d in json.loads(events_path.read_text())]
+            self.events = [doc_from_json(d) for d in json.loads(events_path.read_text())]
             if self.events:
                 self.event_index_faiss = faiss.read_index(str(events_path.with_suffix(".faiss")))
         self.event_index = EventIndex(self.events, EventWindows(**cfg.windows))
@@ -139,7 +139,7 @@ def _backend(cfg: ChainConfig, model: OfflineModel, taxonomy: Taxonomy):  # type
     return OpenAIBackend(OpenAISettings(**cfg.openai), taxonomy, cfg.prompt_version)
 
 
-def _doc_from_json(d: dict[str, Any]) -> KnowledgeDoc:
+def doc_from_json(d: dict[str, Any]) -> KnowledgeDoc:
     for key in ("start", "end"):
         if d.get(key):
             d[key] = datetime.fromisoformat(d[key])
