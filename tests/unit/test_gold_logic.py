@@ -51,7 +51,7 @@ def test_the_smaller_of_two_near_identical_themes_merges_into_the_bigger() -> No
 
 def test_running_mean_moves_toward_new_members_and_stays_unit() -> None:
     c = normalise(np.array([1.0, 0.0]))
-    moved = running_mean(c, 3, normalise(np.array([[0.0, 1.0]])))
+    moved = running_mean(c, 3, normalise(np.array([0.0, 1.0])), 1)
     assert np.isclose(np.linalg.norm(moved), 1.0)
     assert 0 < moved[1] < moved[0]  # one new member among four moves it a quarter of the way
 

@@ -78,8 +78,9 @@ def merges(centroids: np.ndarray, sizes: np.ndarray, threshold: float) -> list[t
     return out
 
 
-def running_mean(centroid: np.ndarray, count: int, added: np.ndarray) -> np.ndarray:
-    """The centroid after ``added`` rows join a theme of ``count`` members (renormalised)."""
-    if len(added) == 0:
+def running_mean(centroid: np.ndarray, count: int, added_sum: np.ndarray, added: int) -> np.ndarray:
+    """The centroid after ``added`` vectors summing to ``added_sum`` join a theme of
+    ``count`` members (renormalised)."""
+    if added == 0:
         return centroid
-    return normalise((centroid * count + added.sum(axis=0)) / (count + len(added)))
+    return normalise((centroid * count + added_sum) / (count + added))

@@ -227,27 +227,28 @@ def _land_members(catalog: Catalog, final: DataFrame, now: datetime, report: Ste
 
 
 def _update_centroids(catalog: Catalog, final: DataFrame, themes: list[Theme]) -> list[Theme]:
-    """Running means: each theme's centroid moves by the vectors that joined it this run."""
+    """Running means: each theme's centroid moves by the vectors that joined it this run.
+    One aggregation gives, per theme and dimension, the sum of the new vectors and (the same
+    for every dimension) how many joined."""
     from pyspark.sql import functions as F
 
-    joined = final.filter(F.col("theme_id").isNotNull())
-    sums: dict[str, dict[int, float]] = {}
+    sums: dict[str, np.ndarray] = {}
+    counts: dict[str, int] = {}
+    dims = len(themes[0].centroid) if themes else 0
     for r in (
-        joined.select("theme_id", F.posexplode("vector").alias("pos", "x"))
+        final.filter(F.col("theme_id").isNotNull())
+        .select("theme_id", F.posexplode("vector").alias("pos", "x"))
         .groupBy("theme_id", "pos")
-        .agg(F.sum("x").alias("s"))
+        .agg(F.sum("x").alias("s"), F.count(F.lit(1)).alias("n"))
         .collect()  # themes x dimensions: small
     ):
-        sums.setdefault(r["theme_id"], {})[int(r["pos"])] = float(r["s"])
-    counts = {r["theme_id"]: int(r["n"]) for r in
-              joined.groupBy("theme_id").agg(F.count(F.lit(1)).alias("n")).collect()}  # fmt: skip
+        sums.setdefault(r["theme_id"], np.zeros(dims, np.float32))[int(r["pos"])] = r["s"]
+        counts[r["theme_id"]] = int(r["n"])
     out = []
     for t in themes:
         n = counts.get(t.theme_id, 0)
         if n:
-            dims = len(t.centroid)
-            total = np.array([sums[t.theme_id].get(i, 0.0) for i in range(dims)], np.float32)
-            t.centroid = running_mean(t.centroid, t.count, total[None, :] / n * np.ones((n, 1)))
+            t.centroid = running_mean(t.centroid, t.count, sums[t.theme_id], n)
             t.count += n
         if t.count > 0:
             out.append(t)
