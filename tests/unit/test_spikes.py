@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from feedback_lakehouse.gold.spike_eval import evaluate_spikes
+from feedback_lakehouse.gold.spike_links import link_events
 from feedback_lakehouse.gold.spikes import (
     Bucket,
     Spike,
     SpikeSettings,
     detect_spikes,
-    link_events,
 )
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 

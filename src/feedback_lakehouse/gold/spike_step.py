@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from feedback_lakehouse.gold.spike_links import link_events
 from feedback_lakehouse.gold.spikes import (
     SEGMENT_KINDS,
     Bucket,
     Spike,
     SpikeSettings,
     detect_spikes,
-    link_events,
 )
 from feedback_lakehouse.settings import Settings
 
