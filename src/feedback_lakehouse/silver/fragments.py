@@ -26,6 +26,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from feedback_lakehouse.silver.caseless import fold, folded_pattern
+
 __all__ = ["Fragment", "fingerprint", "fragment_count_accuracy", "split_fragments"]
 
 
@@ -73,22 +75,21 @@ _STRONG = [
         r"|deuxièmement|zweitens|segundo)[,:]",
     ),
 ]
-_STRONG_RE = [(cue, re.compile(rf"^\W{{0,3}}(?:{pat})\s*", re.IGNORECASE)) for cue, pat in _STRONG]
-_AND_RE = re.compile(r"^(?:and|et|und|y)\s+(?!also\b)", re.IGNORECASE)
-_FIRST_ITEM = re.compile(r"^\W{0,3}(?:1[).:]\s|firstly[,:]|first[,:]|①)", re.IGNORECASE)
+_STRONG_RE = [(cue, folded_pattern(rf"^\W{{0,3}}(?:{pat})\s*")) for cue, pat in _STRONG]
+_AND_RE = folded_pattern(r"^(?:and|et|und|y)\s+(?!also\b)")
+_FIRST_ITEM = folded_pattern(r"^\W{0,3}(?:1[).:]\s|firstly[,:]|first[,:]|①)")
 
 # Asks and fillers: even after a strong cue they belong to the previous problem.
-_ASK = re.compile(
+_ASK = folded_pattern(
     r"^\W*(?:any (?:update|eta|news|idea|workaround)|is (?:this|it|there)|are (?:you|there)"
     r"|can (?:you|someone|anyone)|could (?:you|someone)|would (?:you|it)|kindly|let me know"
     r"|(?:please|pls|plz)\b(?! (?:add|let|support|allow|make|give|provide|bring|include))"
     r"|let us know|thanks?\b|thx|ty\b|cheers|appreciate|we would appreciate"
     r"|hope|looking forward|hello\??$|hi\b|hey\b|ok\b|okay\b|yes\b|yeah\b|yep\b|sure\b|right\b"
     r"|mhm|um+\b|uh+\b|one sec|anyone there|merci|danke|gracias|ありがとう|よろしく)",
-    re.IGNORECASE,
 )
 # Impact and context: attached to the previous problem unless a strong cue says otherwise.
-_CONTEXT = re.compile(
+_CONTEXT = folded_pattern(
     r"^\W*(?:impact\b|the result|as a (?:consequence|result)|because of (?:this|it)"
     r"|this (?:is|blocks|affects|means|makes|happens|started|has|was|also)|that (?:is|blocks|was)"
     r"|it (?:is|was|has|happens|started|also|affects|only|still|worked|used)"
@@ -96,10 +97,9 @@ _CONTEXT = re.compile(
     r"|firefox|edge|windows|macos|pixel|iphone|galaxy|ipad)|noticed\b|first seen|since\b"
     r"|started\b|happens\b|happening\b|even\b|tried\b|we tried|i tried|clearing|restarting"
     r"|reinstall|no\b)",
-    re.IGNORECASE,
 )
 # Vocabulary that marks a problem or a request (weak cues need one of these).
-_PROBLEM = re.compile(
+_PROBLEM = folded_pattern(
     r"n't|\bnot?\b|never|cannot|can ?not|unable|fail|error|broken|break|wrong|missing|lost"
     r"|crash|freez|stuck|slow|stop|too (?:high|low|many|few|small|big|long)|hang|blank|empty"
     r"|ignor|reject|duplicat|twice|double|corrupt"
@@ -111,17 +111,15 @@ _PROBLEM = re.compile(
     r"|ne (?:\w+ )?pas|impossible|erreur|bloqu|plante|nicht|kein|fehler|funktioniert"
     r"|\bno\b|nunca|falla|error|roto|se rompe|dos veces|できません|されません|ない|エラー"
     r"|失敗|落ち|二重|遅",
-    re.IGNORECASE,
 )
-_ANAPHOR = re.compile(
-    r"^\W*(?:it(?! seems| looks)|this|that|these|those|they|them|he|she|same)\b", re.IGNORECASE
+_ANAPHOR = folded_pattern(
+    r"^\W*(?:it(?! seems| looks)|this|that|these|those|they|them|he|she|same)\b"
 )
 # Pasted logs, stack traces, HTTP dumps and shell lines: never the start of a new problem.
-_CODE = re.compile(
+_CODE = folded_pattern(
     r"^(?:\s|[$>{\[<#|]|HTTP/|Traceback|File \"|at \w|\w+\.\w+\(|[a-z][\w.]*(?:-[\w.]+)+:"
     r"|(?:console|stderr|stdout|error|warning|warn|debug|info|log)\b\s*:)"
     r"|\b\w*(?:error|exception)\b:",
-    re.IGNORECASE,
 )
 # A short first line without final punctuation is a title (review headline, subject).
 _TITLE = re.compile(r"^[^\n.!?。！？:;]{1,60}$")
@@ -166,9 +164,8 @@ def _strong_cue(unit: str) -> tuple[str, int] | None:
 
 
 # Spoken / chat discourse fillers in front of the real content ("right, so", "um,").
-_FILLER = re.compile(
+_FILLER = folded_pattern(
     r"^(?:\W*(?:um+|uh+|erm|so|right|yeah|yes|okay|ok|well|like|basically|and|oh)\b[,.\s]*)+",
-    re.IGNORECASE,
 )
 
 
@@ -194,7 +191,8 @@ def _looks_like_problem(rest: str) -> bool:
 
 
 def _boundary(text: str, unit: tuple[int, int, bool], prev_gap: str) -> str | None:
-    """The cue that opens a new fragment at this unit, or None to attach it."""
+    """The cue that opens a new fragment at this unit, or None to attach it (``text`` is
+    folded, see ``caseless``)."""
     start, end, block = unit
     body = text[start:end]
     strong = _strong_cue(body)
@@ -230,13 +228,14 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
     units = _units(text)
     if not units:
         return []
+    folded = fold(text)  # the cue and vocabulary patterns read folded text
     # Each group: [start, end, cue, has_problem]
     groups: list[list] = []
     prev_end = 0
     for i, unit in enumerate(units):
         start, end, _ = unit
-        cue = _boundary(text, unit, text[prev_end:start]) if i else None
-        body = text[start:end]
+        cue = _boundary(folded, unit, text[prev_end:start]) if i else None
+        body = folded[start:end]
         if cue is None and groups:
             groups[-1][1] = end
             groups[-1][3] = groups[-1][3] or _looks_like_problem(body)

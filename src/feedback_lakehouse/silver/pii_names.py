@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from feedback_lakehouse.silver.caseless import fold, folded_pattern
+
 
 def _words_list(text: str) -> list[str]:
     return text.split()
@@ -105,9 +107,7 @@ _WEAK = (
     r"manager|boss|admin|talk to|speak (?:to|with)|spoke (?:to|with)|talked to|contact|this is|"
     r"i am|i'm|contacter|je suis|ich bin|contactar con|soy"
 )
-_TRIGGER = re.compile(
-    rf"\b(?:(?P<strong>{_STRONG})|{_WEAK})[ \t]*:?[ \t]+(?=[{_UP}MOD])", re.IGNORECASE
-)
+_TRIGGER = folded_pattern(rf"\b(?:(?P<strong>{_STRONG})|{_WEAK})[ \t]*:?[ \t]+(?=[{_UP}MOD])")
 _HONORIFIC = frozenset(["mr", "mrs", "ms", "dr", "herr", "frau", "mme", "m", "sr", "sra"])
 # Words right after a pair of capitalised words that say the pair is a person.
 _POST = re.compile(
@@ -275,8 +275,8 @@ def _signature_names(text: str) -> Iterator[tuple[int, int]]:
             yield start, start + len(stripped)
 
 
-def _trigger_names(text: str) -> Iterator[tuple[int, int]]:
-    for m in _TRIGGER.finditer(text):
+def _trigger_names(text: str, folded: str) -> Iterator[tuple[int, int]]:
+    for m in _TRIGGER.finditer(folded):
         span = _name_at(text, m.end())
         if not span:
             continue
@@ -305,10 +305,11 @@ def _japanese_names(text: str) -> Iterator[tuple[int, int]]:
             yield line.start(1), line.end(1)
 
 
-def find_names(text: str) -> list[tuple[int, int]]:
-    """Character spans of person names in ``text`` (may overlap; the caller merges)."""
+def find_names(text: str, folded: str | None = None) -> list[tuple[int, int]]:
+    """Character spans of person names in ``text`` (may overlap; the caller merges);
+    ``folded`` is ``caseless.fold(text)`` when the caller has it."""
     spans = list(_gazetteer_names(text))
-    spans.extend(_trigger_names(text))
+    spans.extend(_trigger_names(text, fold(text) if folded is None else folded))
     spans.extend(_signature_names(text))
     if _HAS_CJK.search(text):
         spans.extend(_japanese_names(text))
