@@ -50,6 +50,9 @@ def main() -> None:
                         payloads.append((adapter, orjson.dumps(rec.obj)))
     n = len(payloads)
     rate: dict[str, int] = {}
+    # warm up: models and gazetteers load once per worker process, not per batch
+    warm = [clean_text(customer_text(a, orjson.loads(p))).text for a, p in payloads[:200]]
+    redact_many(warm, [lang for lang, _ in detect_languages(warm, LANGS)])
     texts = _timed(
         "extract_clean", n,
         lambda: [clean_text(customer_text(a, orjson.loads(p))).text for a, p in payloads], rate,

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import phonenumbers
 
+from feedback_lakehouse.silver.caseless import fold
 from feedback_lakehouse.silver.pii_names import find_names
 
 TYPES = ("EMAIL", "PHONE", "NAME", "ORDER_ID", "CARD", "IP", "ADDRESS")
@@ -75,6 +76,12 @@ _ORDER = re.compile(
     r"(?P<id>(?-i:#?(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,22}[A-Z0-9]|#[A-Z0-9]{6,12}))\b",
     re.IGNORECASE,
 )
+# Every match of _ORDER holds one of these (folded): a cheap test before the pattern runs.
+_ORDER_HINTS = (
+    "inv-", "po-", "ord-", "so-", "rma-", "order", "invoice", "ticket", "ref", "receipt",
+    "commande", "facture", "bestellung", "rechnung", "auftrag", "pedido", "factura", "nº",
+    "n°", "注文番号", "請求書番号",
+)  # fmt: skip
 _ORDER_KEEP = re.compile(r"^(?:ERR|HTTP|KB|REL|INC|FLAG|ACC|CALL|AG|CVE|ISO|RFC)[-_]", re.I)
 _PHONE_CAND = re.compile(
     r"(?<![\w.+/-])(?:\+|\(\+?)?\d[\d \t().\-/]*(?:[ \t]*\n[ \t]*[\d(][\d \t().\-/]*)?\d(?![\w])"
@@ -109,6 +116,26 @@ _ADDRESS = re.compile(
 _ADDRESS_DE = re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+\.?[ \t]+\d{{1,4}}[a-z]?\b{_POST_TAIL}")
 _DE_STREET = re.compile(r"(?:straße|strasse|str\.|allee|weg|platz|gasse|ring|damm|ufer)$", re.I)
 _HAS_CJK = re.compile(r"[\u3040-\u9fff]")
+# Every match of _ADDRESS holds one of these (case as written), every German street one of
+# the folded suffixes: cheap tests before the patterns run.
+_ADDRESS_HINTS = (
+    "St", "Road", "Rd", "Ave", "Lane", "Ln", "Dr", "Boulevard", "Blvd", "Way", "Pl", "Court",
+    "Ct", "Sq", "Terrace", "Crescent", "Close", "Parkway", "Highway", "Hwy", "rue", "av",
+    "boulevard", "bd", "place", "chemin", "allée", "impasse", "quai", "cours", "route",
+    "Calle", "C/", "Av", "Paseo", "Camino", "Carrer", "Ronda", "県", "都", "道", "府",
+)  # fmt: skip
+_DE_STREET_HINTS = (
+    "straße",
+    "strasse",
+    "str.",
+    "allee",
+    "weg",
+    "platz",
+    "gasse",
+    "ring",
+    "damm",
+    "ufer",
+)
 
 
 def _luhn(digits: str) -> bool:
@@ -176,37 +203,65 @@ def _phones(text: str, regions: tuple[str, ...]) -> list[tuple[int, int]]:
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _candidates(text: str, language: str | None) -> list[tuple[int, int, str]]:
+    """Every detector's spans. Detectors whose pattern needs a character the text lacks (an
+    '@', a digit, two colons) are skipped: half of all messages have no digit at all."""
     found: list[tuple[int, int, str]] = []
-    found += [(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
-    found += [(m.start(), m.end(), "IP") for m in _IPV4.finditer(text)]
-    for m in _IPV6.finditer(text):
-        if m.group().count(":") >= 2 and any(c.isalnum() for c in m.group()):
-            try:
-                ipaddress.IPv6Address(m.group())
-            except ValueError:
-                continue
-            found.append((m.start(), m.end(), "IP"))
-    for m in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 2:
-            found.append((m.start(), m.end(), "CARD"))
+    folded = fold(text)
+    if "@" in text:
+        found += [(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
+    if _DIGIT.search(text) is not None:
+        found += _numeric_candidates(text, folded, language)
+    elif "#" in text:  # an order id such as "#AB12CD" may have no digit
+        found += _order_ids(text, folded)
+    if text.count(":") >= 2:
+        for m in _IPV6.finditer(text):
+            if m.group().count(":") >= 2 and any(c.isalnum() for c in m.group()):
+                try:
+                    ipaddress.IPv6Address(m.group())
+                except ValueError:
+                    continue
+                found.append((m.start(), m.end(), "IP"))
+    found += [(s, e, "NAME") for s, e in find_names(text, folded)]
+    return found
+
+
+def _order_ids(text: str, folded: str) -> list[tuple[int, int, str]]:
+    if not any(hint in folded for hint in _ORDER_HINTS):
+        return []
+    found: list[tuple[int, int, str]] = []
     for m in _ORDER.finditer(text):
         if not _ORDER_KEEP.match(m.group()):
             # "Order #X" is one token; for "Reference: X" only the id is personal.
             start = m.start() if m.group("id") is None or "#" in m.group() else m.start("id")
             found.append((start, m.end(), "ORDER_ID"))
-    found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(text)]
-    for m in _ADDRESS_DE.finditer(text):
-        word = m.group().split()[0]
-        suffix = _DE_STREET.search(word)
-        if suffix and suffix.start() >= 3 and len(m.group().split()[1]) <= 4:
-            found.append((m.start(), m.end(), "ADDRESS"))
+    return found
+
+
+def _numeric_candidates(text: str, folded: str, language: str | None) -> list[tuple[int, int, str]]:
+    """IPv4, cards, order ids, addresses and phones: each needs at least one digit."""
+    found: list[tuple[int, int, str]] = []
+    found += [(m.start(), m.end(), "IP") for m in _IPV4.finditer(text)]
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 2:
+            found.append((m.start(), m.end(), "CARD"))
+    found += _order_ids(text, folded)
+    if any(hint in text for hint in _ADDRESS_HINTS):
+        found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(text)]
+    if any(hint in folded for hint in _DE_STREET_HINTS):
+        for m in _ADDRESS_DE.finditer(text):
+            word = m.group().split()[0]
+            suffix = _DE_STREET.search(word)
+            if suffix and suffix.start() >= 3 and len(m.group().split()[1]) <= 4:
+                found.append((m.start(), m.end(), "ADDRESS"))
     lang = (language or "").lower()[:2]
     regions = _REGIONS.get(lang, ())
     regions += tuple(r for r in _ALL_REGIONS if r not in regions)
     found += [(s, e, "PHONE") for s, e in _phones(text, regions)]
-    found += [(s, e, "NAME") for s, e in find_names(text)]
     return found
 
 
