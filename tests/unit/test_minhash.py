@@ -151,3 +151,10 @@ def test_ground_truth_precision_recall(tmp_path_factory: pytest.TempPathFactory)
     assert len(truth) > 50
     precision, recall = hits / max(len(predicted), 1), hits / len(truth)
     assert precision >= 0.95 and recall >= 0.90, (precision, recall, len(truth))
+
+
+def test_normalised_input_gives_the_same_signature_and_hash() -> None:
+    texts = [ISSUE, "  Export FAILED!!  [EMAIL] again ", ""]
+    norm = [normalise_for_dedup(t) for t in texts]
+    assert np.array_equal(signatures(norm, normalised=True), signatures(texts))
+    assert [exact_hash(n, normalised=True) for n in norm] == [exact_hash(t) for t in texts]

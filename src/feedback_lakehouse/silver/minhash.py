@@ -72,9 +72,11 @@ def normalise_for_dedup(text: str) -> str:
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
-def exact_hash(text: str) -> str:
-    """sha1 hex of :func:`normalise_for_dedup` - the exact-duplicate key."""
-    return hashlib.sha1(normalise_for_dedup(text).encode("utf-8")).hexdigest()
+def exact_hash(text: str, normalised: bool = False) -> str:
+    """sha1 hex of :func:`normalise_for_dedup` - the exact-duplicate key (``normalised``:
+    ``text`` already is)."""
+    norm = text if normalised else normalise_for_dedup(text)
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()
 
 
 def _char_shingles(norm: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -132,13 +134,15 @@ def signatures(
     texts: Sequence[str],
     num_perm: int = DEFAULT_NUM_PERM,
     shingle: str = "char5",
+    normalised: bool = False,
 ) -> np.ndarray:
     """MinHash signatures, shape (len(texts), num_perm), dtype uint32.
 
     ``shingle`` is ``"char<k>"`` (default ``char5``) or ``"word<k>"``. Texts are normalised
-    first; an empty normalised text gets a row of :data:`EMPTY`."""
+    first, unless ``normalised`` says they are; an empty normalised text gets a row of
+    :data:`EMPTY`."""
     out = np.full((len(texts), num_perm), EMPTY, dtype=np.uint32)
-    norm = [normalise_for_dedup(t) for t in texts]
+    norm = list(texts) if normalised else [normalise_for_dedup(t) for t in texts]
     live = [i for i, t in enumerate(norm) if t]
     if not live:
         return out
