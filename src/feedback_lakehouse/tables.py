@@ -161,6 +161,15 @@ SILVER_STAGING = TableSpec(
     ("feedback_id",),
 )
 
+SILVER_DEDUP_INPUT = TableSpec(
+    "ops.silver_dedup_input",
+    "one message of the silver run in progress, narrowed to what deduplication compares and "
+    "sorted by received_at, so each time slice reads only its own row groups; overwritten",
+    """feedback_id STRING, received_at TIMESTAMP, account_id STRING, exact_hash STRING,
+    minhash ARRAY<BIGINT>, text_chars INT""",
+    ("feedback_id",),
+)
+
 SILVER_DUPLICATES = TableSpec(
     "ops.silver_duplicates",
     "one duplicate found by the silver run in progress (materialised once, then joined)",
@@ -385,6 +394,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     SILVER_FRAGMENTS,
     WATERMARKS,
     SILVER_STAGING,
+    SILVER_DEDUP_INPUT,
     SILVER_DUPLICATES,
     INGEST_STAGING,
     QUALITY_RESULTS,

@@ -145,10 +145,19 @@ def _direct_links(
     band_cols = ["feedback_id", "minhash", "bucket", "received_at"]
     ab = _bands(new.select(*band_cols), bands, rows, window_s, probe=True)
     bb = _bands(pool.select(*band_cols), bands, rows, window_s, probe=False)
+    # only earlier messages within the window can be originals: dropping the rest (the later
+    # half, and every message meeting itself) before the distinct halves the pairs joined back
+    dt = F.col("a_at").cast("long") - F.col("b_at").cast("long")
+    earlier = ((dt > 0) | ((dt == 0) & (F.col("b_feedback_id") < F.col("a_feedback_id")))) & (
+        dt <= window_s
+    )
     candidates = (
-        ab.select(F.col("feedback_id").alias("a_feedback_id"), "band", "band_key", "slot")
-        .join(bb.select(F.col("feedback_id").alias("b_feedback_id"), "band", "band_key", "slot"),
+        ab.select(F.col("feedback_id").alias("a_feedback_id"), F.col("received_at").alias("a_at"),
+                  "band", "band_key", "slot")
+        .join(bb.select(F.col("feedback_id").alias("b_feedback_id"),
+                        F.col("received_at").alias("b_at"), "band", "band_key", "slot"),
               ["band", "band_key", "slot"])
+        .filter(earlier)
         .select("a_feedback_id", "b_feedback_id")
         .distinct()
     )  # fmt: skip

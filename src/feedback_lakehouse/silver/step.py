@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 STEP = "silver"
 STAGING = "ops.silver_staging"
 DUPLICATES = "ops.silver_duplicates"
+DEDUP_INPUT = "ops.silver_dedup_input"
 
 
 def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
@@ -120,69 +121,7 @@ def run_silver(
 
     progress.stage("deduplicate, enrich, write")
     with report.timed("dedup_enrich_write"):
-        staged = catalog.read(STAGING)
-        report.rows_read = staged.count()
-        failed = staged.filter(F.col("error").isNotNull())
-        report.rows_quarantined = failed.count()
-        if report.rows_quarantined:
-            report.messages.append(
-                f"{report.rows_quarantined} records could not be read; see ops.silver_staging"
-                " (column error) and bronze.rejected"
-            )
-        ok = staged.filter(F.col("error").isNull())
-        enriched = _enrich(catalog, ok, bronze)
-        # duplicate links are computed once, on narrow rows, and materialised
-        narrow = ok.select(
-            "feedback_id", "source", "source_record_id", "exact_hash", "minhash", "text_chars"
-        ).join(bronze.select("source", "source_record_id", "received_at", "account_id"),
-               ["source", "source_record_id"])  # fmt: skip
-        duplicates = dedup.find_duplicates(catalog, narrow, settings, DUPLICATES)
-        feedback = (
-            enriched.join(duplicates, "feedback_id", "left")
-            .withColumn("fragment_count", F.size("fragments"))
-            .withColumn("processed_at", F.lit(now).cast("timestamp"))
-        )
-        catalog.upsert("silver.feedback", feedback, "payload_hash")
-        # fragments from the staged arrays + the message rows just written (no recomputation)
-        landed = catalog.read("silver.feedback").filter(
-            F.col("processed_at") == F.lit(now).cast("timestamp")
-        )
-        fragments = (
-            ok.select("feedback_id", F.explode("fragments").alias("f"))
-            .join(
-                landed.select("feedback_id", "language", "received_at", "source",
-                              "account_id", "duplicate_of", "processed_at"),
-                "feedback_id",
-            )
-            .select(
-                F.concat_ws("#", "feedback_id", F.col("f.ordinal").cast("string"))
-                .alias("fragment_id"),
-                "feedback_id", F.col("f.ordinal").alias("ordinal"), F.col("f.text").alias("text"),
-                F.col("f.fingerprint").alias("fingerprint"),
-                F.col("f.char_start").alias("char_start"), F.col("f.char_end").alias("char_end"),
-                F.col("f.split_cue").alias("split_cue"), "language", "received_at", "source",
-                "account_id", "duplicate_of", "processed_at",
-            )
-        )  # fmt: skip
-        catalog.upsert("silver.fragments", fragments, "fingerprint")
-        report.rows_written = report.rows_read - report.rows_quarantined
-        stats = (
-            catalog.read("silver.feedback")
-            .filter(F.col("processed_at") == F.lit(now).cast("timestamp"))
-            .agg(
-                F.count(F.lit(1)).alias("messages"),
-                F.sum(F.when(F.col("duplicate_of").isNotNull(), 1).otherwise(0)).alias("dups"),
-                F.sum("fragment_count").alias("fragments"),
-                F.sum("pii_count").alias("pii"),
-            )
-            .collect()[0]
-        )
-        report.details.update(
-            messages=int(stats["messages"] or 0),
-            duplicates=int(stats["dups"] or 0),
-            fragments=int(stats["fragments"] or 0),
-            pii_redacted=int(stats["pii"] or 0),
-        )
+        land_staged(catalog, settings, bronze, now, report)
     progress.done()
     catalog.merge(
         "ops.watermarks",
@@ -191,8 +130,9 @@ def run_silver(
             " ".join(catalog.spec("ops.watermarks").schema.split()),
         ),
     )
-    catalog.spark.sql(f"DELETE FROM {catalog.physical(STAGING)}")
-    catalog.vacuum(STAGING, retention_hours=0)
+    for scratch in (STAGING, DEDUP_INPUT):
+        catalog.spark.sql(f"DELETE FROM {catalog.physical(scratch)}")
+        catalog.vacuum(scratch, retention_hours=0)
     progress.stage("data quality checks")
     with report.timed("quality"):
         results = _quality(catalog, now)
@@ -202,6 +142,88 @@ def run_silver(
     report.duration_s = time.perf_counter() - started
     quality.attach(report, results, settings.quality.fail_on_error)
     return report
+
+
+def land_staged(
+    catalog: Catalog, settings: Settings, bronze: DataFrame, now: datetime, report: StepReport
+) -> None:
+    """The staged messages -> duplicate links -> ``silver.feedback`` + ``silver.fragments``;
+    fills the report's counts. Separate from the text work so each can be measured alone."""
+    from pyspark.sql import functions as F
+
+    staged = catalog.read(STAGING)
+    report.rows_read = staged.count()
+    failed = staged.filter(F.col("error").isNotNull())
+    report.rows_quarantined = failed.count()
+    if report.rows_quarantined:
+        report.messages.append(
+            f"{report.rows_quarantined} records could not be read; see ops.silver_staging"
+            " (column error) and bronze.rejected"
+        )
+    ok = staged.filter(F.col("error").isNull())
+    enriched = _enrich(catalog, ok, bronze)
+    # duplicate links are computed once, on narrow rows landed in time order (each time
+    # slice of the dedup then reads its own row groups, not the whole batch)
+    narrow = (
+        ok.select("feedback_id", "source", "source_record_id", "exact_hash", "minhash",
+                  "text_chars")
+        .join(bronze.select("source", "source_record_id", "received_at", "account_id"),
+              ["source", "source_record_id"])
+        .select(*catalog.spec(DEDUP_INPUT).columns)
+        .repartition(1)
+        .sortWithinPartitions("received_at")
+    )  # fmt: skip
+    with report.timed("dedup"):
+        narrow.write.insertInto(catalog.physical(DEDUP_INPUT), overwrite=True)
+        duplicates = dedup.find_duplicates(catalog, catalog.read(DEDUP_INPUT), settings, DUPLICATES)
+    feedback = (
+        enriched.join(duplicates, "feedback_id", "left")
+        .withColumn("fragment_count", F.size("fragments"))
+        .withColumn("processed_at", F.lit(now).cast("timestamp"))
+    )
+    with report.timed("land_feedback"):
+        catalog.upsert("silver.feedback", feedback, "payload_hash")
+    # fragments from the staged arrays + the message rows just written (no recomputation)
+    landed = catalog.read("silver.feedback").filter(
+        F.col("processed_at") == F.lit(now).cast("timestamp")
+    )
+    fragments = (
+        ok.select("feedback_id", F.explode("fragments").alias("f"))
+        .join(
+            landed.select("feedback_id", "language", "received_at", "source",
+                          "account_id", "duplicate_of", "processed_at"),
+            "feedback_id",
+        )
+        .select(
+            F.concat_ws("#", "feedback_id", F.col("f.ordinal").cast("string"))
+            .alias("fragment_id"),
+            "feedback_id", F.col("f.ordinal").alias("ordinal"), F.col("f.text").alias("text"),
+            F.col("f.fingerprint").alias("fingerprint"),
+            F.col("f.char_start").alias("char_start"), F.col("f.char_end").alias("char_end"),
+            F.col("f.split_cue").alias("split_cue"), "language", "received_at", "source",
+            "account_id", "duplicate_of", "processed_at",
+        )
+    )  # fmt: skip
+    with report.timed("land_fragments"):
+        catalog.upsert("silver.fragments", fragments, "fingerprint")
+    report.rows_written = report.rows_read - report.rows_quarantined
+    stats = (
+        catalog.read("silver.feedback")
+        .filter(F.col("processed_at") == F.lit(now).cast("timestamp"))
+        .agg(
+            F.count(F.lit(1)).alias("messages"),
+            F.sum(F.when(F.col("duplicate_of").isNotNull(), 1).otherwise(0)).alias("dups"),
+            F.sum("fragment_count").alias("fragments"),
+            F.sum("pii_count").alias("pii"),
+        )
+        .collect()[0]
+    )
+    report.details.update(
+        messages=int(stats["messages"] or 0),
+        duplicates=int(stats["dups"] or 0),
+        fragments=int(stats["fragments"] or 0),
+        pii_redacted=int(stats["pii"] or 0),
+    )
 
 
 def _quality(catalog: Catalog, now: datetime) -> list[quality.CheckResult]:
