@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from feedback_lakehouse.errors import ConfigError
 
@@ -203,10 +203,17 @@ class GoldSettings(_Strict):
     broad_pattern_accounts: int = Field(20, gt=0)
     recurring_tickets_per_account: float = Field(3.0, gt=0)
     spike_window_hours: int = Field(6, gt=0)
+    spike_scan_hours: list[PositiveInt] = Field(default_factory=lambda: [24, 72])
+    """Longer windows scanned too, for themes too quiet to fill a 6 h window..."""
+    spike_scan_kinds: list[str] = ["all", "product_area"]
+    """...on these broad segment kinds only."""
+    spike_min_history_days: float = Field(7.0, ge=0)
+    """No spike verdict on windows this close to the first hour of data."""
     spike_baseline_days: int = Field(14, gt=0)
     spike_min_count: int = Field(5, gt=0)
-    spike_alpha: float = Field(1e-5, gt=0, lt=1)
-    """One-sided exact binomial test of the window's share against the baseline share."""
+    spike_alpha: float = Field(3e-5, gt=0, lt=1)
+    """One-sided exact binomial test of the window's share against the baseline share,
+    family-wise over the window lengths (each is tested at alpha / their number)."""
     spike_min_ratio: float = Field(2.0, gt=1)
     spike_link_max_hours: float = Field(6.0, gt=0)
     """A release or flag change up to this long before a spike's start may have caused it."""

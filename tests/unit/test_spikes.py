@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from feedback_lakehouse.gold.spike_eval import evaluate_spikes
+from feedback_lakehouse.gold.spike_eval import evaluate_spikes, spike_key
 from feedback_lakehouse.gold.spike_links import link_events
 from feedback_lakehouse.gold.spikes import (
     Bucket,
@@ -129,6 +129,57 @@ def test_too_few_fragments_is_no_spike_whatever_the_ratio() -> None:
     found = detect_spikes(buckets, SpikeSettings(min_count=4))
     assert [(s.theme_id, s.start, s.count) for s in found] == [
         ("new", DAY15 + timedelta(hours=12), 4)
+    ]
+
+
+def test_quiet_new_theme_is_found_by_the_longer_windows_and_linked() -> None:
+    """A release starts an issue at one message every 5 h in a segment of 2 messages an
+    hour: no 6 h window reaches min_count, a 24 h window does."""
+    hours = 18 * 24
+    trickle = {h: 1 for h in range(ONSET, hours, 5)}
+    buckets = segment("platform", "ios", 2, {"crash": trickle}, hours) + segment(
+        "all", "all", 6, {"crash": trickle}, hours
+    )
+    assert detect_spikes(buckets, SpikeSettings(scan_hours=())) == []
+    spikes = link_events(detect_spikes(buckets), [RELEASE_ANDROID, RELEASE_IOS])
+    # long windows judge broad series only (a narrow segment's mix drifts over days)
+    assert [(s.segment, s.start, s.linked_event_id, s.link_match) for s in spikes] == [
+        ("all", DAY15 + timedelta(hours=12), "REL-5.19.0-ios", "broad"),
+    ]
+    # each window length is tested at alpha / 3: still far below it
+    assert spikes[0].p_value < 1e-5 / 3
+    wide = detect_spikes(buckets, SpikeSettings(scan_kinds=("all", "platform")))
+    assert {s.segment for s in wide} == {"all", "platform=ios"}
+
+
+def test_onset_reaches_back_over_a_quiet_night_to_the_first_report() -> None:
+    """One report right after the release, then the burst the next morning: the spike starts
+    at the first report (so it links to the release), not when the burst filled a window."""
+    night = {ONSET: 1} | {ONSET + 14 + i: c for i, c in enumerate([2, 2, 1, 1])}
+    quiet = range(ONSET + 1, ONSET + 14)  # nobody writes at night
+    buckets = [
+        b
+        for b in segment("all", "all", 6, {"crash": every(48) | night}, 17 * 24)
+        if int((b.hour - T0).total_seconds() // 3600) not in quiet
+    ]
+    [found] = link_events(detect_spikes(buckets), [RELEASE_IOS])
+    assert (found.start, found.count, found.linked_event_id) == (
+        DAY15 + timedelta(hours=12),
+        7,
+        "REL-5.19.0-ios",
+    )
+
+
+def test_no_verdict_in_the_first_days_of_data() -> None:
+    buckets = mobile_release_buckets()  # the burst comes 15.5 days after the first hour
+    assert len(detect_spikes(buckets, SpikeSettings(min_history_days=15))) == 2
+    assert detect_spikes(buckets, SpikeSettings(min_history_days=16)) == []
+
+
+def test_longer_windows_do_not_move_a_spike_the_short_window_found() -> None:
+    short_only = detect_spikes(mobile_release_buckets(), SpikeSettings(scan_hours=()))
+    assert [view(s) for s in detect_spikes(mobile_release_buckets())] == [
+        view(s) for s in short_only
     ]
 
 
@@ -265,3 +316,21 @@ def test_evaluation_counts_recall_false_spikes_delay_and_links() -> None:
         "planted_start": "2026-09-16T12:00:00",
         "found": False,
     }
+
+
+def test_a_spike_can_be_judged_by_its_own_fragments_issue() -> None:
+    """A theme that merged two planted issues spikes for its minority issue: judged by the
+    theme's majority it is false and the incident unfound; by its own fragments, found."""
+    start = DAY15 + timedelta(hours=4)
+    merged = Spike("t-dash", "all", "all", start, start + timedelta(hours=4), 9, 40, 1.0, 0.2,
+                   0.01, 20.0, 1e-9)  # fmt: skip
+    window = {"start": "2026-09-16T04:00:00Z", "end": "2026-09-16T08:00:00Z"}
+    causes = [{"issue_id": "SYNC", "type": "incident", "id": "INC-1", "segment": {},
+               "start": "2026-09-16T04:00:00Z", "spike_window": window}]  # fmt: skip
+    by_theme = evaluate_spikes([merged], {"t-dash": "TIMEZONE"}, causes)
+    assert (by_theme["recall"]["all"]["found"], by_theme["false_spikes"]["overall"]["false"]) == (
+        0,
+        1,
+    )
+    own = evaluate_spikes([merged], {"t-dash": "TIMEZONE"}, causes, {spike_key(merged): "SYNC"})
+    assert (own["recall"]["all"]["found"], own["false_spikes"]["overall"]["false"]) == (1, 0)

@@ -33,13 +33,24 @@ class SpikeSettings:
     baseline_days: int = 14
     min_count: int = 5
     alpha: float = 0.001
-    """Significance of the one-sided binomial test, per window (no multiple-test correction:
-    ``min_count`` and ``min_ratio`` keep the many windows from turning noise into spikes)."""
+    """Significance of the one-sided binomial test, family-wise over the window lengths
+    (Bonferroni: each length at alpha / their number); no correction for the many windows of
+    one length: ``min_count`` and ``min_ratio`` keep those from turning noise into spikes."""
     min_ratio: float = 2.0
     """Window share / baseline share."""
+    scan_hours: tuple[int, ...] = (24, 72)
+    """Longer windows scanned beside ``window_hours``: a theme with a few fragments a day
+    cannot reach ``min_count`` in 6 h, so a new issue at low volume shows only over a day or
+    three. Each window length is tested at ``alpha`` / the number of lengths (Bonferroni),
+    and slides by a sixth of its length (the start is refined to the hour anyway)."""
     min_baseline_total: int = 50
     """Fragments the baseline must hold (the theme's "all" baseline for a segment, which it
     borrows from), else no verdict: at the start of the data every share looks new."""
+    scan_kinds: tuple[str, ...] = ("all", "product_area")
+    """Segment kinds the ``scan_hours`` windows judge (see ``detect_spikes``)."""
+    min_history_days: float = 7.0
+    """No verdict on windows that start sooner after the first hour of data: the first days'
+    shares are too noisy a baseline."""
     prior_weight: float = 10.0
     """Pseudo-fragments of the theme's overall ("all") share mixed into a segment's baseline,
     so a segment with little history (a version released today) borrows the theme's usual
@@ -212,10 +223,10 @@ def _candidates(d: _Series, window: int, step: int) -> tuple[np.ndarray, np.ndar
 
 def _baseline_share(
     d: _Series, sid: np.ndarray, start: np.ndarray, back: int, prior_weight: float
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Share of the theme in the ``back`` hours before each window, with a prior: half a
     fragment in "all" (never zero), ``prior_weight`` fragments at the theme's "all" share in
-    a segment. Also the fragments the share rests on."""
+    a segment. Also the fragments the share rests on, and those of the segment alone."""
     lo = start - back
     bc = d.counts(sid, lo, start)
     bt = d.totals(d.seg_of[sid], lo, start)
@@ -230,7 +241,7 @@ def _baseline_share(
         prior = (ac + 0.5) / (at + 1.0)
         share[borrow] = (bc[borrow] + prior_weight * prior) / (bt[borrow] + prior_weight)
         evidence[borrow] = np.maximum(bt[borrow], at)
-    return share, evidence
+    return share, evidence, bt
 
 
 def _upper_tail(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -240,50 +251,117 @@ def _upper_tail(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.asarray(binom.sf(k - 1, n, p), dtype=float)
 
 
+def reach_hours(cfg: SpikeSettings) -> int:
+    """How long before a fragment a spike that holds it can start: its first window may begin
+    up to the longest window before, and the onset reaches back that far again."""
+    return 2 * max(w for w, _ in _windows(cfg))
+
+
+def _windows(cfg: SpikeSettings) -> list[tuple[int, int]]:
+    """(length, step) of every window length scanned, shortest first."""
+    window, step = max(1, cfg.window_hours), max(1, cfg.step_hours)
+    longer = sorted({w for w in cfg.scan_hours if w > window})
+    return [(window, step)] + [(w, max(step, w // 6)) for w in longer]
+
+
 def detect_spikes(buckets: Iterable[Bucket], settings: SpikeSettings | None = None) -> list[Spike]:
     """Spikes of every theme x segment series, sorted by (start, theme, segment).
 
-    Windows of ``window_hours`` slide by ``step_hours``. A window is significant when its count
-    k >= ``min_count``, its share is >= ``min_ratio`` x the baseline share p (the previous
-    ``baseline_days``, window excluded), and the one-sided exact binomial upper tail
-    P(X >= k | X ~ Binomial(window total, p)) < ``alpha``. Overlapping or adjacent significant
-    windows merge into one spike, measured against the baseline before its first window and
-    trimmed to the first and last hour whose count exceeds that hour's expectation, so the
-    start is when the theme rose, not when the window happened to begin.
+    Windows of ``window_hours`` slide by ``step_hours`` (and the ``scan_hours`` lengths by a
+    sixth of their length). A window is significant when its count k >= ``min_count``, its
+    share is >= ``min_ratio`` x the baseline share p (the previous ``baseline_days``, window
+    excluded), and the one-sided exact binomial upper tail P(X >= k | X ~ Binomial(window
+    total, p)) < ``alpha`` / the number of window lengths. Overlapping or adjacent significant
+    windows of any length merge into one spike, measured against the baseline before its
+    first window and trimmed to the first and last hour whose count exceeds that hour's
+    expectation, so the start is when the theme rose, not when the window happened to begin.
 
     Hours without a bucket count zero for the theme; a segment's hourly total is read from any
     bucket of that segment and hour, so zero-count rows need not be sent."""
     cfg = settings or SpikeSettings()
-    window, step = max(1, cfg.window_hours), max(1, cfg.step_hours)
+    windows = _windows(cfg)
     back = int(cfg.baseline_days * 24)
     d = _collect(buckets, pad=back)
     if d is None:
         return []
-    sid, start = _candidates(d, window, step)
-    k = d.counts(sid, start, start + window)
-    n = np.maximum(d.totals(d.seg_of[sid], start, start + window), k)
-    p, evidence = _baseline_share(d, sid, start, back, cfg.prior_weight)
-    keep = (k >= cfg.min_count) & (k >= cfg.min_ratio * n * p)
-    keep &= evidence >= cfg.min_baseline_total
-    sid, start, k, n, p = sid[keep], start[keep], k[keep], n[keep], p[keep]
-    sig = _upper_tail(k, n, p) < cfg.alpha
-    return _spikes(d, sid[sig], start[sig], p[sig], window)
+    alpha = cfg.alpha / len(windows)
+    history = int(cfg.min_history_days * 24)
+    scan_ok = np.array([k[1] in cfg.scan_kinds for k in d.keys], bool)
+    found: list[tuple[np.ndarray, ...]] = []
+    covered = _Coverage(len(d.keys), d.pad + d.hours + 1)
+    for window, step in windows:
+        sid, start = _candidates(d, window, step)
+        k = d.counts(sid, start, start + window)
+        n = np.maximum(d.totals(d.seg_of[sid], start, start + window), k)
+        p, evidence, own = _baseline_share(d, sid, start, back, cfg.prior_weight)
+        keep = (k >= cfg.min_count) & (k >= cfg.min_ratio * n * p)
+        keep &= evidence >= cfg.min_baseline_total
+        keep &= start - d.pad >= history
+        if window > windows[0][0]:
+            # over days, a narrow segment's mix of customers drifts from the whole's (a
+            # version rolled out to one tier first): long windows judge broad series only
+            keep &= scan_ok[sid] & (own >= cfg.min_baseline_total)
+        sid, start, k, n, p = sid[keep], start[keep], k[keep], n[keep], p[keep]
+        sig = _upper_tail(k, n, p) < alpha
+        # a longer window adds only where no shorter one already found the series elevated
+        sig &= ~covered.overlaps(sid, start, start + window)
+        found.append((sid[sig], start[sig], np.full(int(sig.sum()), window), p[sig]))
+        covered.add(sid[sig], start[sig], start[sig] + window)
+    sid, start, length, share = (np.concatenate(a) for a in zip(*found, strict=True))
+    onset = (max(w for w, _ in windows), 24)
+    return _spikes(d, sid, start, length, share, onset)
+
+
+class _Coverage:
+    """Which hours of which series lie in a significant window already: a dense
+    (series x hour) counter, small (series are themes x segment values, hours about 3,000)."""
+
+    def __init__(self, series: int, stride: int) -> None:
+        self.stride = stride
+        self.hits = np.zeros(series * stride, np.int32)
+
+    def add(self, sid: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        edges = np.zeros(len(self.hits) + 1, np.int32)
+        np.add.at(edges, sid * self.stride + lo, 1)
+        np.add.at(edges, sid * self.stride + np.minimum(hi, self.stride), -1)
+        self.hits += np.cumsum(edges[:-1], dtype=np.int32) > 0
+
+    def overlaps(self, sid: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        if not len(sid):
+            return np.zeros(0, bool)
+        cum = np.concatenate(([0], np.cumsum(self.hits > 0, dtype=np.int64)))
+        base = sid * self.stride
+        return cum[base + np.minimum(hi, self.stride)] - cum[base + lo] > 0
+
+
+def _runs(sid: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Indices (into the sorted windows) where a new run of overlapping or adjacent windows of
+    one series begins."""
+    new = np.zeros(len(sid), bool)
+    reach = -1
+    for i in range(len(sid)):
+        if i == 0 or sid[i] != sid[i - 1] or start[i] > reach:
+            new[i], reach = True, -1
+        reach = max(reach, int(start[i] + length[i]))
+    return np.flatnonzero(new)
 
 
 def _spikes(
-    d: _Series, sid: np.ndarray, start: np.ndarray, share: np.ndarray, window: int
-) -> list[Spike]:
+    d: _Series, sid: np.ndarray, start: np.ndarray, length: np.ndarray, share: np.ndarray,
+    onset: tuple[int, int] | None = None,
+) -> list[Spike]:  # fmt: skip
     """One spike per run of overlapping or adjacent significant windows of a series."""
     if not len(sid):
         return []
-    order = np.lexsort((start, sid))
-    sid, start, share = sid[order], start[order], share[order]
-    new = np.r_[True, (sid[1:] != sid[:-1]) | (start[1:] - start[:-1] > window)]
-    first_i = np.flatnonzero(new)
-    last_i = np.r_[first_i[1:] - 1, len(sid) - 1]
-    rs, first, p = sid[first_i], start[first_i], share[first_i]
-    length = np.minimum(start[last_i] + window, d.pad + d.hours) - first
-    lo, hi = _trim(d, rs, first, length, p, window)
+    order = np.lexsort((length, start, sid))
+    sid, start, length, share = sid[order], start[order], length[order], share[order]
+    first_i = _runs(sid, start, length)
+    reach = np.maximum.reduceat(start + length, first_i)
+    rs, first, p, window = sid[first_i], start[first_i], share[first_i], length[first_i]
+    span = np.minimum(reach, d.pad + d.hours) - first
+    lo, hi = _trim(d, rs, first, span, p, window)
+    if onset is not None:
+        lo = _onset(d, rs, first, lo, hi, p, *onset)
     k = d.counts(rs, first + lo, first + hi)
     n = np.maximum(d.totals(d.seg_of[rs], first + lo, first + hi), k)
     pv = _upper_tail(k, n, p)
@@ -314,10 +392,11 @@ def _spikes(
 
 
 def _trim(
-    d: _Series, sid: np.ndarray, first: np.ndarray, length: np.ndarray, p: np.ndarray, window: int
-) -> tuple[np.ndarray, np.ndarray]:
+    d: _Series, sid: np.ndarray, first: np.ndarray, length: np.ndarray, p: np.ndarray,
+    window: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Offsets [lo, hi) of each spike's first and last hour above its hourly expectation;
-    the start stays inside the first significant window."""
+    the start stays inside the first significant window (of length ``window``)."""
     run = np.repeat(np.arange(len(sid)), length)
     begins = np.r_[0, np.cumsum(length)[:-1]]
     off = np.arange(len(run)) - begins[run]
@@ -330,6 +409,35 @@ def _trim(
     lo = np.where(lo < window, lo, 0)
     hi = np.where(hi > lo, hi, length)
     return lo, hi
+
+
+def _onset(
+    d: _Series, sid: np.ndarray, first: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+    p: np.ndarray, lookback: int, gap: int,
+) -> np.ndarray:  # fmt: skip
+    """Each spike's start moved back to its onset: a quiet theme reaches ``min_count`` only
+    hours after it began. Candidates are the hours with the theme before the detected start,
+    none more than ``gap`` hours from the next and at most ``lookback`` back; the onset is
+    the one from which the spike's excess is most significant (the scan statistic's most
+    likely start). Hours of ordinary volume before a burst only dilute it and lose."""
+    key = np.sort(d.sid * d.counts.stride + d.hour)
+    out = lo.copy()
+    for i in range(len(sid)):
+        base, start = int(sid[i]) * d.counts.stride, int(first[i] + lo[i])
+        a = np.searchsorted(key, base + max(d.pad, start - lookback), "left")
+        b = np.searchsorted(key, base + start, "left")
+        hours = key[a:b][::-1] - base  # latest first
+        chain = hours[np.cumsum(np.diff(np.r_[start, hours]) < -gap) == 0]
+        if not len(chain):
+            continue
+        starts = np.r_[start, chain]
+        rows = np.full(len(starts), sid[i])
+        end = np.full(len(starts), first[i] + hi[i])
+        k = d.counts(rows, starts, end)
+        n = np.maximum(d.totals(d.seg_of[rows], starts, end), k)
+        tail = _upper_tail(k, n, np.full(len(starts), p[i]))
+        out[i] = int(starts[int(np.argmin(tail))] - first[i])  # the latest of equal minima
+    return out
 
 
 def _specificity(
