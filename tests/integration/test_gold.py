@@ -178,7 +178,7 @@ def test_spikes_are_consistent_and_links_explain_themselves(catalog, gold_run) -
     for s in spikes:
         assert s["theme_id"] in themes
         assert s["window_start"] < s["window_end"]
-        assert s["count"] >= 5 and s["ratio"] >= 2.0 and s["p_value"] < 1e-5
+        assert s["count"] >= 5 and s["ratio"] >= 2.0 and s["p_value"] < 3e-5
         if s["linked_event_id"]:
             assert s["linked_kind"] in ("release", "flag", "incident")
             assert s["link_reason"] and s["lag_minutes"] is not None

@@ -1,8 +1,9 @@
-"""``gold.spikes``: hourly theme counts per segment from the silver and gold tables, spikes
+"""``gold.spikes``: hourly theme counts per segment from the silver and gold tables (each
+account once per theme and day, duplicates left out: see ``_one_report_per_account_day``), spikes
 detected per theme on the executors (a theme's segments and its "all" series travel
 together), then linked on the driver to the releases, flag changes and incidents of the
-insights model's event timeline. Rebuilt whole each run: spikes are few, history is small
-once aggregated to hours."""
+insights model's event timeline. Recomputed from the earliest feedback placed in a theme
+this run (see ``build_spikes``): spikes are few, history is small once aggregated to hours."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from feedback_lakehouse.gold.spikes import (
     Spike,
     SpikeSettings,
     detect_spikes,
+    reach_hours,
 )
 from feedback_lakehouse.settings import Settings
 
@@ -42,7 +44,8 @@ def spike_settings(settings: Settings) -> SpikeSettings:
     return SpikeSettings(
         window_hours=g.spike_window_hours, baseline_days=g.spike_baseline_days,
         min_count=g.spike_min_count, alpha=g.spike_alpha, min_ratio=g.spike_min_ratio,
-        link_max_hours=g.spike_link_max_hours,
+        link_max_hours=g.spike_link_max_hours, scan_hours=tuple(g.spike_scan_hours),
+        scan_kinds=tuple(g.spike_scan_kinds), min_history_days=g.spike_min_history_days,
     )  # fmt: skip
 
 
@@ -50,7 +53,10 @@ def detect_handler(cfg_json: str) -> Callable[[Rows], Rows]:
     """Rows tagged with the segment kind they are detected for: that kind's buckets (every
     theme, so a segment-hour's total is known wherever anyone wrote) plus a copy of the "all"
     series, which a segment's baseline borrows from. "all" spikes come from the "all" tag."""
-    cfg = SpikeSettings(**json.loads(cfg_json))
+    raw = json.loads(cfg_json)
+    cfg = SpikeSettings(
+        **(raw | {k: tuple(raw[k]) for k in ("scan_hours", "scan_kinds") if k in raw})
+    )
 
     def handle(rows: Rows) -> Rows:
         by_tag: dict[str, list[Bucket]] = {}
@@ -75,6 +81,21 @@ def detect_handler(cfg_json: str) -> Callable[[Rows], Rows]:
     return handle
 
 
+def _one_report_per_account_day(df: DataFrame) -> DataFrame:
+    """A spike is more customers than usual raising a theme, not one customer writing again:
+    duplicates are dropped and an account counts once per theme and day (its first message);
+    messages without an account (app reviews) all count."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    df = df.filter(F.col("duplicate_of").isNull())
+    day = Window.partitionBy("theme_id", "account_id", F.to_date("received_at")).orderBy(
+        "received_at", "feedback_id"
+    )
+    first = F.col("account_id").isNull() | (F.row_number().over(day) == 1)
+    return df.withColumn("_first", first).filter("_first").drop("_first")
+
+
 def hourly_buckets(catalog: Catalog, since: datetime | None = None) -> DataFrame:
     """theme_id, segment_kind, segment_value, hour, count (messages of the theme), total
     (messages of the segment value in that hour, every theme). One pass over the joined
@@ -84,13 +105,15 @@ def hourly_buckets(catalog: Catalog, since: datetime | None = None) -> DataFrame
 
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
     feedback = catalog.read("silver.feedback").select(
-        "feedback_id", "received_at", "product_version", "os", "browser", "region", "tier"
-    )
+        "feedback_id", "received_at", "account_id", "duplicate_of", "product_version", "os",
+        "browser", "region", "tier",
+    )  # fmt: skip
     if since is not None:
         feedback = feedback.filter(F.col("received_at") >= F.lit(since))
     base = (
         members.select("fragment_id", "feedback_id", "theme_id")
         .join(feedback, "feedback_id")
+        .transform(_one_report_per_account_day)
         .join(catalog.read("silver.insights").select("fragment_id", "product_area"),
               "fragment_id")
         .withColumn("hour", F.date_trunc("hour", "received_at"))
@@ -133,7 +156,7 @@ def build_spikes(
     """Detect, link and write ``gold.spikes``; returns this run's spikes (few).
 
     With ``since`` (the earliest feedback placed in a theme this run) only spikes starting
-    from ``since`` - window can change: their windows and baselines are recomputed from the
+    from ``since`` - ``reach_hours`` can change: their windows and baselines are recomputed from the
     data after ``since`` - baseline - window, and older spikes are kept as they are."""
     import pyarrow as pa
 
@@ -157,8 +180,11 @@ def build_spikes(
 
     cutoff = lo = None
     if since is not None:
-        cutoff = since - timedelta(hours=cfg.window_hours)
-        lo = cutoff - timedelta(days=cfg.baseline_days)
+        cutoff = since - timedelta(hours=reach_hours(cfg))
+        # from midnight, so each account's first report of a day is seen, as in a full run
+        lo = (cutoff - timedelta(days=cfg.baseline_days)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
     buckets = hourly_buckets(catalog, lo)
     kinds = catalog.spark.createDataFrame([(k,) for k in SEGMENT_KINDS], "tag STRING")
     tagged = buckets.withColumn("tag", F.col("segment_kind")).unionByName(
