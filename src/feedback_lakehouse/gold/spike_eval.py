@@ -77,21 +77,34 @@ def _found_row(p: PlantedSpike, matched: list[Spike]) -> dict[str, Any]:
     }
 
 
+def spike_key(spike: Spike) -> tuple[str, str, datetime]:
+    return spike.theme_id, spike.segment, spike.start
+
+
 def evaluate_spikes(
     spikes: Iterable[Spike],
     theme_issue: Mapping[str, str],
     causes: Iterable[Mapping[str, Any]],
+    spike_issue: Mapping[tuple[str, str, datetime], str] | None = None,
 ) -> dict[str, Any]:
     """Recall per cause type (a planted spike is found when a spike of a theme mapped to its
     issue, in any segment, overlaps its window); false spike rate (spikes overlapping no
     planted window of their theme's issue), for segment "all", the segments, and overall;
     detection delay (first detected start - planted spike start, hours) over found spikes;
-    and how often a found spike is linked to the planted cause. JSON-ready."""
+    and how often a found spike is linked to the planted cause. JSON-ready.
+
+    ``spike_issue`` (by ``spike_key``) overrides the theme's issue for single spikes: the
+    issue most of the spike's own fragments carry."""
     spikes = list(spikes)
     planted = planted_spikes(causes)
+    spike_issue = spike_issue or {}
+
+    def issue_of(s: Spike) -> str | None:
+        return spike_issue.get(spike_key(s), theme_issue.get(s.theme_id))
+
     by_issue: dict[str, list[Spike]] = {}
     for s in spikes:
-        issue = theme_issue.get(s.theme_id)
+        issue = issue_of(s)
         if issue is not None:
             by_issue.setdefault(issue, []).append(s)
 
@@ -122,8 +135,7 @@ def evaluate_spikes(
 
     def false_spikes(group: list[Spike]) -> dict[str, Any]:
         false = sum(
-            not any(_overlaps(s, p) for p in windows.get(theme_issue.get(s.theme_id, ""), []))
-            for s in group
+            not any(_overlaps(s, p) for p in windows.get(issue_of(s) or "", [])) for s in group
         )
         return {"spikes": len(group), "false": false, "rate": _rate(false, len(group))}
 
