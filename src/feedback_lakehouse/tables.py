@@ -163,8 +163,8 @@ SILVER_STAGING = TableSpec(
 
 SILVER_DEDUP_INPUT = TableSpec(
     "ops.silver_dedup_input",
-    "one message of the silver run in progress, narrowed to what deduplication compares; "
-    "overwritten",
+    "one message of the silver run in progress, narrowed to what deduplication compares and "
+    "sorted by received_at, so each time slice reads only its own row groups; overwritten",
     """feedback_id STRING, received_at TIMESTAMP, account_id STRING, exact_hash STRING,
     minhash ARRAY<BIGINT>, text_chars INT""",
     ("feedback_id",),

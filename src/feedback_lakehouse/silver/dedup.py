@@ -1,4 +1,4 @@
-"""Exact and near-duplicate detection: nothing is deleted, a duplicate gets
+"""Exact and near-duplicate detection as Spark joins: nothing is deleted, a duplicate gets
 ``duplicate_of`` = the earliest message it repeats (within ``silver.dedup_window_days``,
 by default only within the same account) and still counts as volume later.
 
@@ -8,115 +8,178 @@ Jaccard similarity of at least ``silver.dedup_min_jaccard`` (the share of equal 
 positions). Different customers often write the same sentence, so with
 ``dedup_same_account`` two messages that both carry an account must share it (measured: off,
 pairwise precision falls to 0.63-0.72); anonymous messages (app reviews) need a stricter
-similarity and a minimum length.
-
-Messages of different buckets (accounts) never meet, so the rows are partitioned by bucket
-and each partition walks its buckets in time order (``duplicate_links``): a few dictionary
-look-ups per message instead of band joins, and memory bounded by one bucket's window. The
-messages already in silver from the window before the batch take part as possible originals."""
+similarity and a minimum length."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from feedback_lakehouse.settings import Settings
-from feedback_lakehouse.silver.duplicate_links import DedupRules, add_band_keys, find_links
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
     from feedback_lakehouse.catalog import Catalog
 
-LINKS_DDL = "feedback_id STRING, duplicate_of STRING, duplicate_kind STRING"
-_ROW_COLUMNS = ["feedback_id", "bucket", "at", "account_id", "text_chars", "exact_hash",
-                "minhash", "is_new", "root"]  # fmt: skip
 
+def _bands(df: DataFrame, bands: int, rows: int, window_s: int, probe: bool) -> DataFrame:
+    """One row per (message, band[, window slot]) with the band's key. The key includes the
+    account bucket and a time slot of ``window_s`` seconds, so only messages that may be
+    duplicates of each other ever meet in the join: a probing (new) message looks in its
+    own slot and the one before, which together cover every earlier message in the window.
+    Without the slot, a busy account's many messages about one issue pair up quadratically."""
+    from pyspark.sql import functions as F
 
-def rules(settings: Settings) -> DedupRules:
-    cfg = settings.silver
-    return DedupRules(
-        window_s=cfg.dedup_window_days * 86400,
-        min_jaccard=cfg.dedup_min_jaccard,
-        anonymous_min_jaccard=cfg.dedup_anonymous_min_jaccard,
-        anonymous_min_chars=cfg.dedup_anonymous_min_chars,
-        bands=cfg.minhash_bands,
-        rows=max(1, cfg.minhash_permutations // cfg.minhash_bands),
+    slot = F.floor(F.col("received_at").cast("long") / F.lit(window_s))
+    keys = F.array(
+        *[
+            F.xxhash64(F.lit(i), F.col("bucket"), F.slice("minhash", i * rows + 1, rows))
+            for i in range(bands)
+        ]
     )
-
-
-def link_batches(batches: Iterator[Any], rules_json: str) -> Iterator[Any]:
-    """``mapInArrow`` body over one partition (some buckets, whole): sorted here by (bucket,
-    received_at, feedback_id), as an engine need not keep a sort into a map, then walked."""
-    import pyarrow as pa
-
-    cfg = DedupRules(**json.loads(rules_json))
-    schema = pa.schema([("feedback_id", pa.string()), ("duplicate_of", pa.string()),
-                        ("duplicate_kind", pa.string())])  # fmt: skip
-    parts = [b.select(_ROW_COLUMNS) for b in batches]
-    if not parts:
-        return
-    table = pa.Table.from_batches(parts).sort_by(
-        [("bucket", "ascending"), ("at", "ascending"), ("feedback_id", "ascending")]
+    out = df.filter(F.col("minhash").isNotNull()).select(
+        "*", F.posexplode(keys).alias("band", "band_key")
     )
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for batch in table.to_batches(max_chunksize=20_000):
-            yield from add_band_keys(batch.to_pylist(), cfg)
-
-    out: list[dict[str, Any]] = []
-    for link in find_links(rows(), cfg):
-        out.append(link)
-        if len(out) >= 10_000:
-            yield pa.RecordBatch.from_pylist(out, schema=schema)
-            out = []
-    if out:
-        yield pa.RecordBatch.from_pylist(out, schema=schema)
+    if probe:
+        return out.withColumn("slot", F.explode(F.array(slot, slot - 1)))
+    return out.withColumn("slot", slot)
 
 
 def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings, sink: str) -> DataFrame:
     """(feedback_id, duplicate_of, duplicate_kind exact|near) for the new messages that repeat
-    an earlier one, written to ``sink``; ``new`` needs feedback_id, received_at, account_id,
-    exact_hash, minhash, text_chars."""
+    an earlier one; ``new`` needs feedback_id, received_at, account_id, exact_hash, minhash,
+    text_chars.
+
+    The new messages are handled in time slices of about ``silver.dedup_chunk_rows`` messages
+    (each slice joins only its own window), their direct links written to ``sink``; then
+    chains (c -> b -> a) are resolved on that small table. The joins carry MinHash arrays, so
+    a slice, not the whole batch, bounds their memory."""
     from pyspark.sql import functions as F
 
-    cfg = rules(settings)
+    window_s = settings.silver.dedup_window_days * 86400
     stats = new.agg(
         F.min("received_at").alias("lo"), F.max("received_at").alias("hi"), F.count("*").alias("n")
     ).first()
     if not stats["n"]:
         return catalog.read(sink).limit(0)
-    bucket = (
-        F.coalesce(F.col("account_id"), F.lit(""))
-        if settings.silver.dedup_same_account
-        else F.lit("")
-    )
-    cols = ["feedback_id", "received_at", "account_id", "exact_hash", "minhash", "text_chars"]
-    at = F.col("received_at").cast("double")
-    lo = stats["lo"].timestamp() - cfg.window_s
+    slices = max(1, -(-int(stats["n"]) // settings.silver.dedup_chunk_rows))
+    lo, hi = stats["lo"].timestamp(), stats["hi"].timestamp() + 1
+    step = (hi - lo) / slices
+    for i in range(slices):
+        start, end = lo + i * step, (hi if i == slices - 1 else lo + (i + 1) * step)
+        links = _direct_links(catalog, new, settings, start, end, window_s)
+        links.write.insertInto(catalog.physical(sink), overwrite=(i == 0))
+    direct = catalog.read(sink)
+    # resolve chains: a link to a message that is itself a duplicate points at its original
+    resolved = direct
+    for _ in range(2):
+        hop = direct.select(
+            F.col("feedback_id").alias("duplicate_of"), F.col("duplicate_of").alias("_root")
+        )
+        resolved = resolved.join(hop, "duplicate_of", "left").select(
+            "feedback_id", F.coalesce("_root", "duplicate_of").alias("duplicate_of"),
+            "duplicate_kind",
+        )  # fmt: skip
+    return resolved
+
+
+def _direct_links(
+    catalog: Catalog, new_all: DataFrame, settings: Settings, start: float, end: float,
+    window_s: int,
+) -> DataFrame:  # fmt: skip
+    """Direct duplicate links for the new messages received in [start, end)."""
+    from pyspark.sql import functions as F
+
+    cfg = settings.silver
+    # with dedup_same_account, messages of different accounts never meet in a join; those
+    # without an account (app reviews) only meet each other
+    bucket = F.coalesce(F.col("account_id"), F.lit("")) if cfg.dedup_same_account else F.lit("")
+    bands = cfg.minhash_bands
+    rows = max(1, cfg.minhash_permutations // bands)
+    cols = ["feedback_id", "received_at", "account_id", "exact_hash", "minhash", "text_chars",
+            "bucket"]  # fmt: skip
+    epoch = F.col("received_at").cast("double")
+    in_pool = (epoch >= F.lit(start - window_s)) & (epoch < F.lit(end))
+    new_all = new_all.withColumn("bucket", bucket)
+    new = new_all.filter((epoch >= F.lit(start)) & (epoch < F.lit(end)))
     existing = (
         catalog.read("silver.feedback")
-        .filter((at >= F.lit(lo)) & (at <= F.lit(stats["hi"].timestamp())))
-        .join(new.select("feedback_id"), "feedback_id", "left_anti")
-        .select(*cols, F.lit(False).alias("is_new"),
-                F.coalesce("duplicate_of", "feedback_id").alias("root"))
-    )  # fmt: skip
-    rows = (
-        new.select(*cols, F.lit(True).alias("is_new"), F.lit(None).cast("string").alias("root"))
-        .unionByName(existing)
+        .filter(in_pool)
+        .join(new_all.select("feedback_id"), "feedback_id", "left_anti")
         .withColumn("bucket", bucket)
-        .withColumn("at", at)
+        .select(*cols, F.col("duplicate_of").alias("root"))
     )
-    # each partition holds whole buckets, and is held in memory once to be sorted: many small
-    # partitions keep that bounded
-    parts = max(8, settings.silver.partitions)
-    rules_json = json.dumps(asdict(cfg))
-    links = (
-        rows.select(*_ROW_COLUMNS)
-        .repartition(parts, "bucket")
-        .mapInArrow(lambda it: link_batches(it, rules_json), LINKS_DDL)
+    pool = (
+        new_all.filter(in_pool)
+        .select(*cols, F.lit(None).cast("string").alias("root"))
+        .unionByName(existing)
     )
-    links.write.insertInto(catalog.physical(sink), overwrite=True)
-    return catalog.read(sink)
+    a = new.select(*[F.col(c).alias(f"a_{c}") for c in cols])
+    b = pool.select(*[F.col(c).alias(f"b_{c}") for c in [*cols, "root"]])
+
+    def earlier_and_close(x: DataFrame, similarity: Column | None = None) -> DataFrame:
+        dt = F.col("a_received_at").cast("long") - F.col("b_received_at").cast("long")
+        cond = ((dt > 0) | ((dt == 0) & (F.col("b_feedback_id") < F.col("a_feedback_id")))) & (
+            dt <= window_s
+        )
+        both = F.col("a_account_id").isNotNull() & F.col("b_account_id").isNotNull()
+        if cfg.dedup_same_account:
+            cond = cond & (~both | (F.col("a_account_id") == F.col("b_account_id")))
+        if similarity is not None:
+            anonymous_ok = (similarity >= F.lit(cfg.dedup_anonymous_min_jaccard)) & (
+                F.least("a_text_chars", "b_text_chars") >= F.lit(cfg.dedup_anonymous_min_chars)
+            )
+            cond = cond & F.when(both, similarity >= F.lit(cfg.dedup_min_jaccard)).otherwise(
+                anonymous_ok
+            )
+        return x.filter(cond)
+
+    same_text = (F.col("a_exact_hash") == F.col("b_exact_hash")) & (
+        F.col("a_bucket") == F.col("b_bucket")
+    )
+    exact = earlier_and_close(a.join(b, same_text)).select(
+        "a_feedback_id", "b_feedback_id", "b_received_at", "b_root", F.lit(0).alias("kind")
+    )
+    # candidate pairs by shared band, ids only (aggregating rows that carry the signature
+    # arrays makes Sail reserve absurd amounts of memory), then the attributes joined back
+    band_cols = ["feedback_id", "minhash", "bucket", "received_at"]
+    ab = _bands(new.select(*band_cols), bands, rows, window_s, probe=True)
+    bb = _bands(pool.select(*band_cols), bands, rows, window_s, probe=False)
+    # only earlier messages within the window can be originals: dropping the rest (the later
+    # half, and every message meeting itself) before the distinct halves the pairs joined back
+    dt = F.col("a_at").cast("long") - F.col("b_at").cast("long")
+    earlier = ((dt > 0) | ((dt == 0) & (F.col("b_feedback_id") < F.col("a_feedback_id")))) & (
+        dt <= window_s
+    )
+    candidates = (
+        ab.select(F.col("feedback_id").alias("a_feedback_id"), F.col("received_at").alias("a_at"),
+                  "band", "band_key", "slot")
+        .join(bb.select(F.col("feedback_id").alias("b_feedback_id"),
+                        F.col("received_at").alias("b_at"), "band", "band_key", "slot"),
+              ["band", "band_key", "slot"])
+        .filter(earlier)
+        .select("a_feedback_id", "b_feedback_id")
+        .distinct()
+    )  # fmt: skip
+    near_pairs = candidates.join(a.withColumnRenamed("a_minhash", "a_sig"), "a_feedback_id").join(
+        b.withColumnRenamed("b_minhash", "b_sig"), "b_feedback_id"
+    )
+    similarity = F.expr("size(filter(arrays_zip(a_sig, b_sig), x -> x.a_sig = x.b_sig))") / F.lit(
+        cfg.minhash_permutations
+    )
+    near = earlier_and_close(near_pairs, similarity).select(
+        "a_feedback_id", "b_feedback_id", "b_received_at", "b_root", F.lit(1).alias("kind")
+    )
+    pairs = exact.unionByName(near)
+    # the earliest message repeated, resolved to its own original when it is a duplicate
+    best = (
+        pairs.withColumn("target", F.coalesce("b_root", "b_feedback_id"))
+        .groupBy("a_feedback_id")
+        .agg(F.min(F.struct("b_received_at", "kind", "target")).alias("m"))
+        .select(
+            F.col("a_feedback_id").alias("feedback_id"),
+            F.col("m.target").alias("direct_of"),
+            F.when(F.col("m.kind") == 0, "exact").otherwise("near").alias("duplicate_kind"),
+        )
+    )
+    return best.select("feedback_id", F.col("direct_of").alias("duplicate_of"), "duplicate_kind")

@@ -162,14 +162,16 @@ def land_staged(
         )
     ok = staged.filter(F.col("error").isNull())
     enriched = _enrich(catalog, ok, bronze)
-    # duplicate links are computed once, on narrow rows landed first (the dedup reads them
-    # three times: extent, known ids, walk)
+    # duplicate links are computed once, on narrow rows landed in time order (each time
+    # slice of the dedup then reads its own row groups, not the whole batch)
     narrow = (
         ok.select("feedback_id", "source", "source_record_id", "exact_hash", "minhash",
                   "text_chars")
         .join(bronze.select("source", "source_record_id", "received_at", "account_id"),
               ["source", "source_record_id"])
         .select(*catalog.spec(DEDUP_INPUT).columns)
+        .repartition(1)
+        .sortWithinPartitions("received_at")
     )  # fmt: skip
     with report.timed("dedup"):
         narrow.write.insertInto(catalog.physical(DEDUP_INPUT), overwrite=True)
