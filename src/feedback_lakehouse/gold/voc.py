@@ -22,6 +22,7 @@ def voc_facts(
 ) -> DataFrame:
     """``messages``: one row per (theme_id, feedback_id) with category, product_area,
     received_at, resolved_at, account_id, tier, arr_usd. ``themes``: theme_id, label."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     g = settings.gold
@@ -39,10 +40,13 @@ def voc_facts(
     def between(lo: int, hi: int):
         return F.sum(F.when((age_days >= lo) & (age_days < hi), 1).otherwise(0))
 
-    facts = m.groupBy("theme_id", "category", "product_area").agg(
-        F.countDistinct("feedback_id").alias("ticket_count"),
-        F.countDistinct("account_id").alias("accounts_affected"),
-        F.countDistinct(F.when(ent, F.col("account_id"))).alias("ent_accounts_affected"),
+    key = ["theme_id", "category", "product_area"]
+    # No distinct aggregates: the engine holds a distinct set per group in memory and cannot
+    # spill it (at 1M fragments that exhausted a 2 GiB pool). ``messages`` is already one row
+    # per theme x message x class, accounts are counted after one row per account, and the
+    # sample ids come from a ranked top 5.
+    facts = m.groupBy(*key).agg(
+        F.count(F.lit(1)).alias("ticket_count"),
         F.sum(F.when(hours >= 0, hours)).alias("hours_spent"),
         F.avg(F.when(hours >= 0, hours)).alias("avg_handle_hours"),
         F.min("received_at").alias("first_seen"),
@@ -52,13 +56,31 @@ def voc_facts(
         between(30, 60).alias("count_prev_30d"),
         between(0, 90).alias("count_90d"),
         between(90, 180).alias("count_prev_90d"),
-        F.slice(F.sort_array(F.collect_set("feedback_id")), 1, 5).alias("sample_feedback_ids"),
     )
-    arr = (
-        m.select("theme_id", "category", "product_area", "account_id", "arr_usd")
-        .dropDuplicates(["theme_id", "category", "product_area", "account_id"])
-        .groupBy("theme_id", "category", "product_area")
-        .agg(F.sum("arr_usd").alias("arr_affected"))
+    accounts = (
+        m.filter(F.col("account_id").isNotNull())
+        .groupBy(*key, "account_id")
+        .agg(F.max("arr_usd").alias("arr_usd"), F.max(ent.cast("int")).alias("ent"))
+        .groupBy(*key)
+        .agg(
+            F.count(F.lit(1)).alias("accounts_affected"),
+            F.sum("ent").alias("ent_accounts_affected"),
+            F.sum("arr_usd").alias("arr_affected"),
+        )
+    )
+    rank = Window.partitionBy(*key).orderBy("feedback_id")
+    samples = (
+        m.select(*key, "feedback_id")
+        .withColumn("_rank", F.row_number().over(rank))
+        .filter(F.col("_rank") <= 5)
+        .groupBy(*key)
+        .agg(F.sort_array(F.collect_list("feedback_id")).alias("sample_feedback_ids"))
+    )
+    facts = (
+        facts.join(accounts, key, "left")
+        .join(samples, key, "left")
+        .withColumn("accounts_affected", F.coalesce("accounts_affected", F.lit(0)))
+        .withColumn("ent_accounts_affected", F.coalesce("ent_accounts_affected", F.lit(0)))
     )
     per_account = F.col("ticket_count") / F.greatest(F.col("accounts_affected"), F.lit(1))
 
@@ -66,8 +88,7 @@ def voc_facts(
         return F.when(F.col(prev_col) > 0, F.col(now_col) / F.col(prev_col) - 1.0)
 
     return (
-        facts.join(arr, ["theme_id", "category", "product_area"], "left")
-        .join(themes.select("theme_id", "label"), "theme_id", "left")
+        facts.join(themes.select("theme_id", "label"), "theme_id", "left")
         .withColumn("tickets_per_account", per_account)
         .withColumn("mom_change", change("count_30d", "count_prev_30d"))
         .withColumn("qoq_change", change("count_90d", "count_prev_90d"))
