@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import numpy as np
+
+from feedback_lakehouse.gold.spike_series import Bucket, Coverage, Series, collect_series, hour_at
+
+__all__ = ["SEGMENT_KINDS", "Bucket", "Spike", "SpikeSettings", "detect_spikes", "reach_hours"]
 
 SEGMENT_KINDS = (
     "all",
@@ -23,7 +27,6 @@ SEGMENT_KINDS = (
     "region",
     "tier",
 )
-_EPOCH = datetime(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,19 +67,6 @@ class SpikeSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class Bucket:
-    """One hour of one theme in one segment value; ``total`` counts every fragment of that
-    segment value in that hour (all themes), so ``count / total`` is the theme's share."""
-
-    theme_id: str
-    segment_kind: str
-    segment_value: str
-    hour: datetime
-    count: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
 class Spike:
     theme_id: str
     segment_kind: str
@@ -111,100 +101,7 @@ class Spike:
 # Detection
 
 
-class _RangeSum:
-    """Sums over hour ranges of many sparse (row, hour) series at once: one sorted key array and
-    a running total, so a range sum is two binary searches, vectorised over queries."""
-
-    def __init__(self, row: np.ndarray, hour: np.ndarray, value: np.ndarray, stride: int) -> None:
-        key = row * stride + hour
-        order = np.argsort(key, kind="stable")
-        self.key, self.stride = key[order], stride
-        self.cum = np.concatenate(([0], np.cumsum(value[order], dtype=np.int64)))
-
-    def __call__(self, row: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Sum over hours [lo, hi) of each row; hours outside the row's stride hold nothing."""
-        base, top = row * self.stride, self.stride - 1
-        a = np.searchsorted(self.key, base + np.clip(lo, 0, top), "left")
-        b = np.searchsorted(self.key, base + np.clip(hi, 0, top), "left")
-        return self.cum[b] - self.cum[a]
-
-
-@dataclass(slots=True)
-class _Series:
-    """The buckets as arrays: series (theme x segment value) and segment ids, hours counted
-    from the first bucket and shifted by ``pad`` so baselines before it stay non-negative."""
-
-    keys: list[tuple[str, str, str]]
-    seg_of: np.ndarray  # series -> segment id
-    all_of: np.ndarray  # series -> the theme's "all" series, -1 when there is none
-    counts: _RangeSum
-    totals: _RangeSum
-    origin: int  # hour index (since the epoch) of hour 0
-    hours: int  # hours covered by the buckets
-    pad: int
-    sid: np.ndarray  # per bucket with count > 0
-    hour: np.ndarray
-
-
-def _hour_of(at: datetime) -> int:
-    if at.tzinfo is not None:
-        at = at.astimezone(UTC).replace(tzinfo=None)
-    return int((at - _EPOCH).total_seconds() // 3600)
-
-
-def _collect(buckets: Iterable[Bucket], pad: int) -> _Series | None:
-    series: dict[tuple[str, str, str], int] = {}
-    segments: dict[tuple[str, str], int] = {}
-    hours: dict[datetime, int] = {}
-    sid, gid, hr, cnt, tot = [], [], [], [], []
-    seg_of: list[int] = []
-    for b in buckets:
-        key = (b.theme_id, b.segment_kind, b.segment_value)
-        s = series.get(key)
-        if s is None:
-            s = series[key] = len(series)
-            g = segments.setdefault((b.segment_kind, b.segment_value), len(segments))
-            seg_of.append(g)
-        h = hours.get(b.hour)
-        if h is None:
-            h = hours[b.hour] = _hour_of(b.hour)
-        sid.append(s)
-        gid.append(seg_of[s])
-        hr.append(h)
-        cnt.append(b.count)
-        tot.append(b.total)
-    if not sid:
-        return None
-    s_a, g_a = np.array(sid, np.int64), np.array(gid, np.int64)
-    h_a, c_a, t_a = np.array(hr, np.int64), np.array(cnt, np.int64), np.array(tot, np.int64)
-    origin = int(h_a.min())
-    span = int(h_a.max()) - origin + 1
-    h_a = h_a - origin + pad
-    stride = span + pad + 1
-    # Every bucket of a segment-hour carries the same total; keep one (the largest, should a
-    # caller's rows disagree) so the segment's totals are not counted once per theme.
-    seg_key = g_a * stride + h_a
-    order = np.lexsort((t_a, seg_key))
-    last = np.r_[seg_key[order][1:] != seg_key[order][:-1], True]
-    pick = order[last]
-    all_series = {k[0]: i for k, i in series.items() if k[1] == "all"}
-    keys = list(series)
-    pos = c_a > 0
-    return _Series(
-        keys=keys,
-        seg_of=np.array(seg_of, np.int64),
-        all_of=np.array([all_series.get(k[0], -1) for k in keys], np.int64),
-        counts=_RangeSum(s_a, h_a, c_a, stride),
-        totals=_RangeSum(g_a[pick], h_a[pick], t_a[pick], stride),
-        origin=origin,
-        hours=span,
-        pad=pad,
-        sid=s_a[pos],
-        hour=h_a[pos],
-    )
-
-
-def _candidates(d: _Series, window: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(d: Series, window: int, step: int) -> tuple[np.ndarray, np.ndarray]:
     """(series, window start) of every window that holds at least one of the theme's
     fragments: the only ones that can reach ``min_count``. Starts lie on the step grid."""
     rel = d.hour - d.pad
@@ -222,7 +119,7 @@ def _candidates(d: _Series, window: int, step: int) -> tuple[np.ndarray, np.ndar
 
 
 def _baseline_share(
-    d: _Series, sid: np.ndarray, start: np.ndarray, back: int, prior_weight: float
+    d: Series, sid: np.ndarray, start: np.ndarray, back: int, prior_weight: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Share of the theme in the ``back`` hours before each window, with a prior: half a
     fragment in "all" (never zero), ``prior_weight`` fragments at the theme's "all" share in
@@ -281,14 +178,14 @@ def detect_spikes(buckets: Iterable[Bucket], settings: SpikeSettings | None = No
     cfg = settings or SpikeSettings()
     windows = _windows(cfg)
     back = int(cfg.baseline_days * 24)
-    d = _collect(buckets, pad=back)
+    d = collect_series(buckets, pad=back)
     if d is None:
         return []
     alpha = cfg.alpha / len(windows)
     history = int(cfg.min_history_days * 24)
     scan_ok = np.array([k[1] in cfg.scan_kinds for k in d.keys], bool)
     found: list[tuple[np.ndarray, ...]] = []
-    covered = _Coverage(len(d.keys), d.pad + d.hours + 1)
+    covered = Coverage(len(d.keys), d.pad + d.hours + 1)
     for window, step in windows:
         sid, start = _candidates(d, window, step)
         k = d.counts(sid, start, start + window)
@@ -312,28 +209,6 @@ def detect_spikes(buckets: Iterable[Bucket], settings: SpikeSettings | None = No
     return _spikes(d, sid, start, length, share, onset)
 
 
-class _Coverage:
-    """Which hours of which series lie in a significant window already: a dense
-    (series x hour) counter, small (series are themes x segment values, hours about 3,000)."""
-
-    def __init__(self, series: int, stride: int) -> None:
-        self.stride = stride
-        self.hits = np.zeros(series * stride, np.int32)
-
-    def add(self, sid: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-        edges = np.zeros(len(self.hits) + 1, np.int32)
-        np.add.at(edges, sid * self.stride + lo, 1)
-        np.add.at(edges, sid * self.stride + np.minimum(hi, self.stride), -1)
-        self.hits += np.cumsum(edges[:-1], dtype=np.int32) > 0
-
-    def overlaps(self, sid: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        if not len(sid):
-            return np.zeros(0, bool)
-        cum = np.concatenate(([0], np.cumsum(self.hits > 0, dtype=np.int64)))
-        base = sid * self.stride
-        return cum[base + np.minimum(hi, self.stride)] - cum[base + lo] > 0
-
-
 def _runs(sid: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
     """Indices (into the sorted windows) where a new run of overlapping or adjacent windows of
     one series begins."""
@@ -347,7 +222,7 @@ def _runs(sid: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
 
 
 def _spikes(
-    d: _Series, sid: np.ndarray, start: np.ndarray, length: np.ndarray, share: np.ndarray,
+    d: Series, sid: np.ndarray, start: np.ndarray, length: np.ndarray, share: np.ndarray,
     onset: tuple[int, int] | None = None,
 ) -> list[Spike]:  # fmt: skip
     """One spike per run of overlapping or adjacent significant windows of a series."""
@@ -375,8 +250,8 @@ def _spikes(
                 theme_id=theme,
                 segment_kind=kind,
                 segment_value=value,
-                start=_at(d, int(first[i] + lo[i])),
-                end=_at(d, int(first[i] + hi[i])),
+                start=hour_at(d, int(first[i] + lo[i])),
+                end=hour_at(d, int(first[i] + hi[i])),
                 count=int(k[i]),
                 total=int(n[i]),
                 expected=float(n[i] * p[i]),
@@ -392,7 +267,7 @@ def _spikes(
 
 
 def _trim(
-    d: _Series, sid: np.ndarray, first: np.ndarray, length: np.ndarray, p: np.ndarray,
+    d: Series, sid: np.ndarray, first: np.ndarray, length: np.ndarray, p: np.ndarray,
     window: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Offsets [lo, hi) of each spike's first and last hour above its hourly expectation;
@@ -412,7 +287,7 @@ def _trim(
 
 
 def _onset(
-    d: _Series, sid: np.ndarray, first: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+    d: Series, sid: np.ndarray, first: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     p: np.ndarray, lookback: int, gap: int,
 ) -> np.ndarray:  # fmt: skip
     """Each spike's start moved back to its onset: a quiet theme reaches ``min_count`` only
@@ -441,7 +316,7 @@ def _onset(
 
 
 def _specificity(
-    d: _Series, sid: np.ndarray, lo: np.ndarray, hi: np.ndarray, ratio: np.ndarray
+    d: Series, sid: np.ndarray, lo: np.ndarray, hi: np.ndarray, ratio: np.ndarray
 ) -> np.ndarray:
     """ratio / ratio of the theme's "all" spike overlapping most (1 for "all" spikes, NaN
     when none overlaps). A series' spikes never overlap each other, so a binary search over
@@ -466,7 +341,3 @@ def _specificity(
         if best >= 0:
             out[i] = ratio[i] / ratio[idx[best]]
     return out
-
-
-def _at(d: _Series, hour: int) -> datetime:
-    return _EPOCH + timedelta(hours=d.origin + hour - d.pad)
