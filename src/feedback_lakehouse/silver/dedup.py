@@ -83,6 +83,16 @@ def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings, sink: 
     return resolved
 
 
+def _earlier_within(a_at: str, b_at: str, window_s: int) -> Column:
+    """b came before a (the smaller id first at the same second), at most ``window_s``
+    seconds before: only such a b can be a's original."""
+    from pyspark.sql import functions as F
+
+    dt = F.col(a_at).cast("long") - F.col(b_at).cast("long")
+    same_time_first = (dt == 0) & (F.col("b_feedback_id") < F.col("a_feedback_id"))
+    return ((dt > 0) | same_time_first) & (dt <= window_s)
+
+
 def _direct_links(
     catalog: Catalog, new_all: DataFrame, settings: Settings, start: float, end: float,
     window_s: int,
@@ -118,10 +128,7 @@ def _direct_links(
     b = pool.select(*[F.col(c).alias(f"b_{c}") for c in [*cols, "root"]])
 
     def earlier_and_close(x: DataFrame, similarity: Column | None = None) -> DataFrame:
-        dt = F.col("a_received_at").cast("long") - F.col("b_received_at").cast("long")
-        cond = ((dt > 0) | ((dt == 0) & (F.col("b_feedback_id") < F.col("a_feedback_id")))) & (
-            dt <= window_s
-        )
+        cond = _earlier_within("a_received_at", "b_received_at", window_s)
         both = F.col("a_account_id").isNotNull() & F.col("b_account_id").isNotNull()
         if cfg.dedup_same_account:
             cond = cond & (~both | (F.col("a_account_id") == F.col("b_account_id")))
@@ -147,10 +154,7 @@ def _direct_links(
     bb = _bands(pool.select(*band_cols), bands, rows, window_s, probe=False)
     # only earlier messages within the window can be originals: dropping the rest (the later
     # half, and every message meeting itself) before the distinct halves the pairs joined back
-    dt = F.col("a_at").cast("long") - F.col("b_at").cast("long")
-    earlier = ((dt > 0) | ((dt == 0) & (F.col("b_feedback_id") < F.col("a_feedback_id")))) & (
-        dt <= window_s
-    )
+    earlier = _earlier_within("a_at", "b_at", window_s)
     candidates = (
         ab.select(F.col("feedback_id").alias("a_feedback_id"), F.col("received_at").alias("a_at"),
                   "band", "band_key", "slot")
