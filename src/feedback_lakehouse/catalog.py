@@ -29,7 +29,7 @@ def _quote(ident: str) -> str:
     return f"`{ident}`"
 
 
-def _sql_string(value: str) -> str:
+def sql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
@@ -73,7 +73,7 @@ class Catalog:
         for layer in LAYERS:
             stmt = f"CREATE DATABASE IF NOT EXISTS {self.schema_name(layer)}"
             if not self.databricks:
-                stmt += f" LOCATION {_sql_string(str(self.settings.root / layer))}"
+                stmt += f" LOCATION {sql_string(str(self.settings.root / layer))}"
             self.spark.sql(stmt)
         for spec in self.specs.values():
             columns = f"({' '.join(spec.schema.split())}) "
@@ -83,7 +83,7 @@ class Catalog:
                 columns = ""
             stmt = f"CREATE TABLE IF NOT EXISTS {self.physical(spec.name)} {columns}USING delta"
             if not self.databricks:
-                stmt += f" LOCATION {_sql_string(self.location(spec.name))}"
+                stmt += f" LOCATION {sql_string(self.location(spec.name))}"
             self.spark.sql(stmt)
 
     # -- read / write ----------------------------------------------------------------------------

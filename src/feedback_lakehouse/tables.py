@@ -230,6 +230,14 @@ INSIGHT_CACHE = TableSpec(
     ("answer_key", "backend", "model", "prompt_version"),
 )
 
+TEXT_VECTORS = TableSpec(
+    "silver.text_vectors",
+    "one distinct fragment text's embedding under one offline model version (float32 bytes): "
+    "the insights step embeds each text once, its second pass and gold's themes reuse it",
+    """answer_key STRING, model STRING, vector BINARY, created_at TIMESTAMP""",
+    ("answer_key", "model"),
+)
+
 INSIGHT_LABELS = TableSpec(
     "silver.insight_labels",
     "one human-confirmed label of one fragment text; joins the offline model's examples",
@@ -400,6 +408,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     QUALITY_RESULTS,
     SILVER_INSIGHTS,
     INSIGHT_CACHE,
+    TEXT_VECTORS,
     INSIGHT_LABELS,
     INSIGHT_WORK,
     INSIGHT_STAGING,

@@ -42,6 +42,18 @@ def test_every_insight_is_labelled_explained_or_escalated(catalog, insights_run)
     assert cited.filter(F.size("h.doc_ids") < 1).count() == 0
 
 
+def test_each_distinct_text_is_embedded_once_for_reuse(catalog, insights_run) -> None:
+    """The first pass keeps one vector per answer key (float32 bytes of the model's width),
+    for the second pass and gold's themes to read instead of embedding again."""
+    vectors = catalog.read("silver.text_vectors")
+    keys = catalog.read("silver.insights").select("answer_key").distinct()
+    assert vectors.count() == vectors.select("answer_key").distinct().count()
+    assert keys.join(vectors, "answer_key", "left_anti").count() == 0
+    assert vectors.select("model").distinct().count() == 1
+    widths = {r[0] for r in vectors.select(F.length("vector")).distinct().collect()}
+    assert len(widths) == 1 and next(iter(widths)) % 4 == 0 and next(iter(widths)) >= 8
+
+
 def test_evidence_spans_point_into_the_redacted_text(catalog, insights_run) -> None:
     rows = (
         catalog.read("silver.insights")

@@ -113,3 +113,25 @@ def test_save_and_load_round_trip(model: OfflineModel, tmp_path: Path) -> None:
     assert [p.labels for p in again.predict(text)] == [p.labels for p in model.predict(text)]
     assert (again.similarities(text) == model.similarities(text)).all()
     assert again.version == "offline-test"
+
+
+def test_stored_vectors_stand_in_for_embedding(model: OfflineModel) -> None:
+    """A vector kept from the first pass gives the same theme vectors as embedding again; a
+    missing or wrong-width one is embedded (never a zero vector)."""
+    import base64
+
+    import numpy as np
+
+    from feedback_lakehouse.insights.vectors import encode, own_vectors
+
+    texts = ["sso login page shows an error", "the pie chart never loads", "refund please"]
+    subs = ["sso login failure", "blank dashboard charts", None]
+    direct = model.theme_vectors(texts, subs)
+    stored = [base64.b64decode(encode(v)) for v in model.vectors(texts)]
+    model.vectors(["something else"])  # a new batch: the remembered one is gone
+    reused = model.theme_vectors(texts, subs, own=own_vectors(model, texts, stored))
+    assert np.allclose(direct, reused, atol=1e-6)
+    damaged = [stored[0], None, stored[2][:-4]]
+    recovered = own_vectors(model, texts, damaged)
+    assert np.allclose(recovered, model.vectors(texts), atol=1e-6)
+    assert np.all(np.linalg.norm(recovered, axis=1) > 0.99)

@@ -40,9 +40,8 @@ def run_gold(
     # the insights step's model (embedder, sub-theme centroids) and event timeline
     model, folder = train_model(settings)
     events_path = write_events(event_documents(catalog, settings, model), folder, model)
-    local = settings.engine.kind == "local"
     progress.stage("themes: place new fragments, find new themes, name them")
-    since = run_themes(catalog, settings, str(folder), now, report, local)
+    since = run_themes(catalog, settings, str(folder), now, report, model.version)
     progress.done()
     # read: fragments without a theme; written: placed in one; "quarantined": no theme close
     # enough yet (kept in gold.theme_members with theme_id null, tried again next run)

@@ -13,20 +13,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from feedback_lakehouse.gold.clustering import (
     ClusterSettings,
-    assign,
     merges,
     new_clusters,
     normalise,
     running_mean,
 )
 from feedback_lakehouse.gold.naming import ThemeSample, key_phrases, name_theme
+from feedback_lakehouse.gold.theme_batches import assign_batches, vector_batches
 from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import Settings
 
@@ -38,53 +37,6 @@ if TYPE_CHECKING:
 WORK = "ops.theme_work"
 ASSIGN = "ops.theme_assign"
 ASSIGN_NEW = "ops.theme_assign_new"
-VECTOR_HANDLER = "feedback_lakehouse.gold.themes:vector_handler"
-ASSIGN_HANDLER = "feedback_lakehouse.gold.themes:assign_handler"
-Rows = list[dict[str, Any]]
-
-
-def vector_handler(cfg_json: str) -> Callable[[Rows], Rows]:
-    from feedback_lakehouse.insights.offline_model import OfflineModel
-
-    model = OfflineModel.load(Path(json.loads(cfg_json)["model_dir"]))
-
-    def handle(rows: Rows) -> Rows:
-        vecs = model.theme_vectors([r["text"] or "" for r in rows], [r["sub_theme"] for r in rows])
-        return [
-            {
-                "fragment_id": r["fragment_id"],
-                "feedback_id": r["feedback_id"],
-                "sub_theme": r["sub_theme"],
-                "vector": vecs[i].tolist(),
-            }
-            for i, r in enumerate(rows)
-        ]
-
-    return handle
-
-
-def assign_handler(cfg_json: str) -> Callable[[Rows], Rows]:
-    cfg = json.loads(cfg_json)
-    ids: list[str] = cfg["theme_ids"]
-    cents = np.array(cfg["centroids"], dtype=np.float32)
-    if not ids:
-        cents = np.zeros((0, 1), dtype=np.float32)
-
-    def handle(rows: Rows) -> Rows:
-        vecs = np.array([r["vector"] for r in rows], dtype=np.float32)
-        best, sims = assign(vecs, cents, cfg["threshold"])
-        return [
-            {
-                "fragment_id": r["fragment_id"],
-                "feedback_id": r["feedback_id"],
-                "theme_id": ids[best[i]] if best[i] >= 0 else None,
-                "similarity": float(sims[i]),
-                "vector": r["vector"],
-            }
-            for i, r in enumerate(rows)
-        ]
-
-    return handle
 
 
 @dataclass(slots=True)
@@ -104,44 +56,43 @@ def _arrow(schema_ddl: str) -> Any:
     return pa.schema([(n, types[t.strip()]) for n, t in cols])
 
 
-def _map(df: DataFrame, handler: str, cfg: dict[str, Any], ddl: str, workers: int) -> DataFrame:
-    from feedback_lakehouse.workers import map_batches
-
+def _map(df: DataFrame, fn: Callable[..., Any], cfg: dict[str, Any], ddl: str) -> DataFrame:
+    """``fn(batches, cfg_json, schema)`` over the frame's Arrow batches (``theme_batches``)."""
     cfg_json, schema = json.dumps(cfg), _arrow(ddl)
-    return df.mapInArrow(lambda it: map_batches(it, handler, cfg_json, schema, 5000, workers), ddl)
+    return df.mapInArrow(lambda it: fn(it, cfg_json, schema), ddl)
 
 
 def run_themes(
     catalog: Catalog, settings: Settings, model_dir: str, now: datetime, report: StepReport,
-    local: bool = True,
+    model_version: str = "",
 ) -> datetime | None:  # fmt: skip
     """Place this run's fragments; returns the earliest ``received_at`` among those placed in
-    a theme (None when none were), from which later gold tables need recomputing."""
+    a theme (None when none were), from which later gold tables need recomputing. Texts the
+    insights step embedded under ``model_version`` reuse that vector."""
     from pyspark.sql import functions as F
-
-    from feedback_lakehouse.workers import auto_workers
 
     g = settings.gold
     cs = ClusterSettings(g.join_similarity, g.min_cluster_size, g.merge_similarity,
                          g.cluster_sample)  # fmt: skip
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
+    vectors = catalog.read("silver.text_vectors").filter(F.col("model") == model_version)
     todo = (
         catalog.read("silver.insights")
         .filter(F.col("error").isNull())
-        .select("fragment_id", "feedback_id", "sub_theme")
+        .select("fragment_id", "feedback_id", "sub_theme", "answer_key")
         .join(members.select("fragment_id"), "fragment_id", "left_anti")
         .join(catalog.read("silver.fragments").select("fragment_id", "text"), "fragment_id")
+        .join(vectors.select("answer_key", "vector"), "answer_key", "left")
+        .drop("answer_key")
     )
     extent = todo.agg(F.count(F.lit(1)).alias("n")).first()
     if not extent["n"]:
         report.details["fragments_without_theme"] = 0
         return None
-    # worker processes only pay off for many texts (each loads the model)
-    workers = auto_workers(0, int(extent["n"])) if local else 1
     with report.timed("vectors"):
-        _map(todo, VECTOR_HANDLER, {"model_dir": model_dir},
+        _map(todo, vector_batches, {"model_dir": model_dir},
              "fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>",
-             workers).write.insertInto(catalog.physical(WORK), overwrite=True)  # fmt: skip
+             ).write.insertInto(catalog.physical(WORK), overwrite=True)  # fmt: skip
         pending = catalog.read(WORK).count()
     report.details["fragments_without_theme"] = pending
     themes = _load_themes(catalog)
@@ -189,13 +140,12 @@ def run_themes(
 
 
 def _assign_df(df: DataFrame, themes: list[Theme], threshold: float) -> DataFrame:
-    """Nearest-theme assignment: one matrix product per batch, in-process (no worker pays
-    for itself here)."""
+    """Nearest-theme assignment: one matrix product per batch."""
     cfg = {"theme_ids": [t.theme_id for t in themes],
            "centroids": [t.centroid.tolist() for t in themes], "threshold": threshold}  # fmt: skip
-    return _map(df, ASSIGN_HANDLER, cfg,
+    return _map(df, assign_batches, cfg,
                 "fragment_id STRING, feedback_id STRING, theme_id STRING, similarity DOUBLE, "
-                "vector ARRAY<FLOAT>", 1)  # fmt: skip
+                "vector ARRAY<FLOAT>")  # fmt: skip
 
 
 def _load_themes(catalog: Catalog) -> list[Theme]:

@@ -42,6 +42,7 @@ from feedback_lakehouse.insights.schema import (
     Reply,
 )
 from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
+from feedback_lakehouse.insights.vectors import encode, own_vectors
 
 ESCALATE = "insufficient evidence — escalate to human review"
 
@@ -122,10 +123,12 @@ class Toolkit:
             )
         return out
 
-    def event_similarities(self, texts: list[str], sub_themes: list[str | None]) -> np.ndarray:
+    def event_similarities(
+        self, texts: list[str], sub_themes: list[str | None], own: np.ndarray | None = None
+    ) -> np.ndarray:
         if self.event_index_faiss is None:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        return self.model.text_similarities(texts, sub_themes, self.event_index_faiss)
+        return self.model.text_similarities(texts, sub_themes, self.event_index_faiss, own)
 
 
 def _backend(cfg: ChainConfig, model: OfflineModel, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
@@ -161,18 +164,23 @@ Rows = list[dict[str, Any]]
 
 
 def answer_handler(cfg_json: str) -> Callable[[Rows], Rows]:
-    """Rows of answer_key, text, language -> STAGE_SCHEMA rows (answer | failure | call)."""
+    """Rows of answer_key, text, language -> STAGE_SCHEMA rows (answer | failure | call |
+    vector: the text's embedding, which retrieval computed anyway, for reuse)."""
     cfg = ChainConfig.from_json(cfg_json)
     kit = Toolkit(cfg)
     backend = kit.backend
     assert backend is not None
 
     def handle(rows: Rows) -> Rows:
-        items = kit.contexts(
-            [r["answer_key"] for r in rows], [r["text"] or "" for r in rows],
-            [r["language"] for r in rows],
-        )  # fmt: skip
-        return _stage_rows(backend.analyse(items))
+        keys, texts = [r["answer_key"] for r in rows], [r["text"] or "" for r in rows]
+        items = kit.contexts(keys, texts, [r["language"] for r in rows])
+        vectors = kit.model.vectors(texts)  # remembered from retrieval: no second embedding
+        out = _stage_rows(backend.analyse(items))
+        out += [
+            {"kind": "vector", "answer_key": k, "payload": encode(vectors[i]), "error": None}
+            for i, k in enumerate(keys)
+        ]
+        return out
 
     return handle
 
@@ -220,7 +228,9 @@ def finalize_handler(cfg_json: str) -> Callable[[Rows], Rows]:
 
     def handle(rows: Rows) -> Rows:
         subs = [_sub_theme(r.get("answer")) for r in rows]
-        sims = kit.event_similarities([r["text"] or "" for r in rows], subs)
+        texts = [r["text"] or "" for r in rows]
+        own = own_vectors(kit.model, texts, [r.get("vector") for r in rows])
+        sims = kit.event_similarities(texts, subs, own)
         out = [
             finalize_row(r, kit, cfg, list(sims[i]) if sims.shape[1] else [])
             for i, r in enumerate(rows)

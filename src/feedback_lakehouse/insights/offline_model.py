@@ -59,6 +59,7 @@ class OfflineModel:
         self.index = None  # faiss.IndexFlatIP over the docs' embeddings
         self.version = ""  # set by training: a hash of what the model learned from
         self._last: tuple[tuple[str, ...], list[Prediction]] | None = None
+        self._batch: tuple[tuple[str, ...], object, np.ndarray | None] | None = None
 
     # -- training -------------------------------------------------------------------------
     def fit(self, examples: list[Example], docs: list[KnowledgeDoc]) -> OfflineModel:
@@ -110,8 +111,25 @@ class OfflineModel:
         self._last = (key, preds)
         return preds
 
+    def _features(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        """TF-IDF features of the batch, computed once: classification, retrieval and the
+        text vectors all start from them (featurising is most of the model's cost)."""
+        key = tuple(texts)
+        batch = getattr(self, "_batch", None)  # absent in a model saved before it existed
+        if batch is None or batch[0] != key:
+            self._batch = (key, self.embedder.sparse([_clean(t) for t in texts]), None)
+        return self._batch[1]
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Each text's own embedding (unit length); remembered for the batch."""
+        x = self._features(texts)
+        assert self._batch is not None
+        if self._batch[2] is None:
+            self._batch = (self._batch[0], x, self.embedder.embed([], sparse=x))
+        return self._batch[2]  # type: ignore[return-value]
+
     def _predict(self, texts: list[str]) -> list[Prediction]:
-        x = self.embedder.sparse([_clean(t) for t in texts])
+        x = self._features(texts)
         out = [Prediction({}, {}, []) for _ in texts]
         probs, classes = _softmax(self.sub_theme, x)
         order = np.argsort(-probs, axis=1)[:, :2]
@@ -158,7 +176,7 @@ class OfflineModel:
     def query_vectors(self, texts: list[str], preds: list[Prediction] | None) -> list[np.ndarray]:
         """One or two retrieval queries per text: its embedding blended with the centroid of
         each of its two likeliest sub-themes (the second weighted by how close it came)."""
-        own = self.embedder.embed([_clean(t) for t in texts])
+        own = self.vectors(texts)
         if preds is None or self.centroids is None:
             return [own]
         w = QUERY_SELF_WEIGHT
@@ -189,29 +207,36 @@ class OfflineModel:
         return np.clip(out, 0.0, 1.0)  # type: ignore[arg-type]
 
     def theme_vectors(
-        self, texts: list[str], sub_themes: list[str | None], unit: bool = True
-    ) -> np.ndarray:
+        self, texts: list[str], sub_themes: list[str | None], unit: bool = True,
+        own: np.ndarray | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """Each text's embedding blended with its sub-theme's centroid when the sub-theme is a
         known one (30/70): the vectors themes cluster (``unit``: normalised) and event
-        retrieval queries with (not normalised: its thresholds were measured that way)."""
-        own = self.embedder.embed([_clean(t) for t in texts])
+        retrieval queries with (not normalised: its thresholds were measured that way).
+        ``own``: the texts' embeddings when already known (see ``vectors``)."""
+        own = self.vectors(texts) if own is None else own
         if self.centroids is None:
             return own
         q = own.copy()
         w = 0.3
-        for i, s in enumerate(sub_themes):
-            if s in self.centroid_index:
-                q[i] = w * own[i] + (1 - w) * self.centroids[self.centroid_index[s]]
+        at = np.array([self.centroid_index.get(s, -1) if s else -1 for s in sub_themes])
+        known = at >= 0
+        if known.any():
+            q[known] = w * own[known] + (1 - w) * self.centroids[at[known]]
         if not unit:
             return q
         return q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-9)
 
     def text_similarities(
-        self, texts: list[str], sub_themes: list[str | None], index
+        self,
+        texts: list[str],
+        sub_themes: list[str | None],
+        index,
+        own: np.ndarray | None = None,
     ) -> np.ndarray:  # type: ignore[no-untyped-def]
         """Similarity to every document of another FAISS index (events) built with this
         model's embedder, queried with ``theme_vectors``."""
-        q = self.theme_vectors(texts, sub_themes, unit=False)
+        q = self.theme_vectors(texts, sub_themes, unit=False, own=own)
         n = index.ntotal
         sims, idx = index.search(np.ascontiguousarray(q), n)
         out = np.zeros((len(texts), n), dtype=np.float32)
@@ -224,7 +249,7 @@ class OfflineModel:
         import joblib
 
         folder.mkdir(parents=True, exist_ok=True)
-        index, self.index, self._last = self.index, None, None
+        index, self.index, self._last, self._batch = self.index, None, None, None
         try:
             joblib.dump(self, folder / "model.joblib", compress=3)
         finally:

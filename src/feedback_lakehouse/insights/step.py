@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from feedback_lakehouse.catalog import sql_string
 from feedback_lakehouse.insights.chain import (
     ANSWER_HANDLER,
     FINALIZE_HANDLER,
@@ -169,12 +170,14 @@ def run_insights(
                 F.lit(now).cast("timestamp").alias("created_at"),
             )  # fmt: skip
             catalog.insert_new("silver.insight_cache", answers)
+            vectors = _land_vectors(catalog, staged, model.version, now)
             calls = _land_calls(catalog, staged, tracker.run_id or now.isoformat())
             fresh = cache.select("answer_key", "answer")  # read again: includes this run's
             failures = staged.filter(F.col("kind") == "failure").select("answer_key", "error")
             rows = (
                 work.join(fresh, "answer_key", "left")
                 .join(failures, "answer_key", "left")
+                .join(vectors, "answer_key", "left")
                 .withColumn("model", F.lit(model_name))
             )
             insight_schema = insight_arrow_schema()
@@ -202,6 +205,24 @@ def run_insights(
         catalog.vacuum(name, retention_hours=0)
     report.duration_s = time.perf_counter() - started
     return report
+
+
+def _land_vectors(catalog: Catalog, staged: DataFrame, version: str, now: datetime) -> DataFrame:
+    """This run's text embeddings -> ``silver.text_vectors`` (vectors of other model versions
+    are dropped: a new model embeds every text it answers again). Returns answer_key, vector
+    for the current model, which the second pass reads instead of embedding again."""
+    from pyspark.sql import functions as F
+
+    fresh = staged.filter(F.col("kind") == "vector").select(
+        "answer_key", F.lit(version).alias("model"), F.unbase64("payload").alias("vector"),
+        F.lit(now).cast("timestamp").alias("created_at"),
+    )  # fmt: skip
+    table = catalog.physical("silver.text_vectors")
+    stale = catalog.read("silver.text_vectors").filter(F.col("model") != version).limit(1)
+    if stale.count():
+        catalog.spark.sql(f"DELETE FROM {table} WHERE model != {sql_string(version)}")
+    catalog.insert_new("silver.text_vectors", fresh)
+    return catalog.read("silver.text_vectors").select("answer_key", "vector")
 
 
 def _land_calls(catalog: Catalog, staged: DataFrame, run_id: str) -> dict[str, int]:
