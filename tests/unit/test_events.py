@@ -115,3 +115,40 @@ def test_the_time_index_finds_what_a_full_scan_finds() -> None:
                   received_at=T0 + timedelta(hours=hours))  # fmt: skip
         sims = [0.5] * len(docs)
         assert index.hypotheses(f, sims) == event_hypotheses(f, docs, sims, W)
+
+
+def test_the_index_prefilter_never_loses_a_match() -> None:
+    """Releases of every platform and version, flags and incidents over a season, and
+    fragments on and off those platforms and versions: the index gives exactly the full scan's
+    hypotheses, boundaries included."""
+    import random
+
+    from feedback_lakehouse.insights.events import EventIndex
+
+    rng = random.Random(5)
+    versions = ["5.18.0", "5.19.0", "6.0.1", None]
+    docs = []
+    for i in range(120):
+        plat = rng.choice(["ios", "android", None])
+        ver = rng.choice(versions[:3])
+        seg = {"product_version": ver, "component": plat or "web"} | (
+            {"platform": plat} if plat else {}
+        )
+        at = T0 + timedelta(days=rng.uniform(-100, 100))
+        docs.append(
+            KnowledgeDoc(f"REL-{i}", "release", "Release", "notes", "mobile", start=at, segment=seg)
+        )
+    for i in range(20):
+        at = T0 + timedelta(days=rng.uniform(-100, 100))
+        docs.append(KnowledgeDoc(f"INC-{i}", "incident", "Incident", "sync", "ingest",
+                                 start=at, end=at + timedelta(hours=3)))  # fmt: skip
+        docs.append(KnowledgeDoc(f"FLAG-{i}", "flag", "Flag", "rollout", None, start=at,
+                                 segment={"tier": "enterprise"}))  # fmt: skip
+    index = EventIndex(docs, W)
+    times = [d.start + timedelta(days=W.release_days) for d in docs[:10]]  # on a boundary
+    times += [T0 + timedelta(days=rng.uniform(-120, 120)) for _ in range(300)]
+    for at in times:
+        plat, tier = rng.choice(["ios", "android", None]), rng.choice(["enterprise", None])
+        f = facts(platform=plat, received_at=at, product_version=rng.choice(versions), tier=tier)
+        sims = [rng.random() for _ in docs]
+        assert index.hypotheses(f, sims) == event_hypotheses(f, docs, sims, W)

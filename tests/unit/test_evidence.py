@@ -70,3 +70,18 @@ def test_overlapping_matches_are_reported_once(extract) -> None:
     spans = [(e.start, e.end) for e in found]
     assert len(spans) == len(set(spans))
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_any_casing_finds_the_same_evidence_in_the_original_case(extract) -> None:
+    """Patterns match case-folded text: the spans must still give the text as written."""
+    text = 'My IPHONE 15 PRO on IOS 17.4 with SAFARI 17: Mobile App SHOWS "Session Expired" (V2)'
+    lower = extract(text.lower())
+    found = extract(text)
+    assert [(e.kind, e.start, e.end) for e in found] == [(e.kind, e.start, e.end) for e in lower]
+    k = kinds(found)
+    assert k["device"] == ["IPHONE 15 PRO"]
+    assert k["os"] == ["IOS 17.4"]
+    assert k["browser"] == ["SAFARI 17"]
+    assert k["feature"] == ["Mobile App"]
+    assert k["error_message"] == ["Session Expired"]
+    assert k["version"] == ["V2"]

@@ -104,8 +104,11 @@ def _ago(delta: timedelta) -> str:
 
 
 class EventIndex:
-    """The events sorted into a time index, so a fragment is matched only against the few
-    events whose window can contain it (a year of releases is hundreds of note lines)."""
+    """The events sorted into arrays, so a fragment is matched only against the few events
+    that can explain it (a season of releases is hundreds of note lines, and most fragments
+    fall inside some release's window): time windows and, for releases, platform and version
+    are checked for all events at once; ``_match`` then confirms each survivor and gives its
+    reason. The array test only ever keeps more than ``_match`` would (a second of slack)."""
 
     def __init__(self, docs: list[KnowledgeDoc], windows: EventWindows) -> None:
         import numpy as np
@@ -114,16 +117,21 @@ class EventIndex:
         reach = timedelta(
             days=max(windows.release_days, windows.release_version_days, windows.flag_days)
         )
-        lo, hi = [], []
+        lo, hi, start = [], [], []
         for d in docs:
             if d.start is None:
                 lo.append(float("inf"))
                 hi.append(float("-inf"))
+                start.append(float("inf"))
                 continue
             lo.append(_epoch(d.start - timedelta(hours=windows.incident_before_hours)))
             end = (d.end or d.start) + timedelta(hours=windows.incident_after_hours)
             hi.append(_epoch(max(d.start + reach, end)))
-        self._lo, self._hi = np.array(lo), np.array(hi)
+            start.append(_epoch(d.start))
+        self._lo, self._hi, self._start = np.array(lo), np.array(hi), np.array(start)
+        self._release = np.array([d.kind == "release" for d in docs], dtype=bool)
+        self._platform = np.array([d.segment.get("platform") or "" for d in docs], dtype=object)
+        self._version = np.array([d.segment.get("product_version") for d in docs], dtype=object)
 
     def hypotheses(self, facts: FragmentFacts, similarities: list[float]) -> list[Hypothesis]:
         import numpy as np
@@ -131,7 +139,17 @@ class EventIndex:
         if facts.received_at is None or not self.docs:
             return []
         at = _epoch(facts.received_at)
-        idx = np.flatnonzero((self._lo <= at) & (at <= self._hi))
+        near = (self._lo - 1 <= at) & (at <= self._hi + 1)
+        w, day = self.windows, 86400.0
+        age = at - self._start
+        release_ok = self._release & (age >= -1) & (self._platform == (facts.platform or ""))
+        if facts.product_version:  # only its own version's releases, for longer
+            release_ok &= (self._version == facts.product_version) & (
+                age <= w.release_version_days * day + 1
+            )
+        else:
+            release_ok &= age <= w.release_days * day + 1
+        idx = np.flatnonzero(near & (~self._release | release_ok))
         return event_hypotheses(
             facts, [self.docs[i] for i in idx], [similarities[i] for i in idx], self.windows
         )

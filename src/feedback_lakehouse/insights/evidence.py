@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 
 from feedback_lakehouse.insights.schema import Evidence
+from feedback_lakehouse.silver.caseless import fold, folded_pattern
 
 _ERROR_CODE = re.compile(
     r"\b(?:ERR|ERROR|E)_[A-Z0-9_]{2,}\b"  # ERR_SSO_4012, E_TIMEOUT (codes are upper case)
@@ -18,31 +19,27 @@ _ERROR_CODE = re.compile(
     r"|\b(?:40[0-9]|41[0-8]|42[0-9]|50[0-4])\b(?!\s*(?:%|ms|s\b|rows|users|people|seats|calls))"
     r"|\b0x[0-9A-Fa-f]{4,}\b"
 )
-_ERROR_MESSAGE = re.compile(
+# the case-insensitive patterns match case-folded text (see ``caseless``: several times faster)
+_ERROR_MESSAGE = folded_pattern(
     r"(?:error|message|says|said|shows|showing|displays|popup|pop-up)\s*:?\s*"
     r"[\"“'‘«]([^\"”'’»\n]{4,160})[\"”'’»]",
-    re.IGNORECASE,
 )
-_DEVICE = re.compile(
+_DEVICE = folded_pattern(
     r"\b(?:iPhone\s?(?:\d{1,2}(?:\s?(?:Pro(?:\s?Max)?|Plus|mini))?|SE)?|iPad(?:\s?(?:Pro|Air|mini))?"
     r"|Pixel\s?\d{1,2}(?:\s?(?:Pro|a))?|Galaxy\s?[A-Z]\d{1,3}\+?(?:\s?Ultra)?"
     r"|OnePlus\s?\d{1,2}|Xiaomi\s?\w+|MacBook(?:\s?(?:Air|Pro))?|Chromebook|Surface\s?\w*)",
-    re.IGNORECASE,
 )
-_OS = re.compile(
+_OS = folded_pattern(
     r"\b(?:iOS|iPadOS|Android|macOS|OS X|Windows|Ubuntu|ChromeOS)(?:\s?\d{1,2}(?:\.\d{1,2}){0,2})?"
     r"(?:\s(?:Sonoma|Sequoia|Ventura))?\b",
-    re.IGNORECASE,
 )
-_BROWSER = re.compile(
+_BROWSER = folded_pattern(
     r"\b(?:Chrome|Safari|Firefox|Edge|Opera|Brave|Internet Explorer)"
     r"(?:\s?\d{1,3}(?:\.\d+){0,3})?\b",
-    re.IGNORECASE,
 )
-_VERSION = re.compile(
+_VERSION = folded_pattern(
     r"(?<![\w.])(?:v(?:ersion)?\s?)?\d{1,4}\.\d{1,3}(?:\.\d{1,4}){0,2}(?![\w.]*\d)"
     r"|\b(?:API\s)?v\d\b",
-    re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(r"\[[A-Z_]{2,12}\]")
 _TIME_OR_MONEY = re.compile(r"^\d{1,2}[.:]\d{2}$")
@@ -53,7 +50,7 @@ def _feature_pattern(features: Iterable[str]) -> re.Pattern[str] | None:
     if not terms:
         return None
     body = "|".join(re.escape(t) for t in terms)
-    return re.compile(rf"(?<!\w)(?:{body})(?:s|es)?(?!\w)", re.IGNORECASE)
+    return folded_pattern(rf"(?<!\w)(?:{body})(?:s|es)?(?!\w)")
 
 
 class EvidenceExtractor:
@@ -64,6 +61,7 @@ class EvidenceExtractor:
 
     def extract(self, text: str) -> list[Evidence]:
         found: list[Evidence] = []
+        low = fold(text)  # same length: spans found in it index ``text``
         taken: list[tuple[int, int]] = [m.span() for m in _PLACEHOLDER.finditer(text)]
 
         def add(kind: str, start: int, end: int) -> None:
@@ -72,21 +70,21 @@ class EvidenceExtractor:
             taken.append((start, end))
             found.append(Evidence(kind=kind, text=text[start:end], start=start, end=end))  # type: ignore[arg-type]
 
-        for m in _ERROR_MESSAGE.finditer(text):
+        for m in _ERROR_MESSAGE.finditer(low):
             add("error_message", m.start(1), m.end(1))
         for m in _ERROR_CODE.finditer(text):
             add("error_code", *m.span())
-        for m in _DEVICE.finditer(text):
+        for m in _DEVICE.finditer(low):
             add("device", *m.span())
-        for m in _OS.finditer(text):
+        for m in _OS.finditer(low):
             add("os", *m.span())
-        for m in _BROWSER.finditer(text):
+        for m in _BROWSER.finditer(low):
             add("browser", *m.span())
-        for m in _VERSION.finditer(text):
+        for m in _VERSION.finditer(low):
             if not _TIME_OR_MONEY.match(m.group()):
                 add("version", *m.span())
         if self._features is not None:
-            for m in self._features.finditer(text):
+            for m in self._features.finditer(low):
                 add("feature", *m.span())
         found.sort(key=lambda e: e.start)
         return found

@@ -172,6 +172,8 @@ def run_insights(
             catalog.insert_new("silver.insight_cache", answers)
             vectors = _land_vectors(catalog, staged, model.version, now)
             calls = _land_calls(catalog, staged, tracker.run_id or now.isoformat())
+        progress.stage("evidence, timeline hypotheses and review for every fragment")
+        with report.timed("finalize"):
             fresh = cache.select("answer_key", "answer")  # read again: includes this run's
             failures = staged.filter(F.col("kind") == "failure").select("answer_key", "error")
             rows = (
@@ -186,6 +188,8 @@ def run_insights(
                 lambda it: run_batches(it, cfg_json, FINALIZE_HANDLER, insight_schema, workers),
                 " ".join(INSIGHT_COLUMNS.split()),
             ).write.insertInto(catalog.physical(RESULTS), overwrite=True)
+        progress.done()
+        with report.timed("land"):
             counts = catalog.upsert("silver.insights", catalog.read(RESULTS), "processed_at")
         report.rows_written = counts["inserted"] + counts["updated"] + counts["unchanged"]
         stats = _stats(catalog)
