@@ -54,6 +54,8 @@ def run_gold(
         _clean(catalog)
         report.duration_s = time.perf_counter() - started
         return report
+    # spikes are recomputed from here on (less the windows' reach); older ones stand
+    report.details["placed_since"] = since.isoformat() if since else None
     progress.stage("VoC fact table, SLA, coverage, account risk, dashboard views")
     with report.timed("voc"):
         report.details["fct_voc_themes"] = build_voc(catalog, settings, now)

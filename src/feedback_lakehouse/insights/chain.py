@@ -92,6 +92,7 @@ class Toolkit:
             if self.events:
                 self.event_index_faiss = faiss.read_index(str(events_path.with_suffix(".faiss")))
         self.event_index = EventIndex(self.events, EventWindows(**cfg.windows))
+        self._snippets = [d.snippet() for d in self.model.docs]
 
     def contexts(self, keys: list[str], texts: list[str], langs: list[str | None]) -> list:
         """Pattern evidence and the runbooks retrieval puts forward, grounded by the offline
@@ -105,7 +106,7 @@ class Toolkit:
                     doc_id=d.doc_id,
                     kind="runbook",
                     title=d.title,
-                    snippet=d.snippet(),
+                    snippet=self._snippets[j],
                     product_area=d.product_area,
                     similarity=round(float(sims[i, j]), 4),
                 )

@@ -158,7 +158,9 @@ class OfflineModel:
         """Word n-grams with the largest contribution to the predicted sub-theme."""
         clf = self.sub_theme
         n_words = len(self.embedder.words.vocabulary_)
-        names = self.embedder.words.get_feature_names_out()
+        names = getattr(self, "_names", None)  # built once: sklearn rebuilds it per call
+        if names is None:
+            names = self._names = self.embedder.words.get_feature_names_out()
         index = {c: i for i, c in enumerate(clf.classes_)}  # type: ignore[union-attr]
         coef = clf.coef_  # type: ignore[union-attr]
         for i, p in enumerate(out):
