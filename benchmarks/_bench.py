@@ -14,27 +14,34 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def split_exports(src: Path, early: Path, late: Path, share: float) -> None:
-    """Copy every export file, its last ``share`` of records into ``late``; CSV headers kept.
-    (Multi-line CSV records are rare in the sample; a split inside one lands in
-    bronze.rejected and is counted there.)"""
-    for path in src.rglob("*"):
-        if not path.is_file() or "ground_truth" in path.parts:
-            continue
-        rel = path.relative_to(src)
-        lines = path.read_bytes().splitlines(keepends=True)
-        header = lines[:1] if path.suffix == ".csv" else []
-        body = lines[len(header) :]
-        cut = (
-            len(body) - max(1, int(len(body) * share))
-            if "reference" not in rel.parts
-            else len(body)
-        )
-        (early / rel).parent.mkdir(parents=True, exist_ok=True)
-        (early / rel).write_bytes(b"".join(header + body[:cut]))
-        if cut < len(body):
-            late_rel = rel.with_name(rel.stem + "-late" + rel.suffix)
-            (late / late_rel).parent.mkdir(parents=True, exist_ok=True)
-            (late / late_rel).write_bytes(b"".join(header + body[cut:]))
+    """Copy every export file; the newest ``share`` of each source's records goes to ``late``
+    as new files (CSV headers kept). The generator writes a source's files in time order, so
+    the newest records are the end of its last file: the incremental run sees new tickets, as
+    a scheduled run would, not a sprinkle of old ones across the season. (Multi-line CSV
+    records are rare in the sample; a split inside one lands in bronze.rejected.)"""
+    by_folder: dict[Path, list[Path]] = {}
+    for path in sorted(src.rglob("*")):
+        if path.is_file() and "ground_truth" not in path.parts:
+            by_folder.setdefault(path.parent, []).append(path)
+    for folder, paths in by_folder.items():
+        parts = []
+        for path in paths:
+            lines = path.read_bytes().splitlines(keepends=True)
+            header = lines[:1] if path.suffix == ".csv" else []
+            parts.append((path, header, lines[len(header) :]))
+        reference = "reference" in folder.relative_to(src).parts
+        left = 0 if reference else max(1, int(sum(len(b) for _, _, b in parts) * share))
+        for path, header, body in reversed(parts):
+            take = min(left, len(body))
+            left -= take
+            cut = len(body) - take
+            rel = path.relative_to(src)
+            (early / rel).parent.mkdir(parents=True, exist_ok=True)
+            (early / rel).write_bytes(b"".join(header + body[:cut]))
+            if take:
+                late_rel = rel.with_name(rel.stem + "-late" + rel.suffix)
+                (late / late_rel).parent.mkdir(parents=True, exist_ok=True)
+                (late / late_rel).write_bytes(b"".join(header + body[cut:]))
 
 
 @dataclass
