@@ -120,7 +120,7 @@ def test_the_time_index_finds_what_a_full_scan_finds() -> None:
 def test_the_index_prefilter_never_loses_a_match() -> None:
     """Releases of every platform and version, flags and incidents over a season, and
     fragments on and off those platforms and versions: the index gives exactly the full scan's
-    hypotheses, boundaries included."""
+    hypotheses, boundaries included, and a limit keeps the best of them."""
     import random
 
     from feedback_lakehouse.insights.events import EventIndex
@@ -151,4 +151,6 @@ def test_the_index_prefilter_never_loses_a_match() -> None:
         plat, tier = rng.choice(["ios", "android", None]), rng.choice(["enterprise", None])
         f = facts(platform=plat, received_at=at, product_version=rng.choice(versions), tier=tier)
         sims = [rng.random() for _ in docs]
-        assert index.hypotheses(f, sims) == event_hypotheses(f, docs, sims, W)
+        full = event_hypotheses(f, docs, sims, W)
+        assert index.hypotheses(f, sims) == full
+        assert index.hypotheses(f, sims, limit=2) == full[:2]

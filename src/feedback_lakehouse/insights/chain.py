@@ -271,7 +271,7 @@ def finalize_row(
         product_version=r.get("product_version"), tier=r.get("tier"), region=r.get("region"),
         platform=platform_of(r.get("os"), r.get("device")), browser=r.get("browser"),
     )  # fmt: skip
-    events = kit.event_index.hypotheses(facts, sims) if sims else []
+    events = kit.event_index.hypotheses(facts, sims, cfg.max_hypotheses) if sims else []
     hyps = _rank(answer.hypotheses + events, evidence, cfg.max_hypotheses)
     good = [h for h in hyps if h.score >= cfg.abstain_score]
     reasons: list[str] = []

@@ -133,7 +133,9 @@ class EventIndex:
         self._platform = np.array([d.segment.get("platform") or "" for d in docs], dtype=object)
         self._version = np.array([d.segment.get("product_version") for d in docs], dtype=object)
 
-    def hypotheses(self, facts: FragmentFacts, similarities: list[float]) -> list[Hypothesis]:
+    def hypotheses(
+        self, facts: FragmentFacts, similarities: list[float], limit: int | None = None
+    ) -> list[Hypothesis]:
         import numpy as np
 
         if facts.received_at is None or not self.docs:
@@ -151,8 +153,9 @@ class EventIndex:
             release_ok &= age <= w.release_days * day + 1
         idx = np.flatnonzero(near & (~self._release | release_ok))
         return event_hypotheses(
-            facts, [self.docs[i] for i in idx], [similarities[i] for i in idx], self.windows
-        )
+            facts, [self.docs[i] for i in idx], [similarities[i] for i in idx], self.windows,
+            limit=limit,
+        )  # fmt: skip
 
 
 def event_hypotheses(
@@ -161,10 +164,12 @@ def event_hypotheses(
     similarities: list[float],
     windows: EventWindows,
     full_similarity: float = 0.6,
+    limit: int | None = None,
 ) -> list[Hypothesis]:
     """One hypothesis per matching event (a release's best-matching note line stands for the
-    release). Score = strength x relevance; relevance rises with text similarity and needs the
-    event's product area, when known, to be the fragment's."""
+    release), best first. Score = strength x relevance; relevance rises with text similarity
+    and needs the event's product area, when known, to be the fragment's. ``limit``: only the
+    best ones (the chain keeps ``max_hypotheses`` overall, so the rest could never show)."""
     best: dict[str, tuple[float, KnowledgeDoc, str, float]] = {}
     for doc, sim in zip(docs, similarities, strict=True):
         m = _match(doc, facts, windows)
@@ -179,15 +184,17 @@ def event_hypotheses(
         score = strength * relevance
         if doc.doc_id not in best or score > best[doc.doc_id][0]:
             best[doc.doc_id] = (score, doc, reason, sim)
-    out = [
+    ranked = sorted(
+        ((round(score, 4), doc, reason, sim) for score, doc, reason, sim in best.values()),
+        key=lambda x: (-x[0], x[1].doc_id),
+    )[:limit]
+    return [
         Hypothesis(
             rank=1,
             doc_ids=[doc.doc_id],
             title=doc.title,
-            score=round(score, 4),
+            score=score,
             reason=f"{reason}; text similarity {sim:.2f}",
         )
-        for score, doc, reason, sim in best.values()
+        for score, doc, reason, sim in ranked
     ]
-    out.sort(key=lambda h: (-h.score, h.doc_ids[0]))
-    return out
