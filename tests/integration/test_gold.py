@@ -183,3 +183,26 @@ def test_spikes_are_consistent_and_links_explain_themselves(catalog, gold_run) -
             assert s["linked_kind"] in ("release", "flag", "incident")
             assert s["link_reason"] and s["lag_minutes"] is not None
     assert catalog.sql("SELECT * FROM gold.v_spikes_timeline").count() == len(spikes)
+
+
+def test_spikes_reopen_history_only_for_fragments_new_to_gold(spark) -> None:
+    """A fragment that waited since July and finds a theme now is placed but must not make the
+    spike pass recompute four months; the earliest new fragment sets the horizon."""
+    from feedback_lakehouse.gold.themes import recompute_from
+
+    july, oct1, oct2 = datetime(2026, 7, 3), datetime(2026, 10, 1), datetime(2026, 10, 2)
+    fragments = spark.createDataFrame(
+        [("old#0", july), ("new#0", oct2), ("new#1", oct1)],
+        "fragment_id STRING, received_at TIMESTAMP",
+    )
+    members = spark.createDataFrame([("old#0", None)], "fragment_id STRING, theme_id STRING")
+    final = spark.createDataFrame(
+        [("old#0", "TH-a"), ("new#0", "TH-a"), ("new#1", None)],
+        "fragment_id STRING, theme_id STRING",
+    )
+    got = recompute_from(final, members, fragments)
+    assert (got.placed, got.since) == (2, oct2)  # new#1 found no theme: not placed
+    only_old = recompute_from(final.filter("fragment_id = 'old#0'"), members, fragments)
+    assert (only_old.placed, only_old.since) == (1, None)  # placed, but no history reopened
+    none = recompute_from(final.filter("theme_id IS NULL"), members, fragments)
+    assert (none.placed, none.since) == (0, None)

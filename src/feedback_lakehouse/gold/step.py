@@ -41,31 +41,33 @@ def run_gold(
     model, folder = train_model(settings)
     events_path = write_events(event_documents(catalog, settings, model), folder, model)
     progress.stage("themes: place new fragments, find new themes, name them")
-    since = run_themes(catalog, settings, str(folder), now, report, model.version)
+    placement = run_themes(catalog, settings, str(folder), now, report, model.version)
     progress.done()
     # read: fragments without a theme; written: placed in one; "quarantined": no theme close
     # enough yet (kept in gold.theme_members with theme_id null, tried again next run)
     report.rows_read = report.details.get("fragments_without_theme", 0)
     report.rows_quarantined = report.details.get("unassigned", 0)
     report.rows_written = report.rows_read - report.rows_quarantined
-    if since is None and catalog.read("gold.themes").limit(1).count():
-        # nothing new was placed: the facts, spikes and operations tables stand as they are
+    if not placement.placed and catalog.read("gold.themes").limit(1).count():
+        # nothing was placed: the facts, spikes and operations tables stand as they are
         report.details["views"] = create_views(catalog)
         _clean(catalog)
         report.duration_s = time.perf_counter() - started
         return report
-    # spikes are recomputed from here on (less the windows' reach); older ones stand
-    report.details["placed_since"] = since.isoformat() if since else None
     progress.stage("VoC fact table, SLA, coverage, account risk, dashboard views")
     with report.timed("voc"):
         report.details["fct_voc_themes"] = build_voc(catalog, settings, now)
-    progress.stage("spikes, linked to releases, flag changes and incidents")
-    with report.timed("spikes"):
-        labels = {r["theme_id"]: r["label"] for r in catalog.read("gold.themes").collect()}
-        spikes = build_spikes(catalog, settings, str(events_path), now, labels, since)
-        report.details["spikes"] = len(spikes)
-        report.details["spikes_linked"] = sum(1 for s in spikes if s.linked_event_id)
-    progress.done()
+    # spikes are recomputed from the earliest new fragment on (less the windows' reach)
+    since = placement.since
+    report.details["spikes_recomputed_from"] = since.isoformat() if since else None
+    if since is not None:
+        progress.stage("spikes, linked to releases, flag changes and incidents")
+        with report.timed("spikes"):
+            labels = {r["theme_id"]: r["label"] for r in catalog.read("gold.themes").collect()}
+            spikes = build_spikes(catalog, settings, str(events_path), now, labels, since)
+            report.details["spikes"] = len(spikes)
+            report.details["spikes_linked"] = sum(1 for s in spikes if s.linked_event_id)
+        progress.done()
     with report.timed("operations"):
         report.details.update(build_operations(catalog, settings, now))
         report.details["views"] = create_views(catalog)

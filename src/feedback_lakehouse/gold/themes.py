@@ -39,6 +39,15 @@ ASSIGN = "ops.theme_assign"
 ASSIGN_NEW = "ops.theme_assign_new"
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    placed: int
+    """Fragments that found a theme this run."""
+    since: datetime | None
+    """Earliest ``received_at`` among them that are new to gold: spikes are recomputed from
+    there (less the windows' reach). None: nothing new, spikes stand."""
+
+
 @dataclass(slots=True)
 class Theme:
     theme_id: str
@@ -65,10 +74,10 @@ def _map(df: DataFrame, fn: Callable[..., Any], cfg: dict[str, Any], ddl: str) -
 def run_themes(
     catalog: Catalog, settings: Settings, model_dir: str, now: datetime, report: StepReport,
     model_version: str = "",
-) -> datetime | None:  # fmt: skip
-    """Place this run's fragments; returns the earliest ``received_at`` among those placed in
-    a theme (None when none were), from which later gold tables need recomputing. Texts the
-    insights step embedded under ``model_version`` reuse that vector."""
+) -> Placement:  # fmt: skip
+    """Place this run's fragments; says how many found a theme and from when later gold
+    tables need recomputing (see ``recompute_from``). Texts the insights step embedded under
+    ``model_version`` reuse that vector."""
     from pyspark.sql import functions as F
 
     g = settings.gold
@@ -88,7 +97,7 @@ def run_themes(
     extent = todo.agg(F.count(F.lit(1)).alias("n")).first()
     if not extent["n"]:
         report.details["fragments_without_theme"] = 0
-        return None
+        return Placement(0, None)
     with report.timed("vectors"):
         _map(todo, vector_batches, {"model_dir": model_dir},
              "fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>",
@@ -125,18 +134,37 @@ def run_themes(
                     .unionByName(catalog.read(ASSIGN_NEW))
                 )
     report.details["themes_born"] = len(born)
+    # before landing, which changes who was waiting
+    placement = recompute_from(
+        final, catalog.read("gold.theme_members"), catalog.read("silver.fragments")
+    )
     with report.timed("land"):
         _land_members(catalog, final, now, report)
         active = _update_centroids(catalog, final, themes + born)
         _merge_themes(catalog, active, born, now, cs, report)
         _name_and_store(catalog, settings, active, now)
-    placed = final.filter(F.col("theme_id").isNotNull()).select("fragment_id")
-    return (
-        placed.join(catalog.read("silver.fragments").select("fragment_id", "received_at"),
-                    "fragment_id")
-        .agg(F.min("received_at").alias("since"))
-        .first()["since"]
+    return placement
+
+
+def recompute_from(final: DataFrame, members: DataFrame, fragments: DataFrame) -> Placement:
+    """How many fragments found a theme this run, and the earliest ``received_at`` among those
+    new to gold. A fragment that waited without a theme and is placed now does not reopen the
+    history before it: it counts in the facts (rebuilt each run) and its old hours' spikes stand
+    as reported (otherwise one straggler from July reopens four months of spike windows)."""
+    from pyspark.sql import functions as F
+
+    waiting = members.filter(F.col("theme_id").isNull()).select(
+        "fragment_id", F.lit(True).alias("_waited")
+    )
+    row = (
+        final.filter(F.col("theme_id").isNotNull()).select("fragment_id")
+        .join(waiting, "fragment_id", "left")
+        .join(fragments.select("fragment_id", "received_at"), "fragment_id")
+        .agg(F.count(F.lit(1)).alias("n"),
+             F.min(F.when(F.col("_waited").isNull(), F.col("received_at"))).alias("new"))
+        .first()
     )  # fmt: skip
+    return Placement(int(row["n"]), row["new"])
 
 
 def _assign_df(df: DataFrame, themes: list[Theme], threshold: float) -> DataFrame:
