@@ -382,6 +382,16 @@ SPIKE_MESSAGES = TableSpec(
     ("feedback_id", "theme_id", "segment_kind"),
 )
 
+VOC_MESSAGES = TableSpec(
+    "ops.voc_messages",
+    "one theme x message x class of the gold run's fact table, joined once and read by each "
+    "of its aggregations",
+    """theme_id STRING, feedback_id STRING, category STRING, product_area STRING,
+    received_at TIMESTAMP, resolved_at TIMESTAMP, account_id STRING, tier STRING,
+    arr_usd DOUBLE""",
+    ("theme_id", "feedback_id", "category", "product_area"),
+)
+
 THEME_ASSIGN_NEW = TableSpec(
     "ops.theme_assign_new",
     "one unassigned fragment matched against the themes born in the gold run in progress",
@@ -426,5 +436,6 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     THEME_ASSIGN,
     THEME_ASSIGN_NEW,
     SPIKE_MESSAGES,
+    VOC_MESSAGES,
 )
 LAYERS = ("bronze", "silver", "gold", "ops")
