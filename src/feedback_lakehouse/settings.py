@@ -115,7 +115,7 @@ class SilverSettings(_Strict):
     dedup_min_jaccard: float = Field(0.55, gt=0, le=1)
     dedup_anonymous_min_jaccard: float = Field(0.9, gt=0, le=1)
     dedup_anonymous_min_chars: int = Field(60, ge=0)
-    dedup_chunk_rows: int = Field(50_000, gt=0)
+    dedup_chunk_rows: int = Field(200_000, gt=0)
     """New messages per dedup slice; bounds the memory of the signature joins."""
     minhash_permutations: int = Field(64, gt=0)
     minhash_bands: int = Field(21, gt=0)
