@@ -299,9 +299,16 @@ def _name_and_store(catalog: Catalog, settings: Settings, themes: list[Theme],
             "fragment_id", "sub_theme", "severity", "category", "product_area"), "fragment_id")
         .collect()  # about summary_sample x 3 rows per theme
     )  # fmt: skip
-    accounts = {r["theme_id"]: int(r["a"]) for r in members.join(
-        catalog.read("silver.fragments").select("fragment_id", "account_id"), "fragment_id"
-    ).groupBy("theme_id").agg(F.countDistinct("account_id").alias("a")).collect()}  # fmt: skip
+    # accounts per theme as one row per theme x account, then a count: a distinct aggregate
+    # keeps its set in memory unspilled (see ``voc``)
+    per_account = (
+        members.join(catalog.read("silver.fragments").select("fragment_id", "account_id"),
+                     "fragment_id")
+        .filter(F.col("account_id").isNotNull())
+        .select("theme_id", "account_id").distinct()
+    )  # fmt: skip
+    counts = per_account.groupBy("theme_id").count().collect()  # one row per theme
+    accounts = {r["theme_id"]: int(r["count"]) for r in counts}
     by_theme: dict[str, list[Any]] = {}
     for r in sample:
         by_theme.setdefault(r["theme_id"], []).append(r)
