@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,14 @@ class Prediction:
     alternatives: list[tuple[str, float]] = field(default_factory=list)  # top-2 sub-themes
 
 
+@dataclass(slots=True)
+class _Batch:
+    key: tuple[str, ...]
+    features: Any  # scipy sparse TF-IDF rows
+    vectors: np.ndarray | None = None
+    predictions: list[Prediction] | None = None
+
+
 class OfflineModel:
     def __init__(self, dims: int = 256, c: float = 0.5) -> None:
         self.embedder = TextEmbedder(dims=dims)
@@ -58,8 +67,7 @@ class OfflineModel:
         self.docs: list[KnowledgeDoc] = []  # the runbooks retrieval ranks
         self.index = None  # faiss.IndexFlatIP over the docs' embeddings
         self.version = ""  # set by training: a hash of what the model learned from
-        self._last: tuple[tuple[str, ...], list[Prediction]] | None = None
-        self._batch: tuple[tuple[str, ...], object, np.ndarray | None] | None = None
+        self._batch: _Batch | None = None
 
     # -- training -------------------------------------------------------------------------
     def fit(self, examples: list[Example], docs: list[KnowledgeDoc]) -> OfflineModel:
@@ -101,35 +109,32 @@ class OfflineModel:
             self.index.add(self.embedder.embed([_clean(d.text) for d in self.docs]))
 
     # -- inference ------------------------------------------------------------------------
-    def predict(self, texts: list[str]) -> list[Prediction]:
-        """Labels per text. The last batch is remembered: retrieval grounding and the offline
-        backend both need the same batch's predictions, and they cost the most."""
-        key = tuple(texts)
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
-        preds = self._predict(texts)
-        self._last = (key, preds)
-        return preds
-
-    def _features(self, texts: list[str]):  # type: ignore[no-untyped-def]
-        """TF-IDF features of the batch, computed once: classification, retrieval and the
-        text vectors all start from them (featurising is most of the model's cost)."""
+    def _current(self, texts: list[str]) -> _Batch:
+        """The last batch's features, vectors and predictions, remembered: classification,
+        retrieval grounding, the offline backend and the text vectors all work on the same
+        batch, and featurising it is most of the model's cost."""
         key = tuple(texts)
         batch = getattr(self, "_batch", None)  # absent in a model saved before it existed
-        if batch is None or batch[0] != key:
-            self._batch = (key, self.embedder.sparse([_clean(t) for t in texts]), None)
-        return self._batch[1]
+        if batch is None or batch.key != key:
+            batch = self._batch = _Batch(key, self.embedder.sparse([_clean(t) for t in texts]))
+        return batch
+
+    def predict(self, texts: list[str]) -> list[Prediction]:
+        """Labels per text."""
+        batch = self._current(texts)
+        if batch.predictions is None:
+            batch.predictions = self._predict(texts)
+        return batch.predictions
 
     def vectors(self, texts: list[str]) -> np.ndarray:
-        """Each text's own embedding (unit length); remembered for the batch."""
-        x = self._features(texts)
-        assert self._batch is not None
-        if self._batch[2] is None:
-            self._batch = (self._batch[0], x, self.embedder.embed([], sparse=x))
-        return self._batch[2]  # type: ignore[return-value]
+        """Each text's own embedding (unit length)."""
+        batch = self._current(texts)
+        if batch.vectors is None:
+            batch.vectors = self.embedder.embed([], sparse=batch.features)
+        return batch.vectors
 
     def _predict(self, texts: list[str]) -> list[Prediction]:
-        x = self._features(texts)
+        x = self._current(texts).features
         out = [Prediction({}, {}, []) for _ in texts]
         probs, classes = _softmax(self.sub_theme, x)
         order = np.argsort(-probs, axis=1)[:, :2]
@@ -251,7 +256,7 @@ class OfflineModel:
         import joblib
 
         folder.mkdir(parents=True, exist_ok=True)
-        index, self.index, self._last, self._batch = self.index, None, None, None
+        index, self.index, self._batch = self.index, None, None
         try:
             joblib.dump(self, folder / "model.joblib", compress=3)
         finally:
