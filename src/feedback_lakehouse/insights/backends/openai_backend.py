@@ -1,37 +1,32 @@
 """The ``openai`` backend: any OpenAI-compatible chat endpoint (OpenAI, Azure OpenAI,
 Databricks Model Serving, vLLM, Ollama) through the ``openai`` SDK.
 
-Fragments go in batches of ``batch_size``, at most ``concurrency`` calls in flight. The SDK's
-own retries are off so every HTTP attempt is counted in the call's ``CallRecord``: 429, 5xx,
-timeouts and connection errors are retried here with exponential backoff (or the server's
-Retry-After). A reply is trusted only after checks: labels in the taxonomy, cited documents
-among the fragment's candidates, every key answered once, quotes located verbatim in the
-text (those that are not are dropped, not fatal). A rejected reply gets one repair call with
-the errors appended; a fragment still unanswered becomes a ``Failure``, never a gap.
+Fragments go in batches of ``batch_size``, at most ``concurrency`` calls in flight. The
+transport (key, retries with backoff or Retry-After, reading the reply) is
+``chat.ChatClient``; every HTTP attempt is counted in the call's ``CallRecord``. A reply is
+trusted only after checks: labels in the taxonomy, cited documents among the fragment's
+candidates, every key answered once, quotes located verbatim in the text (those that are not
+are dropped, not fatal). A rejected reply gets one repair call with the errors appended; a
+fragment still unanswered becomes a ``Failure``, never a gap.
 
 The API key comes from the environment variable named in the settings and is scrubbed from
 every error, record and log line this module writes."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
 import time
-import uuid
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 
-import openai
-from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-from feedback_lakehouse.errors import ConfigError
 from feedback_lakehouse.insights import prompts
+from feedback_lakehouse.insights.backends.chat import NO_KEY as NO_KEY
+from feedback_lakehouse.insights.backends.chat import ChatClient, ChatResult
 from feedback_lakehouse.insights.prompts import WireAnswer, WireReply
 from feedback_lakehouse.insights.schema import (
     Answer,
@@ -49,23 +44,7 @@ from feedback_lakehouse.settings import OpenAISettings
 
 log = logging.getLogger(__name__)
 
-NO_KEY = "not-needed"  # local servers (Ollama, vLLM) ignore the key but the SDK wants one
-TRACE_CHARS = 20_000
-DETAIL_CHARS = 500  # of a server error message
-MAX_WAIT_S = 60.0  # cap on a backoff or Retry-After wait, so one call cannot stall a task
-RETRY_STATUS = frozenset({408, 409, 429})  # plus every 5xx
 SUB_THEME_CHARS = 80  # Classification.sub_theme's limit
-
-
-@dataclass
-class _Call:
-    """The outcome of one logical call (all its HTTP attempts)."""
-
-    content: str | None = None
-    attempts: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    error: str | None = None
 
 
 @dataclass
@@ -99,43 +78,6 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
         if m:
             return m.start(), m.end()
     return None
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    """Seconds the server asked us to wait (``retry-after-ms`` or ``Retry-After`` as seconds
-    or an HTTP date), or None."""
-    headers = exc.response.headers
-    try:
-        if ms := headers.get("retry-after-ms"):
-            return float(ms) / 1000
-        if value := headers.get("retry-after"):
-            try:
-                return float(value)
-            except ValueError:
-                return parsedate_to_datetime(value).timestamp() - time.time()
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return None
-
-
-def _retryable(exc: openai.OpenAIError) -> bool:
-    if isinstance(exc, openai.APIConnectionError):  # includes timeouts
-        return True
-    if isinstance(exc, openai.APIStatusError):
-        return exc.status_code in RETRY_STATUS or exc.status_code >= 500
-    return False
-
-
-def _describe(exc: openai.OpenAIError) -> str:
-    """Status and the server's own message (not the SDK's wrapper, not a proxy's whole
-    HTML page)."""
-    if isinstance(exc, openai.APIStatusError):
-        body = exc.body
-        detail = body.get("message") if isinstance(body, dict) else None
-        return f"HTTP {exc.status_code}: {str(detail or exc.message)[:DETAIL_CHARS]}"
-    if isinstance(exc, openai.APITimeoutError):
-        return "request timed out"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _located(quotes: list[str], text: str) -> list[tuple[str, int, int]]:
@@ -221,26 +163,12 @@ class OpenAIBackend:
         prompt_version: str,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        env = os.environ if environ is None else environ
-        key = env.get(settings.api_key_env, "").strip()
-        if not key:
-            if settings.base_url is None:
-                raise ConfigError(
-                    f"insights.openai: environment variable {settings.api_key_env} is not set; "
-                    "export the API key there (or set insights.openai.api_key_env to the "
-                    "variable that holds it, or insights.openai.base_url for a local server "
-                    "that needs no key)"
-                )
-            key = NO_KEY
+        self._chat = ChatClient(settings, environ, purpose="insights.openai")
         self.model = settings.model
         self.prompt_version = prompt_version
         self._settings = settings
         self._taxonomy = taxonomy
-        self._secret = key if key != NO_KEY else None
         self._format = prompts.response_format(taxonomy)
-        self._client = openai.OpenAI(
-            api_key=key, base_url=settings.base_url, timeout=settings.timeout_s, max_retries=0
-        )
 
     def __repr__(self) -> str:
         return (
@@ -288,13 +216,13 @@ class OpenAIBackend:
 
     def _call(
         self, batch: list[FragmentContext], errors: dict[str, str] | None = None
-    ) -> tuple[CallRecord, _Call, _Checked]:
+    ) -> tuple[CallRecord, ChatResult, _Checked]:
         """One logical call and its check. Status: ``failed`` when no answer was accepted,
         ``retried`` for a repair call or one that needed several attempts, else ``ok``;
         ``error`` lists what was rejected even when the rest was accepted."""
         messages = prompts.messages(self._taxonomy, batch, errors)
         started = time.time_ns()
-        call = self._post(messages)
+        call = self._chat.post(messages, self._format)
         ended = time.time_ns()
         if call.content is None:
             error = f"openai call failed after {call.attempts} attempt(s): {call.error}"
@@ -308,86 +236,10 @@ class OpenAIBackend:
         else:
             status = "ok"
         rejected = "; ".join(f"{k}: {e}" for k, e in checked.errors.items())
-        record = CallRecord(
-            call_id=uuid.uuid4().hex,
-            backend=self.name,
-            model=self.model,
-            prompt_version=self.prompt_version,
-            keys=[item.key for item in batch],
-            started_ns=started,
-            ended_ns=ended,
-            status=status,
-            attempts=call.attempts,
-            tokens_in=call.tokens_in,
-            tokens_out=call.tokens_out,
-            request=self._scrub(json.dumps(messages, ensure_ascii=False))[:TRACE_CHARS],
-            response=self._scrub(call.content or "")[:TRACE_CHARS],
-            error=self._scrub(rejected)[:TRACE_CHARS] or None,
-        )
+        keys = [item.key for item in batch]
+        record = self._chat.record(keys, self.prompt_version, messages, call, (started, ended),
+                                   status, rejected)  # fmt: skip
         return record, call, checked
-
-    def _post(self, messages: list[dict[str, str]]) -> _Call:
-        """POST until a reply, a non-retryable error or ``max_retries`` retries."""
-        s = self._settings
-        call = _Call()
-        for attempt in range(s.max_retries + 1):
-            call.attempts = attempt + 1
-            try:
-                completion = self._client.chat.completions.create(
-                    model=s.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    temperature=s.temperature,
-                    max_tokens=s.max_tokens,
-                    response_format=self._format,  # type: ignore[arg-type]
-                )
-            except openai.OpenAIError as exc:
-                call.error = self._scrub(_describe(exc))
-                if not _retryable(exc) or attempt == s.max_retries:
-                    log.warning(
-                        "openai call gave up after %d attempt(s): %s", call.attempts, call.error
-                    )
-                    return call
-                wait = self._wait(attempt, exc)
-                log.info(
-                    "openai call: %s; retry %d/%d in %.2fs",
-                    call.error,
-                    attempt + 1,
-                    s.max_retries,
-                    wait,
-                )
-                time.sleep(wait)
-                continue
-            return self._read(completion, call)
-        return call
-
-    def _wait(self, attempt: int, exc: openai.OpenAIError) -> float:
-        """Exponential backoff, or the server's Retry-After when it gives one; capped."""
-        wait = self._settings.backoff_s * 2**attempt
-        if isinstance(exc, openai.APIStatusError) and (asked := _retry_after(exc)) is not None:
-            wait = asked
-        return min(max(wait, 0.0), MAX_WAIT_S)
-
-    @staticmethod
-    def _read(completion: ChatCompletion, call: _Call) -> _Call:
-        """Tokens and the message text. A reply without usable text keeps ``content`` a
-        string (maybe empty) with a note in ``error``, so it is checked and repaired like
-        any malformed answer rather than retried as a transport failure."""
-        if completion.usage is not None:
-            call.tokens_in = completion.usage.prompt_tokens or 0
-            call.tokens_out = completion.usage.completion_tokens or 0
-        call.error = None
-        if not completion.choices:
-            call.content, call.error = "", "reply has no choices"
-            return call
-        choice = completion.choices[0]
-        call.content = choice.message.content or ""
-        if choice.message.refusal:
-            call.error = f"the model refused: {choice.message.refusal}"
-        elif choice.finish_reason == "length":
-            call.error = "reply cut off at max_tokens (raise insights.openai.max_tokens)"
-        elif not call.content:
-            call.error = f"empty reply (finish_reason {choice.finish_reason})"
-        return call
 
     def _check(self, batch: list[FragmentContext], content: str, note: str | None) -> _Checked:
         """Parse the reply and check it against the batch, per key; ``note`` says why a
@@ -446,5 +298,4 @@ class OpenAIBackend:
         return None
 
     def _scrub(self, text: str) -> str:
-        """Remove the API key from text we keep or show (an error body may echo it)."""
-        return text.replace(self._secret, "***") if self._secret and text else text
+        return self._chat.scrub(text)
