@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
 from feedback_lakehouse.errors import ConfigError
 
@@ -191,10 +191,22 @@ class GoldSettings(_Strict):
     min_cluster_size: int = Field(8, ge=2)
     """Fewer similar fragments than this do not make a new theme (they wait)."""
     merge_similarity: float = Field(0.93, gt=0, le=1)
+    split_similarity: float = Field(0.80, gt=0, le=1)
+    """A theme whose members form two clusters with centroids less similar than this is split
+    in two (kept below merge_similarity, so the parts are never merged straight back)."""
+    split_min_share: float = Field(0.1, gt=0, lt=0.5)
+    """Each part of a split holds at least this share of the theme's sample."""
+    split_sample: int = Field(400, ge=20)
+    """Members per theme clustered to look for a split (a deterministic sample)."""
     cluster_sample: int = Field(5_000, gt=0)
     """Unassigned fragments clustered per run at most (the rest join the themes found)."""
     summary_sample: int = Field(20, ge=5)
     """Fragments a theme's name and summary are written from."""
+    naming: Literal["auto", "offline", "openai"] = "auto"
+    """Who names themes: offline key phrases, or a chat model through insights.openai; auto
+    follows insights.backend."""
+    rename_growth: float = Field(0.5, ge=0)
+    """A model-named theme is named again once it has grown by this share since."""
     window_days: int = Field(180, gt=0)
     """The VoC fact table's window, ending at the newest feedback."""
     enterprise_tiers: list[str] = ["enterprise", "strategic_partner"]
@@ -224,6 +236,15 @@ class GoldSettings(_Strict):
     coverage_min_points: int = Field(15, gt=0)
     """Segments with fewer feedback messages are flagged as thin: do not read trends there."""
     coverage_segments: list[str] = ["tier", "industry", "region", "language", "source"]
+
+    @model_validator(mode="after")
+    def _split_below_merge(self) -> GoldSettings:
+        if self.split_similarity >= self.merge_similarity:
+            raise ValueError(
+                f"split_similarity ({self.split_similarity}) must be below merge_similarity "
+                f"({self.merge_similarity}), or a split theme's parts merge straight back"
+            )
+        return self
 
 
 class TrackingSettings(_Strict):

@@ -290,6 +290,15 @@ GOLD_THEMES = TableSpec(
     ("theme_id",),
 )
 
+THEME_NAMES = TableSpec(
+    "gold.theme_names",
+    "one theme's model-written name: reused until the theme grows by gold.rename_growth",
+    """theme_id STRING, label STRING, paragraph STRING, severity STRING, source STRING,
+    error STRING, model STRING, prompt_version STRING, named_count BIGINT,
+    named_at TIMESTAMP""",
+    ("theme_id",),
+)
+
 THEME_MEMBERS = TableSpec(
     "gold.theme_members",
     "one fragment's theme (theme_id null: no theme close enough yet, retried next run)",
@@ -300,7 +309,7 @@ THEME_MEMBERS = TableSpec(
 
 THEME_LINEAGE = TableSpec(
     "gold.theme_lineage",
-    "one birth or merge of a theme, so a trend over months compares like with like",
+    "one birth, merge or split of a theme, so a trend over months compares like with like",
     """at TIMESTAMP, kind STRING, theme_id STRING, other_theme_id STRING, detail STRING""",
     ("at", "kind", "theme_id"),
 )
@@ -399,6 +408,13 @@ THEME_ASSIGN_NEW = TableSpec(
     ("fragment_id",),
 )
 
+THEME_SPLIT = TableSpec(
+    "ops.theme_split",
+    "one member of a theme being split, with the part it goes to, in the gold run in progress",
+    THEME_ASSIGN.schema,
+    ("fragment_id",),
+)
+
 ALL_TABLES: tuple[TableSpec, ...] = (
     FEEDBACK_RAW,
     REJECTED,
@@ -425,6 +441,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     INSIGHT_ROWS,
     INSIGHT_CALLS,
     GOLD_THEMES,
+    THEME_NAMES,
     THEME_MEMBERS,
     THEME_LINEAGE,
     FCT_VOC_THEMES,
@@ -435,6 +452,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     THEME_WORK,
     THEME_ASSIGN,
     THEME_ASSIGN_NEW,
+    THEME_SPLIT,
     SPIKE_MESSAGES,
     VOC_MESSAGES,
 )

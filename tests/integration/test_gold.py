@@ -206,3 +206,125 @@ def test_spikes_reopen_history_only_for_fragments_new_to_gold(spark) -> None:
     assert (only_old.placed, only_old.since) == (1, None)  # placed, but no history reopened
     none = recompute_from(final.filter("theme_id IS NULL"), members, fragments)
     assert (none.placed, none.since) == (0, None)
+
+
+def test_a_theme_that_absorbed_another_splits_back(catalog, engine_settings, gold_run) -> None:
+    """Two distinct themes put into one, as sticky membership can let happen when both issues
+    were small: the split finds them again, moves the smaller to a new theme and says so."""
+    from feedback_lakehouse.gold.clustering import normalise
+    from feedback_lakehouse.gold.theme_splits import split_themes
+    from feedback_lakehouse.gold.themes import _load_themes
+    from feedback_lakehouse.insights.training import train_model
+    from feedback_lakehouse.report import StepReport
+
+    model, folder = train_model(engine_settings)
+    themes = _load_themes(catalog)
+    pairs = [
+        (x, y)
+        for i, x in enumerate(themes)
+        for y in themes[i + 1 :]
+        if min(x.count, y.count) >= 0.25 * (x.count + y.count) and x.count + y.count >= 80
+    ]
+    # the most similar pair of distinct themes: the hardest split that should still happen
+    a, b = max(pairs, key=lambda p: float(p[0].centroid @ p[1].centroid))  # fmt: skip
+    members = catalog.read("gold.theme_members")
+    of = {t.theme_id: {r["fragment_id"] for r in members.filter(F.col("theme_id") == t.theme_id)
+                       .select("fragment_id").collect()} for t in (a, b)}  # fmt: skip
+    absorbed = members.filter(F.col("theme_id") == b.theme_id).withColumn(
+        "theme_id", F.lit(a.theme_id)
+    )
+    catalog.upsert("gold.theme_members", absorbed, "theme_id")
+    a.centroid = normalise(a.centroid * a.count + b.centroid * b.count)
+    a.count += b.count
+    active = [t for t in themes if t.theme_id != b.theme_id]
+    now = datetime(2030, 1, 1)
+    report = StepReport("gold")
+
+    since = split_themes(catalog, engine_settings, str(folder), model.version, active, now, report)
+
+    assert report.details["themes_split"] == 1
+    (child,) = [t for t in active if t.created_at == now]
+    smaller = of[a.theme_id] if len(of[a.theme_id]) < len(of[b.theme_id]) else of[b.theme_id]
+    got = {r["fragment_id"] for r in catalog.read("gold.theme_members")
+           .filter(F.col("theme_id") == child.theme_id).collect()}  # fmt: skip
+    assert len(got & smaller) / len(got | smaller) >= 0.9  # the absorbed issue, found again
+    assert child.count == len(got)
+    assert a.count + child.count == len(of[a.theme_id]) + len(of[b.theme_id])
+    (row,) = catalog.read("gold.theme_lineage").filter(F.col("kind") == "split").collect()
+    assert (row["theme_id"], row["other_theme_id"]) == (child.theme_id, a.theme_id)
+    first = (
+        catalog.read("silver.fragments").filter(F.col("fragment_id").isin(sorted(got)))
+        .agg(F.min("received_at")).first()[0]
+    )  # fmt: skip
+    assert since == first  # spikes are recomputed from the first moved fragment
+    # checked again, the parts stay apart
+    assert split_themes(catalog, engine_settings, str(folder), model.version, active, now,
+                        StepReport("gold")) is None  # fmt: skip
+
+
+def test_model_written_names_stand_until_the_theme_grows(catalog, engine_settings,
+                                                         gold_run) -> None:  # fmt: skip
+    """gold.naming: openai against a local OpenAI-compatible server: the model's label and
+    paragraph under code-written counts, kept (no call) while the theme is the same size,
+    asked again once it has grown, and the offline name with the reason when that fails."""
+    import json
+    import os
+
+    from fake_openai import FakeOpenAI, Step
+    from feedback_lakehouse.gold.theme_names import name_themes
+    from feedback_lakehouse.gold.themes import _load_themes
+    from feedback_lakehouse.report import StepReport
+
+    secret = "sk-test-theme-names-0000"
+    themes = sorted(_load_themes(catalog), key=lambda t: -t.count)[:3]
+    ids = [t.theme_id for t in themes]
+    paragraph = "Customers cannot finish signing in; some see a loop, some an error page."
+    fake = FakeOpenAI().start()
+    label = "SSO sign-in loop after update"
+    reply = {"label": label, "summary": paragraph, "severity": "high"}
+    fake.default = Step(content=json.dumps(reply))
+    os.environ["FL_TEST_THEME_KEY"] = secret
+    oa = engine_settings.insights.openai.model_copy(update={
+        "base_url": fake.base_url, "model": "fake-model", "api_key_env": "FL_TEST_THEME_KEY",
+        "max_retries": 1, "backoff_s": 0.01, "timeout_s": 5.0})  # fmt: skip
+    settings = engine_settings.model_copy(update={
+        "insights": engine_settings.insights.model_copy(update={"openai": oa}),
+        "gold": engine_settings.gold.model_copy(update={"naming": "openai"})})  # fmt: skip
+
+    def stored() -> dict:
+        return {r["theme_id"]: r for r in catalog.read("gold.themes")
+                .filter(F.col("theme_id").isin(ids)).collect()}  # fmt: skip
+
+    calls_before = catalog.read("ops.insight_calls").count()
+    try:
+        name_themes(catalog, settings, themes, datetime(2030, 1, 1), StepReport("gold"))
+        rows = stored()
+        for t in themes:
+            assert rows[t.theme_id]["label"] == label
+            assert rows[t.theme_id]["summary"].startswith(f"{t.count:,} fragments from ")
+            assert rows[t.theme_id]["summary"].endswith(paragraph)
+        assert len(fake.seen) == 3
+        assert catalog.read("ops.insight_calls").count() == calls_before + 3
+        names = catalog.read("gold.theme_names").filter(F.col("theme_id").isin(ids)).collect()
+        assert {(r["source"], r["error"]) for r in names} == {("model:fake-model", None)}
+
+        report = StepReport("gold")  # the same themes again: the names stand, no call
+        name_themes(catalog, settings, themes, datetime(2030, 1, 2), report)
+        assert len(fake.seen) == 3 and report.details["theme_naming_calls"] == 0
+        assert {r["label"] for r in stored().values()} == {label}
+
+        themes[0].count *= 2  # grown: asked again, and the endpoint now fails
+        fake.default = Step(status=500, error=f"upstream down (key {secret})")
+        name_themes(catalog, settings, themes[:1], datetime(2030, 1, 3), StepReport("gold"))
+        row = stored()[ids[0]]
+        assert row["label"] != label  # the offline name
+        assert row["summary"].startswith(f"{themes[0].count:,} fragments")
+        (named,) = catalog.read("gold.theme_names").filter(F.col("theme_id") == ids[0]).collect()
+        assert named["source"] == "offline" and "HTTP 500" in named["error"]
+        kept = " ".join(str(r.asDict()) for r in catalog.read("ops.insight_calls").collect())
+        assert secret not in kept + str(named.asDict())
+    finally:
+        fake.stop()
+        os.environ.pop("FL_TEST_THEME_KEY", None)
+        themes[0].count //= 2
+        name_themes(catalog, engine_settings, themes, datetime(2030, 1, 4), StepReport("gold"))

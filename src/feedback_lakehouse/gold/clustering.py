@@ -84,3 +84,39 @@ def running_mean(centroid: np.ndarray, count: int, added_sum: np.ndarray, added:
     if added == 0:
         return centroid
     return normalise((centroid * count + added_sum) / (count + added))
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    keep: np.ndarray
+    """Centroid of the larger part: it keeps the theme's id."""
+    split_off: np.ndarray
+    """Centroid of the part that becomes a new theme."""
+    similarity: float
+    """Between the two centroids."""
+    sizes: tuple[int, int]
+    """Sample rows in each part."""
+
+
+def split(
+    vectors: np.ndarray, min_size: int, max_similarity: float, min_share: float = 0.1
+) -> Split | None:
+    """Whether one theme's member sample holds two issues: clustered on its own with the rule
+    that births themes (HDBSCAN), its two largest clusters each hold at least ``min_size`` and
+    ``min_share`` of the sample, and their centroids are less similar than ``max_similarity``
+    (kept below the merge threshold, so the two parts are never merged straight back)."""
+    size = max(min_size, int(np.ceil(min_share * len(vectors))))
+    if len(vectors) < 2 * size:
+        return None
+    from sklearn.cluster import HDBSCAN
+
+    labels = HDBSCAN(min_cluster_size=size, metric="euclidean", copy=True).fit_predict(vectors)
+    found = sorted((np.flatnonzero(labels == k) for k in set(labels) - {-1}), key=len,
+                   reverse=True)  # fmt: skip
+    if len(found) < 2 or len(found[1]) < size:
+        return None
+    a, b = (normalise(vectors[rows].mean(axis=0)) for rows in found[:2])
+    sim = float(a @ b)
+    if sim >= max_similarity:
+        return None
+    return Split(a, b, sim, (len(found[0]), len(found[1])))

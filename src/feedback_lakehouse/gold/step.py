@@ -80,6 +80,6 @@ def run_gold(
 def _clean(catalog: Catalog) -> None:
     """Empty the run's working tables (and drop their old files)."""
     for name in ("ops.theme_work", "ops.theme_assign", "ops.theme_assign_new",
-                 "ops.spike_messages", "ops.voc_messages"):  # fmt: skip
+                 "ops.theme_split", "ops.spike_messages", "ops.voc_messages"):  # fmt: skip
         catalog.spark.sql(f"DELETE FROM {catalog.physical(name)}")
         catalog.vacuum(name, retention_hours=0)

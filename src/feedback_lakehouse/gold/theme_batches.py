@@ -51,9 +51,10 @@ def _batch(columns: list[pa.Array], schema: pa.Schema) -> pa.RecordBatch:
 def vector_batches(
     batches: Iterator[pa.RecordBatch], cfg_json: str, schema: pa.Schema
 ) -> Iterator[pa.RecordBatch]:
-    """fragment_id, feedback_id, sub_theme, text, vector (stored bytes or null) -> the theme
-    vector of each fragment: its text embedding (stored, else computed) blended with its
-    sub-theme's centroid."""
+    """fragment_id, sub_theme, text, vector (stored bytes or null), ... -> the theme vector of
+    each fragment: its text embedding (stored, else computed) blended with its sub-theme's
+    centroid. The output has ``schema``'s columns: ``vector`` is the theme vector, the others
+    pass through from the input by name."""
     from feedback_lakehouse.insights.offline_model import OfflineModel
 
     model = OfflineModel.load(Path(json.loads(cfg_json)["model_dir"]))
@@ -64,8 +65,8 @@ def vector_batches(
         subs = b.column("sub_theme").to_pylist()
         own = own_vectors(model, texts, b.column("vector").to_pylist())
         vecs = model.theme_vectors(texts, subs, own=own)
-        cols = [b.column("fragment_id"), b.column("feedback_id"), b.column("sub_theme")]
-        yield _batch([*cols, list_column(vecs)], schema)
+        theme = list_column(vecs)
+        yield _batch([theme if f.name == "vector" else b.column(f.name) for f in schema], schema)
 
 
 def assign_batches(

@@ -8,9 +8,7 @@ themes are named and summarised again from a sample of their fragments."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,8 +22,15 @@ from feedback_lakehouse.gold.clustering import (
     normalise,
     running_mean,
 )
-from feedback_lakehouse.gold.naming import ThemeSample, key_phrases, name_theme
-from feedback_lakehouse.gold.theme_batches import assign_batches, vector_batches
+from feedback_lakehouse.gold.theme_frames import (
+    Theme,
+    assign_df,
+    member_texts,
+    theme_vectors,
+    vector_sums,
+)
+from feedback_lakehouse.gold.theme_names import name_themes
+from feedback_lakehouse.gold.theme_splits import split_themes
 from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import Settings
 
@@ -48,29 +53,6 @@ class Placement:
     there (less the windows' reach). None: nothing new, spikes stand."""
 
 
-@dataclass(slots=True)
-class Theme:
-    theme_id: str
-    centroid: np.ndarray
-    count: int
-    created_at: datetime | None
-    row: dict[str, Any] | None  # the stored row, None for a theme born in this run
-
-
-def _arrow(schema_ddl: str) -> Any:
-    import pyarrow as pa
-
-    types = {"STRING": pa.string(), "DOUBLE": pa.float64(), "ARRAY<FLOAT>": pa.list_(pa.float32())}
-    cols = [c.strip().split(" ", 1) for c in schema_ddl.split(",")]
-    return pa.schema([(n, types[t.strip()]) for n, t in cols])
-
-
-def _map(df: DataFrame, fn: Callable[..., Any], cfg: dict[str, Any], ddl: str) -> DataFrame:
-    """``fn(batches, cfg_json, schema)`` over the frame's Arrow batches (``theme_batches``)."""
-    cfg_json, schema = json.dumps(cfg), _arrow(ddl)
-    return df.mapInArrow(lambda it: fn(it, cfg_json, schema), ddl)
-
-
 def run_themes(
     catalog: Catalog, settings: Settings, model_dir: str, now: datetime, report: StepReport,
     model_version: str = "",
@@ -84,30 +66,26 @@ def run_themes(
     cs = ClusterSettings(g.join_similarity, g.min_cluster_size, g.merge_similarity,
                          g.cluster_sample)  # fmt: skip
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
-    vectors = catalog.read("silver.text_vectors").filter(F.col("model") == model_version)
-    todo = (
+    new = (
         catalog.read("silver.insights")
         .filter(F.col("error").isNull())
-        .select("fragment_id", "feedback_id", "sub_theme", "answer_key")
+        .select("fragment_id", "feedback_id")
         .join(members.select("fragment_id"), "fragment_id", "left_anti")
-        .join(catalog.read("silver.fragments").select("fragment_id", "text"), "fragment_id")
-        .join(vectors.select("answer_key", "vector"), "answer_key", "left")
-        .drop("answer_key")
     )
+    todo = member_texts(catalog, new, model_version)
     extent = todo.agg(F.count(F.lit(1)).alias("n")).first()
     if not extent["n"]:
         report.details["fragments_without_theme"] = 0
         return Placement(0, None)
     with report.timed("vectors"):
-        _map(todo, vector_batches, {"model_dir": model_dir},
-             "fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>",
-             ).write.insertInto(catalog.physical(WORK), overwrite=True)  # fmt: skip
+        ddl = "fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>"
+        theme_vectors(todo, model_dir, ddl).write.insertInto(catalog.physical(WORK), overwrite=True)
         pending = catalog.read(WORK).count()
     report.details["fragments_without_theme"] = pending
     themes = _load_themes(catalog)
     with report.timed("assign"):
         work = catalog.read(WORK).select("fragment_id", "feedback_id", "vector")
-        _assign_df(work, themes, cs.join_similarity).write.insertInto(
+        assign_df(work, themes, cs.join_similarity).write.insertInto(
             catalog.physical(ASSIGN), overwrite=True
         )
         pool = catalog.read(ASSIGN).filter(F.col("theme_id").isNull())
@@ -125,7 +103,7 @@ def run_themes(
                 centroid = normalise(vecs[rows].mean(axis=0))
                 born.append(Theme(f"TH-{uuid.uuid4().hex[:10]}", centroid, 0, now, None))
             if born:  # the pool joins the newborn themes where close enough
-                _assign_df(pool.select("fragment_id", "feedback_id", "vector"), born,
+                assign_df(pool.select("fragment_id", "feedback_id", "vector"), born,
                            cs.join_similarity).write.insertInto(
                     catalog.physical(ASSIGN_NEW), overwrite=True)  # fmt: skip
                 final = (
@@ -142,7 +120,13 @@ def run_themes(
         _land_members(catalog, final, now, report)
         active = _update_centroids(catalog, final, themes + born)
         _merge_themes(catalog, active, born, now, cs, report)
-        _name_and_store(catalog, settings, active, now)
+    with report.timed("split"):
+        moved = split_themes(catalog, settings, model_dir, model_version, active, now, report)
+    with report.timed("name"):
+        name_themes(catalog, settings, active, now, report)
+    if moved is not None and (placement.since is None or moved < placement.since):
+        # fragments that moved to a new theme: its spike history starts with them
+        placement = Placement(placement.placed, moved)
     return placement
 
 
@@ -165,15 +149,6 @@ def recompute_from(final: DataFrame, members: DataFrame, fragments: DataFrame) -
         .first()
     )  # fmt: skip
     return Placement(int(row["n"]), row["new"])
-
-
-def _assign_df(df: DataFrame, themes: list[Theme], threshold: float) -> DataFrame:
-    """Nearest-theme assignment: one matrix product per batch."""
-    cfg = {"theme_ids": [t.theme_id for t in themes],
-           "centroids": [t.centroid.tolist() for t in themes], "threshold": threshold}  # fmt: skip
-    return _map(df, assign_batches, cfg,
-                "fragment_id STRING, feedback_id STRING, theme_id STRING, similarity DOUBLE, "
-                "vector ARRAY<FLOAT>")  # fmt: skip
 
 
 def _load_themes(catalog: Catalog) -> list[Theme]:
@@ -208,25 +183,12 @@ def _update_centroids(catalog: Catalog, final: DataFrame, themes: list[Theme]) -
     """Running means: each theme's centroid moves by the vectors that joined it this run.
     One aggregation gives, per theme and dimension, the sum of the new vectors and (the same
     for every dimension) how many joined."""
-    from pyspark.sql import functions as F
-
-    sums: dict[str, np.ndarray] = {}
-    counts: dict[str, int] = {}
-    dims = len(themes[0].centroid) if themes else 0
-    for r in (
-        final.filter(F.col("theme_id").isNotNull())
-        .select("theme_id", F.posexplode("vector").alias("pos", "x"))
-        .groupBy("theme_id", "pos")
-        .agg(F.sum("x").alias("s"), F.count(F.lit(1)).alias("n"))
-        .collect()  # themes x dimensions: small
-    ):
-        sums.setdefault(r["theme_id"], np.zeros(dims, np.float32))[int(r["pos"])] = r["s"]
-        counts[r["theme_id"]] = int(r["n"])
+    sums = vector_sums(final, len(themes[0].centroid) if themes else 0)
     out = []
     for t in themes:
-        n = counts.get(t.theme_id, 0)
+        added, n = sums.get(t.theme_id, (t.centroid, 0))
         if n:
-            t.centroid = running_mean(t.centroid, t.count, sums[t.theme_id], n)
+            t.centroid = running_mean(t.centroid, t.count, added, n)
             t.count += n
         if t.count > 0:
             out.append(t)
@@ -274,66 +236,3 @@ def _retired_row(t: Theme, lineage: list[tuple], now: datetime) -> dict[str, Any
     row = dict(t.row or {})
     row.update(theme_id=t.theme_id, status="merged", merged_into=into, updated_at=now)
     return row
-
-
-def _name_and_store(catalog: Catalog, settings: Settings, themes: list[Theme],
-                    now: datetime) -> None:  # fmt: skip
-    """Label, summary, variations and representative tickets from a sample of each theme."""
-    from pyspark.sql import functions as F
-
-    if not themes:
-        return
-    per_theme = settings.gold.summary_sample * 3
-    members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
-    sizes = members.groupBy("theme_id").agg(F.count(F.lit(1)).alias("n"))
-    sample = (
-        members.join(sizes, "theme_id")
-        # deterministic: the same fragments speak for a theme run after run
-        .filter(
-            (F.crc32(F.col("fragment_id")) % 10_000).cast("double") / 10_000.0
-            < F.lit(float(per_theme)) / F.col("n").cast("double")
-        )
-        .join(catalog.read("silver.fragments").select("fragment_id", "text", "account_id"),
-              "fragment_id")
-        .join(catalog.read("silver.insights").select(
-            "fragment_id", "sub_theme", "severity", "category", "product_area"), "fragment_id")
-        .collect()  # about summary_sample x 3 rows per theme
-    )  # fmt: skip
-    # accounts per theme as one row per theme x account, then a count: a distinct aggregate
-    # keeps its set in memory unspilled (see ``voc``)
-    per_account = (
-        members.join(catalog.read("silver.fragments").select("fragment_id", "account_id"),
-                     "fragment_id")
-        .filter(F.col("account_id").isNotNull())
-        .select("theme_id", "account_id").distinct()
-    )  # fmt: skip
-    counts = per_account.groupBy("theme_id").count().collect()  # one row per theme
-    accounts = {r["theme_id"]: int(r["count"]) for r in counts}
-    by_theme: dict[str, list[Any]] = {}
-    for r in sample:
-        by_theme.setdefault(r["theme_id"], []).append(r)
-    n_sample = settings.gold.summary_sample
-    samples = []
-    for t in themes:
-        rows = sorted(by_theme.get(t.theme_id, []), key=lambda r: -r["similarity"])[:n_sample]
-        samples.append(ThemeSample(
-            t.theme_id, [r["text"] or "" for r in rows], [r["sub_theme"] for r in rows],
-            [r["severity"] for r in rows], [r["category"] for r in rows],
-            [r["product_area"] for r in rows], t.count, accounts.get(t.theme_id, 0),
-        ))  # fmt: skip
-    phrases = key_phrases(samples)
-    out = []
-    for t, smp, ph in zip(themes, samples, phrases, strict=True):
-        name = name_theme(smp, ph)
-        reps = sorted(by_theme.get(t.theme_id, []), key=lambda r: -r["similarity"])
-        out.append({
-            "theme_id": t.theme_id, "label": name.label, "summary": name.summary,
-            "key_phrases": name.key_phrases, "variations": name.variations,
-            "severity": name.severity, "category": name.category,
-            "product_area": name.product_area,
-            "representative_feedback_ids": list(dict.fromkeys(r["feedback_id"] for r in reps))[:5],
-            "fragment_count": t.count, "centroid": [float(x) for x in t.centroid],
-            "status": "active", "merged_into": None,
-            "created_at": t.created_at or now, "updated_at": now,
-        })  # fmt: skip
-    catalog.merge_rows("gold.themes", out)

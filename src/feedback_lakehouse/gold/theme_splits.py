@@ -1,0 +1,141 @@
+"""Theme splits: a theme that has come to hold two issues becomes two themes.
+
+Membership is sticky and centroids move as running means, so a theme born when two issues
+were still small can end up holding both. Each run, a deterministic sample of every large
+enough theme's members is clustered on its own (``clustering.split``); a theme whose sample
+holds two clusters that are further apart than ``gold.split_similarity`` is split: every
+member goes to the nearer of the two parts, the larger part keeps the theme's id, the other
+becomes a new theme, and ``gold.theme_lineage`` records it (kind ``split``, with the parent in
+``other_theme_id``) so a trend over months can compare like with like."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from feedback_lakehouse.gold.clustering import Split, normalise, split
+from feedback_lakehouse.gold.theme_batches import matrix
+from feedback_lakehouse.gold.theme_frames import (
+    Theme,
+    assign_df,
+    member_texts,
+    theme_vectors,
+    vector_sums,
+)
+from feedback_lakehouse.report import StepReport
+from feedback_lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from feedback_lakehouse.catalog import Catalog
+
+SPLIT = "ops.theme_split"
+
+
+def sample_members(members: DataFrame, per_theme: int) -> DataFrame:
+    """About ``per_theme`` members of each theme, chosen by a hash of the fragment id: the
+    same fragments speak for a theme run after run."""
+    from pyspark.sql import functions as F
+
+    sizes = members.groupBy("theme_id").agg(F.count(F.lit(1)).alias("_n"))
+    return (
+        members.join(sizes, "theme_id")
+        .filter(
+            (F.crc32(F.col("fragment_id")) % 10_000).cast("double") / 10_000.0
+            < F.lit(float(per_theme)) / F.col("_n").cast("double")
+        )
+        .drop("_n")
+    )
+
+
+def split_themes(
+    catalog: Catalog, settings: Settings, model_dir: str, model_version: str,
+    themes: list[Theme], now: datetime, report: StepReport,
+) -> datetime | None:  # fmt: skip
+    """Split the themes that hold two issues (``themes`` gains the new ones and the split
+    ones' centroids and counts are updated). Returns the earliest ``received_at`` among the
+    fragments that moved, from which spikes must be recomputed, or None when none split."""
+    from pyspark.sql import functions as F
+
+    g = settings.gold
+    found = _find_splits(catalog, model_dir, model_version, themes, settings)
+    report.details["themes_split"] = len(found)
+    if not found:
+        return None
+    since: datetime | None = None
+    by_id = {t.theme_id: t for t in themes}
+    lineage = []
+    for theme_id, sp in found.items():
+        parent = by_id[theme_id]
+        child = Theme(f"TH-{uuid.uuid4().hex[:10]}", sp.split_off, 0, now, None)
+        members = catalog.read("gold.theme_members").filter(F.col("theme_id") == theme_id)
+        vectors = theme_vectors(
+            member_texts(catalog, members.select("fragment_id", "feedback_id"), model_version),
+            model_dir, "fragment_id STRING, feedback_id STRING, vector ARRAY<FLOAT>",
+        )  # fmt: skip
+        halves = [Theme(theme_id, sp.keep, 0, None, None), child]
+        assign_df(vectors, halves, -1.0).write.insertInto(catalog.physical(SPLIT), overwrite=True)
+        assigned = catalog.read(SPLIT)
+        moved = assigned.filter(F.col("theme_id") == child.theme_id).select(
+            "fragment_id", "feedback_id", "theme_id", "similarity",
+            F.lit(now).cast("timestamp").alias("assigned_at"),
+        )  # fmt: skip
+        catalog.upsert("gold.theme_members", moved, "theme_id")
+        sums = vector_sums(assigned, len(parent.centroid))
+        for t in (parent, child):
+            total, n = sums.get(t.theme_id, (t.centroid, 0))
+            t.centroid, t.count = normalise(total / max(n, 1)), n
+        first = (
+            moved.join(catalog.read("silver.fragments").select("fragment_id", "received_at"),
+                       "fragment_id")
+            .agg(F.min("received_at").alias("at")).first()["at"]
+        )  # fmt: skip
+        since = first if since is None or (first is not None and first < since) else since
+        themes.append(child)
+        lineage.append((now, "split", child.theme_id, theme_id,
+                        f"{child.count} of {parent.count + child.count} fragments; "
+                        f"part similarity {sp.similarity:.3f} < {g.split_similarity}"))  # fmt: skip
+    catalog.append(
+        "gold.theme_lineage",
+        catalog.spark.createDataFrame(
+            lineage, " ".join(catalog.spec("gold.theme_lineage").schema.split())
+        ),
+    )
+    themes[:] = [t for t in themes if t.count > 0]
+    return since
+
+
+def _find_splits(
+    catalog: Catalog, model_dir: str, model_version: str, themes: list[Theme],
+    settings: Settings,
+) -> dict[str, Split]:  # fmt: skip
+    """Each large enough theme's member sample, clustered on the driver (bounded:
+    ``gold.split_sample`` vectors per theme)."""
+    from pyspark.sql import functions as F
+
+    g = settings.gold
+    large = [t.theme_id for t in themes if t.count >= 2 * g.min_cluster_size]
+    if not large:
+        return {}
+    members = catalog.read("gold.theme_members").filter(F.col("theme_id").isin(large))
+    sample = sample_members(members.select("fragment_id", "theme_id"), g.split_sample)
+    table = (
+        theme_vectors(member_texts(catalog, sample, model_version), model_dir,
+                      "fragment_id STRING, theme_id STRING, vector ARRAY<FLOAT>")
+        .orderBy("theme_id", "fragment_id")  # the same sample in the same order each run
+        .toArrow()
+    )  # fmt: skip
+    if table.num_rows == 0:
+        return {}
+    ids = np.array(table.column("theme_id").to_pylist())
+    vectors = matrix(table.column("vector"))
+    out = {}
+    for theme_id in large:
+        rows = vectors[ids == theme_id]
+        if found := split(rows, g.min_cluster_size, g.split_similarity, g.split_min_share):
+            out[theme_id] = found
+    return out

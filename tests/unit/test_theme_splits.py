@@ -1,0 +1,95 @@
+"""When a theme holds two issues (``clustering.split``) and when a model name is redone
+(``theme_names.due``): pure logic, no Spark."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from feedback_lakehouse.gold.clustering import normalise, split
+from feedback_lakehouse.gold.model_names import PROMPT_VERSION
+from feedback_lakehouse.gold.theme_names import due
+from feedback_lakehouse.settings import GoldSettings
+
+pytestmark = pytest.mark.unit
+
+DIMS = 32
+SPLIT_AT = GoldSettings().split_similarity
+
+
+def centers(similarity: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit vectors with the given cosine similarity."""
+    rng = np.random.default_rng(seed)
+    a, r = normalise(rng.normal(size=DIMS)), rng.normal(size=DIMS)
+    b = normalise(r - (r @ a) * a)
+    return a, normalise(similarity * a + np.sqrt(1 - similarity**2) * b)
+
+
+def blob(center: np.ndarray, n: int, seed: int, spread: float = 0.09) -> np.ndarray:
+    """Members about 0.9 similar to their issue's centre (spread 0.09), as in generated
+    themes; tighter with a smaller spread."""
+    rng = np.random.default_rng(seed)
+    return normalise(center + rng.normal(0, spread, (n, DIMS))).astype(np.float32)
+
+
+def test_a_theme_holding_two_issues_splits_the_smaller_off() -> None:
+    big, small = centers(0.6)  # as far apart as the most similar distinct themes measured
+    vectors = np.vstack([blob(big, 240, 1), blob(small, 80, 2)])
+    got = split(vectors, 8, SPLIT_AT)
+    assert got is not None
+    assert got.keep @ big > 0.95 and got.split_off @ small > 0.95
+    assert got.sizes[0] > got.sizes[1] >= 32  # each part is a tenth or more of the sample
+    assert got.similarity < SPLIT_AT
+
+
+@pytest.mark.parametrize(
+    ("similarity", "minor", "why"),
+    [
+        (0.6, 0, "one issue"),
+        (0.6, 12, "the second group is under a tenth of the sample"),
+    ],
+)
+def test_no_split_without_two_sizeable_issues(similarity, minor, why) -> None:
+    big, small = centers(similarity, seed=4)
+    parts = [blob(big, 300, 5)] + ([blob(small, minor, 6)] if minor else [])
+    assert split(np.vstack(parts), 8, SPLIT_AT) is None, why
+
+
+def test_two_tight_groups_closer_than_the_threshold_stay_one_theme() -> None:
+    """Dense enough to be two clusters, but 0.85 similar: the merge rule's side of the line
+    (a split here would be undone or flicker)."""
+    big, small = centers(0.85, seed=4)
+    vectors = np.vstack([blob(big, 300, 5, spread=0.03), blob(small, 120, 6, spread=0.03)])
+    found = split(vectors, 8, 0.999)  # the clusters are there...
+    assert found is not None and found.sizes == (300, 120)
+    assert split(vectors, 8, SPLIT_AT) is None  # ...but not far enough apart
+
+
+def test_too_small_a_sample_is_never_split() -> None:
+    big, small = centers(0.3)
+    assert split(np.vstack([blob(big, 7, 1), blob(small, 7, 2)]), 8, SPLIT_AT) is None
+
+
+def test_split_threshold_must_sit_below_merge_threshold() -> None:
+    with pytest.raises(ValidationError, match="split_similarity"):
+        GoldSettings(split_similarity=0.95, merge_similarity=0.93)
+
+
+def stored(source: str = "model:m", version: str = PROMPT_VERSION, count: int = 100) -> dict:
+    return {"source": source, "prompt_version": version, "named_count": count}
+
+
+@pytest.mark.parametrize(
+    ("row", "count", "expected"),
+    [
+        (None, 10, True),  # never named
+        (stored(source="offline"), 100, True),  # the model failed last time: try again
+        (stored(source="model:other"), 100, True),  # another model
+        (stored(version="themes-v0"), 100, True),  # another prompt
+        (stored(), 149, False),  # grown 49%: the name stands
+        (stored(), 150, True),  # grown 50%: named again
+    ],
+)
+def test_model_names_are_redone_only_when_due(row, count, expected) -> None:
+    assert due(row, count, "m", 0.5) is expected
