@@ -93,3 +93,18 @@ def stored(source: str = "model:m", version: str = PROMPT_VERSION, count: int = 
 )
 def test_model_names_are_redone_only_when_due(row, count, expected) -> None:
     assert due(row, count, "m", 0.5) is expected
+
+
+def test_model_names_without_a_key_fail_before_gold_writes(monkeypatch) -> None:
+    from feedback_lakehouse.errors import ConfigError
+    from feedback_lakehouse.gold.theme_names import check_naming
+    from feedback_lakehouse.settings import Settings
+
+    monkeypatch.delenv("FL_NO_SUCH_KEY", raising=False)
+    base = Settings()
+    oa = base.insights.openai.model_copy(update={"api_key_env": "FL_NO_SUCH_KEY"})
+    ins = base.insights.model_copy(update={"openai": oa})
+    check_naming(base.model_copy(update={"insights": ins}))  # offline names: nothing to check
+    asked = base.model_copy(update={"insights": ins, "gold": GoldSettings(naming="openai")})
+    with pytest.raises(ConfigError, match=r"gold\.naming.*FL_NO_SUCH_KEY"):
+        check_naming(asked)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from feedback_lakehouse.gold.operations import build_operations
 from feedback_lakehouse.gold.spike_step import build_spikes
+from feedback_lakehouse.gold.theme_names import check_naming
 from feedback_lakehouse.gold.themes import run_themes
 from feedback_lakehouse.gold.views import create_views
 from feedback_lakehouse.gold.voc import build_voc
@@ -37,6 +38,7 @@ def run_gold(
     report = StepReport(STEP)
     started = time.perf_counter()
     now = datetime.now(UTC).replace(tzinfo=None)
+    check_naming(settings)
     # the insights step's model (embedder, sub-theme centroids) and event timeline
     model, folder = train_model(settings)
     events_path = write_events(event_documents(catalog, settings, model), folder, model)

@@ -15,10 +15,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from feedback_lakehouse.gold.model_names import PROMPT_VERSION, counts_sentence, model_names
+from feedback_lakehouse.gold.model_names import (
+    PROMPT_VERSION,
+    PURPOSE,
+    counts_sentence,
+    model_names,
+)
 from feedback_lakehouse.gold.naming import ThemeName, ThemeSample, key_phrases, name_theme
 from feedback_lakehouse.gold.theme_frames import Theme
 from feedback_lakehouse.gold.theme_splits import sample_members
+from feedback_lakehouse.insights.backends.chat import ChatClient
 from feedback_lakehouse.insights.schema import CallRecord
 from feedback_lakehouse.insights.taxonomy import load_taxonomy
 from feedback_lakehouse.report import StepReport
@@ -32,6 +38,13 @@ if TYPE_CHECKING:
 def naming_backend(settings: Settings) -> str:
     g = settings.gold
     return settings.insights.backend if g.naming == "auto" else g.naming
+
+
+def check_naming(settings: Settings) -> None:
+    """Fail before gold writes anything when model names are asked for but the endpoint's
+    key is missing (``ConfigError`` naming the variable), not half-way through the step."""
+    if naming_backend(settings) == "openai":
+        ChatClient(settings.insights.openai, purpose=PURPOSE)
 
 
 def name_themes(

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from feedback_lakehouse.gold.clustering import Split, normalise, split
-from feedback_lakehouse.gold.theme_batches import matrix
 from feedback_lakehouse.gold.theme_frames import (
     Theme,
     assign_df,
@@ -123,16 +122,17 @@ def _find_splits(
         return {}
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isin(large))
     sample = sample_members(members.select("fragment_id", "theme_id"), g.split_sample)
-    table = (
+    # toPandas (Arrow underneath) also on Spark 3.5 runtimes, which lack toArrow
+    frame = (
         theme_vectors(member_texts(catalog, sample, model_version), model_dir,
                       "fragment_id STRING, theme_id STRING, vector ARRAY<FLOAT>")
         .orderBy("theme_id", "fragment_id")  # the same sample in the same order each run
-        .toArrow()
+        .toPandas()
     )  # fmt: skip
-    if table.num_rows == 0:
+    if frame.empty:
         return {}
-    ids = np.array(table.column("theme_id").to_pylist())
-    vectors = matrix(table.column("vector"))
+    ids = frame["theme_id"].to_numpy()
+    vectors = np.stack(frame["vector"].to_list()).astype(np.float32)
     out = {}
     for theme_id in large:
         rows = vectors[ids == theme_id]
