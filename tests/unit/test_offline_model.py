@@ -135,3 +135,23 @@ def test_stored_vectors_stand_in_for_embedding(model: OfflineModel) -> None:
     recovered = own_vectors(model, texts, damaged)
     assert np.allclose(recovered, model.vectors(texts), atol=1e-6)
     assert np.all(np.linalg.norm(recovered, axis=1) > 0.99)
+
+
+def test_embedding_is_the_svd_projection_and_its_cache_is_not_stored(
+    model: OfflineModel, tmp_path: Path
+) -> None:
+    import pickle
+
+    import numpy as np
+
+    emb = model.embedder
+    texts = ["sso login broken on the mobile app", "invoice charged twice", ""]
+    x = emb.sparse(texts)
+    reference = emb.svd.transform(x).astype(np.float32)  # what sklearn computes
+    norms = np.linalg.norm(reference, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    assert np.array_equal(emb.embed(texts), reference / norms)  # to the bit
+    assert emb._proj is not None  # built on first use...
+    again = pickle.loads(pickle.dumps(emb))
+    assert getattr(again, "_proj", None) is None  # ...and never pickled with the model
+    assert np.array_equal(again.embed(texts), emb.embed(texts))

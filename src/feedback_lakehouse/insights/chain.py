@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 
 from feedback_lakehouse.insights.events import (
@@ -84,19 +85,22 @@ class Toolkit:
         self.backend = _backend(cfg, self.model, self.taxonomy) if with_backend else None
         events_path = Path(cfg.events_path)
         self.events: list[KnowledgeDoc] = []
-        self.event_index_faiss = None
+        self.event_vectors: np.ndarray | None = None
         if cfg.events_path and events_path.is_file():
             import faiss
 
             self.events = [doc_from_json(d) for d in json.loads(events_path.read_text())]
             if self.events:
-                self.event_index_faiss = faiss.read_index(str(events_path.with_suffix(".faiss")))
+                index = faiss.read_index(str(events_path.with_suffix(".faiss")))
+                self.event_vectors = index.reconstruct_n(0, index.ntotal)
         self.event_index = EventIndex(self.events, EventWindows(**cfg.windows))
         self._snippets = [d.snippet() for d in self.model.docs]
 
-    def contexts(self, keys: list[str], texts: list[str], langs: list[str | None]) -> list:
-        """Pattern evidence and the runbooks retrieval puts forward, grounded by the offline
-        model's reading of the text (whatever backend answers afterwards)."""
+    def contexts(
+        self, keys: list[str], texts: list[str], langs: list[str | None], evidence: bool = True
+    ) -> list:
+        """Pattern evidence (when ``evidence``) and the runbooks retrieval puts forward,
+        grounded by the offline model's reading of the text (whatever backend answers)."""
         sims = self.model.similarities(texts, self.model.predict(texts))
         out = []
         for i, (key, text, lang) in enumerate(zip(keys, texts, langs, strict=True)):
@@ -118,7 +122,7 @@ class Toolkit:
                     key=key,
                     text=text,
                     language=lang,
-                    evidence=self.extractor.extract(text),
+                    evidence=self.extractor.extract(text) if evidence else [],
                     candidates=cands,
                 )
             )
@@ -127,9 +131,9 @@ class Toolkit:
     def event_similarities(
         self, texts: list[str], sub_themes: list[str | None], own: np.ndarray | None = None
     ) -> np.ndarray:
-        if self.event_index_faiss is None:
+        if self.event_vectors is None:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        return self.model.text_similarities(texts, sub_themes, self.event_index_faiss, own)
+        return self.model.text_similarities(texts, sub_themes, self.event_vectors, own)
 
 
 def _backend(cfg: ChainConfig, model: OfflineModel, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
@@ -174,7 +178,8 @@ def answer_handler(cfg_json: str) -> Callable[[Rows], Rows]:
 
     def handle(rows: Rows) -> Rows:
         keys, texts = [r["answer_key"] for r in rows], [r["text"] or "" for r in rows]
-        items = kit.contexts(keys, texts, [r["language"] for r in rows])
+        langs = [r["language"] for r in rows]
+        items = kit.contexts(keys, texts, langs, evidence=backend.reads_evidence)
         vectors = kit.model.vectors(texts)  # remembered from retrieval: no second embedding
         out = _stage_rows(backend.analyse(items))
         out += [
@@ -301,7 +306,10 @@ def finalize_row(
 
 
 def _sub_theme(answer: str | None) -> str | None:
-    return Answer.model_validate_json(answer).classification.sub_theme if answer else None
+    """The answer's sub-theme alone: a plain JSON read (the full, validated parse happens
+    once, in ``finalize_row``; parsing a batch's answers ahead keeps thousands of models
+    alive, which costs more in garbage collection than it saves)."""
+    return orjson.loads(answer)["classification"]["sub_theme"] if answer else None
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:

@@ -46,8 +46,24 @@ class TextEmbedder:
 
     def embed(self, texts: list[str], sparse=None) -> np.ndarray:  # type: ignore[no-untyped-def]
         assert self.svd is not None, "fit the embedder first"
-        x = self._sparse(texts) if sparse is None else sparse
-        v = self.svd.transform(x).astype(np.float32)
+        x = (self._sparse(texts) if sparse is None else sparse).tocsr()
+        v = np.asarray(x @ self._projection()).astype(np.float32)  # = svd.transform(x)
         norms = np.linalg.norm(v, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return v / norms
+
+    def _projection(self) -> np.ndarray:
+        """The SVD's components transposed once, in C order. ``TruncatedSVD.transform``
+        multiplies by ``components_.T``, which scipy copies to C order on every call: the whole
+        vocabulary x dims (86 MB for the shipped examples) per batch, a fifth of the insights
+        answer pass at 1M texts. Same numbers, same arithmetic, so the same embeddings."""
+        proj = getattr(self, "_proj", None)
+        if proj is None:
+            assert self.svd is not None, "fit the embedder first"
+            proj = self._proj = np.ascontiguousarray(self.svd.components_.T)
+        return proj
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_proj", None)  # derived: rebuilt on first use, not stored with the model
+        return state

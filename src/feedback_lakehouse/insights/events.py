@@ -6,6 +6,7 @@ fragment with the fragment's similarity to every event document."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -44,8 +45,11 @@ def platform_of(os_name: str | None, device: str | None) -> str | None:
     return None
 
 
-def _match(doc: KnowledgeDoc, f: FragmentFacts, w: EventWindows) -> tuple[float, str] | None:
-    """(strength 0..1, reason) when the event could explain the fragment, else None."""
+def _match(
+    doc: KnowledgeDoc, f: FragmentFacts, w: EventWindows
+) -> tuple[float, Callable[[], str]] | None:
+    """(strength 0..1, reason) when the event could explain the fragment, else None. The
+    reason comes as a function: most matches are ranked out, and their text is never read."""
     at = f.received_at
     if at is None or doc.start is None:
         return None
@@ -60,10 +64,10 @@ def _match(doc: KnowledgeDoc, f: FragmentFacts, w: EventWindows) -> tuple[float,
         days = w.release_version_days if on_it else w.release_days
         if not (doc.start <= at <= doc.start + timedelta(days=days)):
             return None
-        after = _ago(at - doc.start)
+        release = f"release {ver} ({plat or 'web'})"
         if on_it:
-            return 0.9, f"received {after} after release {ver} ({plat or 'web'}) and on it"
-        return 0.55, f"received {after} after release {ver} ({plat or 'web'})"
+            return 0.9, lambda: f"received {_ago(at - doc.start)} after {release} and on it"
+        return 0.55, lambda: f"received {_ago(at - doc.start)} after {release}"
     if doc.kind == "incident":
         end = doc.end or doc.start
         lo = doc.start - timedelta(hours=w.incident_before_hours)
@@ -71,8 +75,8 @@ def _match(doc: KnowledgeDoc, f: FragmentFacts, w: EventWindows) -> tuple[float,
             return None
         during = doc.start <= at <= end
         return (0.85 if during else 0.6), (
-            f"received during incident {doc.doc_id}" if during
-            else f"received {_ago(at - end)} after incident {doc.doc_id} ended"
+            (lambda: f"received during incident {doc.doc_id}") if during
+            else (lambda: f"received {_ago(at - end)} after incident {doc.doc_id} ended")
         )  # fmt: skip
     if doc.kind == "flag":
         if not (doc.start <= at <= doc.start + timedelta(days=w.flag_days)):
@@ -89,7 +93,7 @@ def _match(doc: KnowledgeDoc, f: FragmentFacts, w: EventWindows) -> tuple[float,
                 matched.append(f"{key}={have}")
         strength = 0.85 if not unknown else 0.55
         seg = f" in segment {', '.join(matched)}" if matched else ""
-        return strength, f"received {_ago(at - doc.start)} after flag change{seg}"
+        return strength, lambda: f"received {_ago(at - doc.start)} after flag change{seg}"
     return None
 
 
@@ -170,7 +174,7 @@ def event_hypotheses(
     release), best first. Score = strength x relevance; relevance rises with text similarity
     and needs the event's product area, when known, to be the fragment's. ``limit``: only the
     best ones (the chain keeps ``max_hypotheses`` overall, so the rest could never show)."""
-    best: dict[str, tuple[float, KnowledgeDoc, str, float]] = {}
+    best: dict[str, tuple[float, KnowledgeDoc, Callable[[], str], float]] = {}
     for doc, sim in zip(docs, similarities, strict=True):
         m = _match(doc, facts, windows)
         if m is None:
@@ -194,7 +198,7 @@ def event_hypotheses(
             doc_ids=[doc.doc_id],
             title=doc.title,
             score=score,
-            reason=f"{reason}; text similarity {sim:.2f}",
+            reason=f"{reason()}; text similarity {sim:.2f}",
         )
         for score, doc, reason, sim in ranked
     ]

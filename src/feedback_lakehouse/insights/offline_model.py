@@ -168,10 +168,11 @@ class OfflineModel:
             names = self._names = self.embedder.words.get_feature_names_out()
         index = {c: i for i, c in enumerate(clf.classes_)}  # type: ignore[union-attr]
         coef = clf.coef_  # type: ignore[union-attr]
+        indptr, indices, data = x.indptr, x.indices, x.data  # rows by slice, not getrow()
         for i, p in enumerate(out):
-            row = x.getrow(i)
-            mask = row.indices < n_words
-            cols, vals = row.indices[mask], row.data[mask]
+            lo, hi = indptr[i], indptr[i + 1]
+            mask = indices[lo:hi] < n_words
+            cols, vals = indices[lo:hi][mask], data[lo:hi][mask]
             if not len(cols):
                 continue
             k = index[p.labels["sub_theme"]] if coef.shape[0] > 1 else 0
@@ -238,17 +239,15 @@ class OfflineModel:
         self,
         texts: list[str],
         sub_themes: list[str | None],
-        index,
+        documents: np.ndarray,
         own: np.ndarray | None = None,
-    ) -> np.ndarray:  # type: ignore[no-untyped-def]
-        """Similarity to every document of another FAISS index (events) built with this
-        model's embedder, queried with ``theme_vectors``."""
+    ) -> np.ndarray:
+        """Similarity to every row of ``documents`` (the events, embedded by this model),
+        queried with ``theme_vectors``. Every similarity is needed, so one matrix product:
+        a FAISS search for all n neighbours also sorts each row (8x slower; the products agree
+        to 1e-6)."""
         q = self.theme_vectors(texts, sub_themes, unit=False, own=own)
-        n = index.ntotal
-        sims, idx = index.search(np.ascontiguousarray(q), n)
-        out = np.zeros((len(texts), n), dtype=np.float32)
-        np.put_along_axis(out, idx, sims, axis=1)
-        return np.clip(out, 0.0, 1.0)
+        return np.clip(q @ documents.T, 0.0, 1.0)
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, folder: Path) -> None:

@@ -16,6 +16,10 @@ class Backend(Protocol):
     name: str
     model: str
     prompt_version: str
+    reads_evidence: bool
+    """Whether it reads the pattern evidence attached to each fragment (a model prompted with
+    it does; the offline classifier does not, and the chain then skips extracting it: the
+    finishing pass extracts it for every fragment anyway)."""
 
     def analyse(self, items: list[FragmentContext]) -> Reply:
         """Answer every item once: each key ends in ``answers`` or ``failures``."""

@@ -91,6 +91,7 @@ def rank_runbooks(
 
 class OfflineBackend:
     name = "offline"
+    reads_evidence = False
 
     def __init__(
         self,

@@ -155,6 +155,7 @@ class OpenAIBackend:
     """The chain's backend for OpenAI-compatible endpoints (see the module docstring)."""
 
     name = "openai"
+    reads_evidence = True
 
     def __init__(
         self,
