@@ -155,3 +155,12 @@ def test_embedding_is_the_svd_projection_and_its_cache_is_not_stored(
     again = pickle.loads(pickle.dumps(emb))
     assert getattr(again, "_proj", None) is None  # ...and never pickled with the model
     assert np.array_equal(again.embed(texts), emb.embed(texts))
+
+
+def test_training_twice_gives_the_same_model() -> None:
+    """Two lakehouses trained on the same examples answer alike (liblinear shuffles)."""
+    import numpy as np
+
+    a = OfflineModel(dims=16).fit(examples(), DOCS)
+    b = OfflineModel(dims=16).fit(examples(), DOCS)
+    assert np.array_equal(a.sub_theme.coef_, b.sub_theme.coef_)
