@@ -79,15 +79,17 @@ def split_themes(
         halves = [Theme(theme_id, sp.keep, 0, None, None), child]
         assign_df(vectors, halves, -1.0).write.insertInto(catalog.physical(SPLIT), overwrite=True)
         assigned = catalog.read(SPLIT)
+        sums = vector_sums(assigned, len(parent.centroid))
+        if child.theme_id not in sums or parent.theme_id not in sums:
+            continue  # the sample's two parts did not hold across all members: no split
         moved = assigned.filter(F.col("theme_id") == child.theme_id).select(
             "fragment_id", "feedback_id", "theme_id", "similarity",
             F.lit(now).cast("timestamp").alias("assigned_at"),
         )  # fmt: skip
         catalog.upsert("gold.theme_members", moved, "theme_id")
-        sums = vector_sums(assigned, len(parent.centroid))
         for t in (parent, child):
-            total, n = sums.get(t.theme_id, (t.centroid, 0))
-            t.centroid, t.count = normalise(total / max(n, 1)), n
+            total, n = sums[t.theme_id]
+            t.centroid, t.count = normalise(total / n), n
         first = (
             moved.join(catalog.read("silver.fragments").select("fragment_id", "received_at"),
                        "fragment_id")
@@ -98,13 +100,15 @@ def split_themes(
         lineage.append((now, "split", child.theme_id, theme_id,
                         f"{child.count} of {parent.count + child.count} fragments; "
                         f"part similarity {sp.similarity:.3f} < {g.split_similarity}"))  # fmt: skip
+    report.details["themes_split"] = len(lineage)
+    if not lineage:
+        return None
     catalog.append(
         "gold.theme_lineage",
         catalog.spark.createDataFrame(
             lineage, " ".join(catalog.spec("gold.theme_lineage").schema.split())
         ),
     )
-    themes[:] = [t for t in themes if t.count > 0]
     return since
 
 
