@@ -2,10 +2,16 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
 import pytest
 
-from feedback_lakehouse.silver.transform import HANDLER, TransformConfig, transform_rows
-from feedback_lakehouse.workers import WorkerPool
+from feedback_lakehouse.silver.transform import (
+    HANDLER,
+    TransformConfig,
+    _arrow_schema,
+    transform_rows,
+)
+from feedback_lakehouse.workers import WorkerPool, map_batches
 
 pytestmark = pytest.mark.unit
 
@@ -27,9 +33,15 @@ def test_pool_returns_what_in_process_work_returns_in_order() -> None:
         "Great product!",
     ]
     chunks = [[_row(i * 10 + k, c) for k, c in enumerate(comments)] for i in range(5)]
-    with WorkerPool(2, HANDLER, CFG.to_json()) as pool:
-        results = list(pool.map(iter(chunks)))
-    expected = [transform_rows(chunk, CFG) for chunk in chunks]
+    schema = _arrow_schema()
+    with WorkerPool(2, HANDLER, CFG.to_json(), schema) as pool:
+        batches = list(pool.map(pa.RecordBatch.from_pylist(c) for c in chunks))
+    assert all(b.schema == schema for b in batches)
+    results = [b.to_pylist() for b in batches]
+    expected = [  # as the schema holds them
+        pa.RecordBatch.from_pylist(transform_rows(chunk, CFG), schema=schema).to_pylist()
+        for chunk in chunks
+    ]
     # lingua's confidences may differ in the last bits between processes
     for got_rows, want_rows in zip(results, expected, strict=True):
         for got, want in zip(got_rows, want_rows, strict=True):
@@ -43,6 +55,19 @@ def test_pool_returns_what_in_process_work_returns_in_order() -> None:
 def test_a_bad_record_is_reported_not_fatal() -> None:
     rows = [{"source": "surveys", "source_record_id": "x", "payload": "{not json",
              "payload_hash": "h"}]  # fmt: skip
-    with WorkerPool(1, HANDLER, CFG.to_json()) as pool:
-        (result,) = list(pool.map(iter([rows])))
-    assert result[0]["error"].startswith("JSONDecodeError")
+    with WorkerPool(1, HANDLER, CFG.to_json(), _arrow_schema()) as pool:
+        (result,) = list(pool.map(iter([pa.RecordBatch.from_pylist(rows)])))
+    assert result.to_pylist()[0]["error"].startswith("JSONDecodeError")
+
+
+def test_chunks_are_bounded_and_keep_every_row_in_order() -> None:
+    """Big input batches are cut into chunks of at most rows_per_chunk (a slice ships only its
+    own rows), with workers and without, and nothing is lost or reordered."""
+    rows = [_row(i, f"Comment number {i}. Also, another problem {i}.") for i in range(23)]
+    batches = [pa.RecordBatch.from_pylist(rows[:20]), pa.RecordBatch.from_pylist(rows[20:])]
+    for workers in (1, 2):
+        out = list(map_batches(iter(batches), HANDLER, CFG.to_json(), _arrow_schema(), 6,
+                               workers))  # fmt: skip
+        assert [b.num_rows for b in out] == [6, 6, 6, 2, 3]
+        ids = [r["source_record_id"] for b in out for r in b.to_pylist()]
+        assert ids == [str(i) for i in range(23)]

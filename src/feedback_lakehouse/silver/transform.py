@@ -134,13 +134,6 @@ def _arrow_schema() -> Any:
     )  # fmt: skip
 
 
-def _chunks(batches: Iterator[Any], size: int) -> Iterator[list[dict[str, Any]]]:
-    for batch in batches:
-        rows = batch.select(INPUT_COLUMNS).to_pylist()
-        for start in range(0, len(rows), size):
-            yield rows[start : start + size]
-
-
 def transform_batches(
     batches: Iterator[Any], cfg_json: str, rows_per_batch: int, workers: int = 1
 ) -> Iterator[Any]:
@@ -149,17 +142,7 @@ def transform_batches(
     With ``workers`` > 1 the chunks go to that many worker processes (see ``workers``), in
     order. That is for the embedded engine; on a cluster each executor already has its own
     Python workers and ``workers`` stays 1."""
-    import pyarrow as pa
+    from feedback_lakehouse.workers import map_batches
 
-    cfg = TransformConfig.from_json(cfg_json)
-    schema = _arrow_schema()
-    chunks = _chunks(batches, rows_per_batch)
-    if workers <= 1:
-        for chunk in chunks:
-            yield pa.RecordBatch.from_pylist(transform_rows(chunk, cfg), schema=schema)
-        return
-    from feedback_lakehouse.workers import WorkerPool
-
-    with WorkerPool(workers, HANDLER, cfg_json) as pool:
-        for result in pool.map(chunks):
-            yield pa.RecordBatch.from_pylist(result, schema=schema)
+    inputs = (b.select(INPUT_COLUMNS) for b in batches)
+    return map_batches(inputs, HANDLER, cfg_json, _arrow_schema(), rows_per_batch, workers)
