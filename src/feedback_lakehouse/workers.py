@@ -9,10 +9,10 @@ each other.
 
 A worker is told a handler, ``"package.module:factory"``; ``factory(cfg_json)`` builds the
 expensive state once (a model, an index) and returns the function applied to each chunk of
-rows. Chunks travel as Arrow IPC both ways and become rows inside the worker: the parent (the
-engine's own process, under its interpreter lock) only copies buffers, where turning every
-row into a dict, pickling it and building the result batch used to take a fifth of a core
-there, competing with the workers for the machine's two."""
+rows. Chunks travel as Arrow IPC both ways and become rows inside the worker, so the parent
+(the engine's own process, under its interpreter lock) only copies buffers instead of
+building and pickling a dict per row. End to end that measured within this machine's noise
+(the whole job at 100k, twice each: 144 and 157 s before, 149 and 139 s after)."""
 
 from __future__ import annotations
 
