@@ -31,6 +31,9 @@ def main() -> None:
             reports = run_pipeline(spark, catalog, settings, log=lambda _: None)
             steps = {r.step: round(r.duration_s, 1) for r in reports}
             steps["phases"] = {r.step: r.details.get("seconds") for r in reports}
+            steps["counts"] = {  # e.g. themes merged or split: what a phase's time paid for
+                r.step: {k: v for k, v in r.details.items() if type(v) is int} for r in reports
+            }
             return time.perf_counter() - t, steps
 
         full_s, full_steps = timed_run()

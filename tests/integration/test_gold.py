@@ -328,3 +328,29 @@ def test_model_written_names_stand_until_the_theme_grows(catalog, engine_setting
         os.environ.pop("FL_TEST_THEME_KEY", None)
         themes[0].count //= 2
         name_themes(catalog, engine_settings, themes, datetime(2030, 1, 4), StepReport("gold"))
+
+
+def test_merged_members_follow_chains_in_one_move(catalog, gold_run) -> None:
+    """A absorbed into B and B into C in the same run: A's and B's members all end in C (one
+    upsert), nobody else moves; then put back as they were."""
+    from feedback_lakehouse.gold.themes import move_members
+
+    members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
+    before = {r["fragment_id"]: r["theme_id"] for r in members.collect()}
+    a, b, c = sorted(set(before.values()))[:3]
+    move_members(catalog, {a: b, b: c})
+    after = {r["fragment_id"]: r["theme_id"] for r in catalog.read("gold.theme_members")
+             .filter(F.col("theme_id").isNotNull()).collect()}  # fmt: skip
+    assert after == {f: (c if t in (a, b) else t) for f, t in before.items()}
+    originals = catalog.read("gold.theme_members").filter(
+        F.col("fragment_id").isin([f for f, t in before.items() if t in (a, b)])
+    )
+    restore = {f: t for f, t in before.items() if t in (a, b)}
+    mapping = catalog.spark.createDataFrame(
+        sorted(restore.items()), "fragment_id STRING, _t STRING"
+    )
+    catalog.upsert("gold.theme_members", originals.join(mapping, "fragment_id")
+                   .withColumn("theme_id", F.col("_t")).drop("_t"), "theme_id")  # fmt: skip
+    again = {r["fragment_id"]: r["theme_id"] for r in catalog.read("gold.theme_members")
+             .filter(F.col("theme_id").isNotNull()).collect()}  # fmt: skip
+    assert again == before
