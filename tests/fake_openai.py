@@ -182,3 +182,21 @@ class FakeOpenAI:
                 self.wfile.write(data)
 
         return Handler
+
+
+def client_settings(server: FakeOpenAI, api_key_env: str, **overrides: Any) -> Any:
+    """``OpenAISettings`` pointing at ``server``, with short timeouts and backoff so retry
+    tests stay fast; any field can be overridden."""
+    from feedback_lakehouse.settings import OpenAISettings
+
+    options: dict[str, Any] = {
+        "base_url": server.base_url,
+        "model": "fake-model",
+        "api_key_env": api_key_env,
+        "timeout_s": 2.0,
+        "max_retries": 2,
+        "backoff_s": 0.01,
+        "batch_size": 8,
+        "concurrency": 2,
+    }
+    return OpenAISettings(**(options | overrides))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fake_openai import FakeOpenAI, Step
+from fake_openai import FakeOpenAI, Step, client_settings
 from feedback_lakehouse.errors import ConfigError
 from feedback_lakehouse.gold.model_names import ModelName, model_names
 from feedback_lakehouse.gold.naming import ThemeName, ThemeSample, name_theme
@@ -62,16 +62,7 @@ def reply(label: str = "SSO login loop after 4.2 update", **fields: Any) -> str:
 def run(
     server: FakeOpenAI, samples: list[ThemeSample], **overrides: Any
 ) -> tuple[list[ModelName], list[CallRecord]]:
-    options: dict[str, Any] = {
-        "base_url": server.base_url,
-        "model": "fake-model",
-        "api_key_env": KEY_ENV,
-        "timeout_s": 2.0,
-        "max_retries": 2,
-        "backoff_s": 0.01,
-        "concurrency": 2,
-    }
-    settings = OpenAISettings(**(options | overrides))
+    settings = client_settings(server, KEY_ENV, **overrides)
     fallback = [offline(s) for s in samples]
     return model_names(samples, fallback, settings, SEVERITIES, "v-test", {KEY_ENV: KEY})
 

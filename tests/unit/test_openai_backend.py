@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from fake_openai import FakeOpenAI, Step, answer
+from fake_openai import FakeOpenAI, Step, answer, client_settings
 from feedback_lakehouse.errors import ConfigError
 from feedback_lakehouse.insights import prompts
 from feedback_lakehouse.insights.backends.openai_backend import OpenAIBackend, locate
@@ -39,17 +39,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 def backend(server: FakeOpenAI, taxonomy: Taxonomy, **overrides: Any) -> OpenAIBackend:
-    options: dict[str, Any] = {
-        "base_url": server.base_url,
-        "model": "fake-model",
-        "api_key_env": KEY_ENV,
-        "timeout_s": 2.0,
-        "max_retries": 2,
-        "backoff_s": 0.01,
-        "batch_size": 8,
-        "concurrency": 2,
-    }
-    settings = OpenAISettings(**(options | overrides))
+    settings = client_settings(server, KEY_ENV, **overrides)
     return OpenAIBackend(settings, taxonomy, "v-test", environ={KEY_ENV: KEY})
 
 
