@@ -13,6 +13,8 @@ from scipy.sparse import hstack
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from feedback_lakehouse.insights.tfidf import transform
+
 
 class TextEmbedder:
     def __init__(self, dims: int = 256, seed: int = 0) -> None:
@@ -31,7 +33,7 @@ class TextEmbedder:
     def _sparse(self, texts: list[str], fit: bool = False):  # type: ignore[no-untyped-def]
         if fit:
             return hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)])
-        return hstack([self.words.transform(texts), self.chars.transform(texts)])
+        return hstack([transform(self.words, texts), transform(self.chars, texts)])
 
     def fit(self, texts: list[str]) -> TextEmbedder:
         x = self._sparse(texts, fit=True).tocsr()
