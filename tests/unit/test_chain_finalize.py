@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
-from feedback_lakehouse.insights.chain import ESCALATE, ChainConfig, finalize_row
+from feedback_lakehouse.insights.chain import ESCALATE, ChainConfig, finalize_row, finalize_rows
 from feedback_lakehouse.insights.events import EventIndex, EventWindows
 from feedback_lakehouse.insights.evidence import EvidenceExtractor
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
@@ -104,12 +105,15 @@ def test_stage_disagreement_goes_to_review(kit) -> None:
 
 
 def test_a_release_close_in_time_and_segment_raises_a_hypothesis(kit) -> None:
-    r = row("app crashes at start", answer(area="mobile"), product_version="5.19.0", os="iOS 18")
-    out = finalize_row(r, kit, CFG, [0.5])
-    assert out["root_cause_doc"] == "REL-5.19.0-ios"
-    assert "after release 5.19.0" in out["hypotheses"][0]["reason"]
-    web = finalize_row(row("app crashes at start", answer(area="mobile")), kit, CFG, [0.5])
-    assert web["abstained"], "a web user's fragment was tied to an iOS release"
+    ios = row("app crashes at start", answer(area="mobile"), product_version="5.19.0", os="iOS 18")
+    web = row("app crashes at start", answer(area="mobile"))
+    failed = row("app crashes at start", None, error="HTTP 500", os="iOS 18")
+    sims = np.array([[0.5], [0.5], [0.5]])
+    out = finalize_rows([ios, web, failed], kit, CFG, sims, ["mobile", "mobile", None])
+    assert out[0]["root_cause_doc"] == "REL-5.19.0-ios"
+    assert "after release 5.19.0" in out[0]["hypotheses"][0]["reason"]
+    assert out[1]["abstained"], "a web user's fragment was tied to an iOS release"
+    assert out[2]["hypotheses"] == [] and out[2]["error"] == "HTTP 500"
 
 
 def test_a_backend_failure_is_kept_for_review_with_its_error(kit) -> None:

@@ -154,3 +154,70 @@ def test_the_index_prefilter_never_loses_a_match() -> None:
         full = event_hypotheses(f, docs, sims, W)
         assert index.hypotheses(f, sims) == full
         assert index.hypotheses(f, sims, limit=2) == full[:2]
+
+
+def test_a_batch_gives_each_fragment_what_it_gets_alone() -> None:
+    """A season of releases, incidents and flags with segments on several keys, and a batch of
+    fragments in every area, some without a time: the grid scoring of ``EventIndex.batch``
+    equals the one-at-a-time scan for every fragment, ranks and reasons included."""
+    import random
+
+    import numpy as np
+
+    from feedback_lakehouse.insights.events import EventIndex
+
+    rng = random.Random(11)
+    docs = []
+    for i in range(60):
+        plat = rng.choice(["ios", "android", None])
+        seg = {"product_version": rng.choice(["5.18.0", "5.19.0"])} | (
+            {"platform": plat} if plat else {}
+        )
+        at = T0 + timedelta(days=rng.uniform(-30, 30))
+        area = rng.choice(["mobile", "sync", None])
+        # a release's note lines share its id: the best line stands for it
+        docs.append(KnowledgeDoc(f"REL-{i % 25}", "release", "R", "n", area, start=at, segment=seg))
+    for i in range(15):
+        at = T0 + timedelta(days=rng.uniform(-30, 30))
+        docs.append(
+            KnowledgeDoc(
+                f"INC-{i}",
+                "incident",
+                "I",
+                "s",
+                rng.choice(["sync", None]),
+                start=at,
+                end=rng.choice([None, at + timedelta(hours=3)]),
+            )
+        )
+        seg = rng.choice(
+            [
+                {"tier": "Enterprise"},
+                {"region": "EU", "tier": "smb"},
+                {"platform": "ios"},
+                {"cohort": "beta"},
+                {},
+            ]
+        )
+        docs.append(KnowledgeDoc(f"FLAG-{i}", "flag", "F", "r", None, start=at, segment=seg))
+    docs.append(KnowledgeDoc("KB-1", "runbook", "no time", "x", "sync"))
+    index = EventIndex(docs, W)
+    batch = []
+    for _ in range(400):
+        batch.append(facts(
+            received_at=rng.choice([None, T0 + timedelta(days=rng.uniform(-35, 50))]),
+            product_area=rng.choice(["mobile", "sync", "billing"]),
+            platform=rng.choice(["ios", "android", None]),
+            product_version=rng.choice(["5.18.0", "5.19.0", None, ""]),
+            tier=rng.choice(["enterprise", "smb", None]), region=rng.choice(["EU", "US", None]),
+        ))  # fmt: skip
+    for d in docs[:20]:  # on the last microsecond of a release's window, and just past it
+        end = d.start + timedelta(days=W.release_days)
+        for at in (end, end + timedelta(microseconds=1)):
+            batch.append(facts(received_at=at, platform=d.segment.get("platform")))
+    sims = np.array([[rng.choice([0.0, rng.random()]) for _ in docs] for _ in batch])
+    for limit in (None, 3):
+        got = index.batch(batch, sims, limit)
+        for f, row, hyps in zip(batch, sims, got, strict=True):
+            assert hyps == event_hypotheses(f, docs, row.tolist(), W, limit=limit)
+    assert sum(map(len, got)) > 400, "the season should explain most fragments somehow"

@@ -233,14 +233,11 @@ def finalize_handler(cfg_json: str) -> Callable[[Rows], Rows]:
     processed_at = datetime.fromisoformat(cfg.processed_at) if cfg.processed_at else None
 
     def handle(rows: Rows) -> Rows:
-        subs = [_sub_theme(r.get("answer")) for r in rows]
+        labels = [_labels(r.get("answer")) for r in rows]
         texts = [r["text"] or "" for r in rows]
         own = own_vectors(kit.model, texts, [r.get("vector") for r in rows])
-        sims = kit.event_similarities(texts, subs, own)
-        out = [
-            finalize_row(r, kit, cfg, list(sims[i]) if sims.shape[1] else [])
-            for i, r in enumerate(rows)
-        ]
+        sims = kit.event_similarities(texts, [lab.get("sub_theme") for lab in labels], own)
+        out = finalize_rows(rows, kit, cfg, sims, [lab.get("product_area") for lab in labels])
         for r in out:
             r["processed_at"] = processed_at
         return out
@@ -248,9 +245,34 @@ def finalize_handler(cfg_json: str) -> Callable[[Rows], Rows]:
     return handle
 
 
+def finalize_rows(
+    rows: Rows, kit: Toolkit, cfg: ChainConfig, sims: np.ndarray, areas: list[str | None]
+) -> Rows:
+    """``finalize_row`` for a batch: the event timeline is matched for all answered rows at
+    once (``sims``: rows x events; ``areas``: each answer's product area)."""
+    events: list[list[Hypothesis]] = [[] for _ in rows]
+    answered = [i for i, r in enumerate(rows) if r.get("answer")]
+    if sims.shape[1] and answered:
+        facts = [_facts(rows[i], areas[i] or "") for i in answered]
+        found = kit.event_index.batch(facts, sims[answered], cfg.max_hypotheses)
+        for i, hyps in zip(answered, found, strict=True):
+            events[i] = hyps
+    return [finalize_row(r, kit, cfg, events[i]) for i, r in enumerate(rows)]
+
+
+def _facts(r: dict[str, Any], product_area: str) -> FragmentFacts:
+    return FragmentFacts(
+        received_at=_naive_utc(r.get("received_at")), product_area=product_area,
+        product_version=r.get("product_version"), tier=r.get("tier"), region=r.get("region"),
+        platform=platform_of(r.get("os"), r.get("device")), browser=r.get("browser"),
+    )  # fmt: skip
+
+
 def finalize_row(
-    r: dict[str, Any], kit: Toolkit, cfg: ChainConfig, sims: list[float]
+    r: dict[str, Any], kit: Toolkit, cfg: ChainConfig, events: list[Hypothesis]
 ) -> dict[str, Any]:
+    """One ``silver.insights`` row: the answer's labels, evidence in this fragment's own text,
+    the answer's and the timeline's hypotheses (``events``) ranked, abstention and review."""
     text = r["text"] or ""
     backend = cfg.backend
     base = {
@@ -271,20 +293,14 @@ def finalize_row(
         }  # fmt: skip
     cls = answer.classification
     evidence = _merge_evidence(evidence, _relocate(text, answer.evidence))
-    facts = FragmentFacts(
-        received_at=_naive_utc(r.get("received_at")), product_area=cls.product_area,
-        product_version=r.get("product_version"), tier=r.get("tier"), region=r.get("region"),
-        platform=platform_of(r.get("os"), r.get("device")), browser=r.get("browser"),
-    )  # fmt: skip
-    events = kit.event_index.hypotheses(facts, sims, cfg.max_hypotheses) if sims else []
     hyps = _rank(answer.hypotheses + events, evidence, cfg.max_hypotheses)
-    good = [h for h in hyps if h.score >= cfg.abstain_score]
+    good = [h for h in hyps if h["score"] >= cfg.abstain_score]
     reasons: list[str] = []
     if cls.confidence < cfg.review_confidence:
         reasons.append(f"confidence {cls.confidence:.2f} below {cfg.review_confidence:.2f}")
     if kit.taxonomy.is_sensitive(cls.category, cls.product_area, cls.sub_theme):
         reasons.append(f"sensitive class ({cls.category}/{cls.product_area})")
-    top_area = _doc_area(good[0], kit) if good else None
+    top_area = _doc_area(kit, good[0]["doc_ids"][0]) if good else None
     if top_area and top_area != cls.product_area:
         reasons.append(
             f"stages disagree: classified {cls.product_area}, best root cause is {top_area}"
@@ -297,19 +313,19 @@ def finalize_row(
         "churn_signal": cls.risk.churn_signal, "competitor": cls.risk.competitor,
         "renewal_concern": cls.risk.renewal_concern, "escalation_risk": cls.risk.escalation_risk,
         "evidence": [e.model_dump() for e in evidence],
-        "hypotheses": [h.model_dump() for h in good],
-        "root_cause_doc": good[0].doc_ids[0] if good else None,
-        "root_cause_score": good[0].score if good else None,
+        "hypotheses": good,
+        "root_cause_doc": good[0]["doc_ids"][0] if good else None,
+        "root_cause_score": good[0]["score"] if good else None,
         "abstained": not good, "escalation": None if good else ESCALATE,
         "needs_review": bool(reasons), "review_reasons": reasons, "error": None,
     }  # fmt: skip
 
 
-def _sub_theme(answer: str | None) -> str | None:
-    """The answer's sub-theme alone: a plain JSON read (the full, validated parse happens
+def _labels(answer: str | None) -> dict[str, Any]:
+    """The answer's classification alone, a plain JSON read (the full, validated parse happens
     once, in ``finalize_row``; parsing a batch's answers ahead keeps thousands of models
     alive, which costs more in garbage collection than it saves)."""
-    return orjson.loads(answer)["classification"]["sub_theme"] if answer else None
+    return orjson.loads(answer)["classification"] if answer else {}
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
@@ -348,8 +364,9 @@ def _merge_evidence(pattern: list[Evidence], model: list[Evidence]) -> list[Evid
     return sorted(out, key=lambda e: (e.start, e.end))
 
 
-def _rank(hyps: list[Hypothesis], evidence: list[Evidence], limit: int) -> list[Hypothesis]:
-    """Best score per document, then the supporting evidence texts attached."""
+def _rank(hyps: list[Hypothesis], evidence: list[Evidence], limit: int) -> list[dict[str, Any]]:
+    """Best score per document, then the supporting evidence texts attached; as the row's
+    hypothesis dicts (``Hypothesis.model_dump`` field for field, without a copy per model)."""
     best: dict[str, Hypothesis] = {}
     for h in hyps:
         key = h.doc_ids[0]
@@ -358,19 +375,22 @@ def _rank(hyps: list[Hypothesis], evidence: list[Evidence], limit: int) -> list[
     ranked = sorted(best.values(), key=lambda h: (-h.score, h.doc_ids[0]))[:limit]
     support = [e.text for e in evidence][:8]
     return [
-        h.model_copy(update={"rank": i + 1, "evidence": h.evidence or support})
+        {"rank": i + 1, "doc_ids": list(h.doc_ids), "title": h.title, "score": h.score,
+         "evidence": list(h.evidence or support), "reason": h.reason}
         for i, h in enumerate(ranked)
-    ]
+    ]  # fmt: skip
 
 
-def _doc_area(h: Hypothesis, kit: Toolkit) -> str | None:
-    for d in kit.model.docs:
-        if d.doc_id == h.doc_ids[0]:
-            return d.product_area
-    for d in kit.event_index.docs:
-        if d.doc_id == h.doc_ids[0]:
-            return d.product_area
-    return None
+def _doc_area(kit: Toolkit, doc_id: str) -> str | None:
+    """The product area of a runbook or event (the first document with the id), from a map
+    built once per toolkit."""
+    areas: dict[str, str | None] | None = getattr(kit, "_doc_areas", None)
+    if areas is None:
+        areas = {}
+        for d in [*kit.model.docs, *kit.event_index.docs]:
+            areas.setdefault(d.doc_id, d.product_area)
+        kit._doc_areas = areas  # type: ignore[attr-defined]
+    return areas.get(doc_id)
 
 
 def insight_arrow_schema() -> pa.Schema:
