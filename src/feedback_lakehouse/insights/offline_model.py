@@ -188,13 +188,14 @@ class OfflineModel:
         w = QUERY_SELF_WEIGHT
         queries = []
         for rank in (0, 1):
-            q = own.copy() * w
-            for i, p in enumerate(preds):
-                alt = p.alternatives[rank] if len(p.alternatives) > rank else None
-                if alt is not None and alt[0] in self.centroid_index:
-                    q[i] += (1 - w) * self.centroids[self.centroid_index[alt[0]]]
-                else:
-                    q[i] = own[i]
+            at = np.array(
+                [self.centroid_index.get(p.alternatives[rank][0], -1)
+                 if len(p.alternatives) > rank else -1 for p in preds],
+                dtype=np.int64,
+            )  # fmt: skip
+            q = own.copy()
+            known = at >= 0
+            q[known] = own[known] * w + (1 - w) * self.centroids[at[known]]
             queries.append(q)
         return queries
 

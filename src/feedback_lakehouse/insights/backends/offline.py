@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from functools import lru_cache
 
 from feedback_lakehouse.insights.offline_model import OfflineModel
 from feedback_lakehouse.insights.schema import (
@@ -22,13 +23,15 @@ from feedback_lakehouse.insights.schema import (
     RiskFlags,
 )
 from feedback_lakehouse.insights.taxonomy import Taxonomy
+from feedback_lakehouse.silver.caseless import fold, folded_pattern
 
 
 def _cue_pattern(cues: list[str]) -> re.Pattern[str] | None:
+    """Any of ``cues`` on word boundaries, matched on ``fold``-ed text (see ``caseless``)."""
     if not cues:
         return None
     body = "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    return folded_pattern(rf"(?<!\w)(?:{body})(?!\w)")
 
 
 class RiskDetector:
@@ -43,12 +46,14 @@ class RiskDetector:
         self.names = {c.lower(): c for c in r.competitors}
 
     def detect(self, text: str) -> RiskFlags:
-        comp = self.competitors.search(text) if self.competitors else None
+        low = fold(text)
+        comp = self.competitors.search(low) if self.competitors else None
+        name = text[comp.start() : comp.end()] if comp else None
         return RiskFlags(
-            churn_signal=bool(self.churn and self.churn.search(text)),
-            competitor=self.names.get(comp.group().lower(), comp.group()) if comp else None,
-            renewal_concern=bool(self.renewal and self.renewal.search(text)),
-            escalation_risk=bool(self.escalation and self.escalation.search(text)),
+            churn_signal=bool(self.churn and self.churn.search(low)),
+            competitor=self.names.get(name.lower(), name) if name else None,
+            renewal_concern=bool(self.renewal and self.renewal.search(low)),
+            escalation_risk=bool(self.escalation and self.escalation.search(low)),
         )
 
 
@@ -142,12 +147,19 @@ class OfflineBackend:
         return Reply(answers=answers, calls=[call] if items else [])
 
 
+@lru_cache(maxsize=65536)
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """A phrase's words, in order, separated by anything that is not a word character (the
+    phrases are the model's vocabulary: a bounded set, compiled once each)."""
+    words = [re.escape(w) for w in phrase.split()]
+    return re.compile(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
 def _locate(text: str, phrases: list[str]) -> list[Evidence]:
     """Find each phrase (word n-gram, lower-cased by the vectorizer) in the original text."""
     out = []
     for ph in phrases:
-        words = [re.escape(w) for w in ph.split()]
-        m = re.search(r"(?<!\w)" + r"\W+".join(words) + r"(?!\w)", text, re.IGNORECASE)
+        m = _phrase_pattern(ph).search(text)
         if m:
             out.append(
                 Evidence(
