@@ -198,6 +198,9 @@ class GoldSettings(_Strict):
     """Each part of a split holds at least this share of the theme's sample."""
     split_sample: int = Field(400, ge=20)
     """Members per theme clustered to look for a split (a deterministic sample)."""
+    split_growth: float = Field(0.1, ge=0)
+    """A theme is looked at for a split each time it has grown by this share (0: every run);
+    a theme that barely changed cannot have come to hold a second issue since."""
     cluster_sample: int = Field(5_000, gt=0)
     """Unassigned fragments clustered per run at most (the rest join the themes found)."""
     summary_sample: int = Field(20, ge=5)

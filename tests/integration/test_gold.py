@@ -234,15 +234,24 @@ def test_a_theme_that_absorbed_another_splits_back(catalog, engine_settings, gol
         "theme_id", F.lit(a.theme_id)
     )
     catalog.upsert("gold.theme_members", absorbed, "theme_id")
+    before = {t.theme_id: t.count for t in themes}
     a.centroid = normalise(a.centroid * a.count + b.centroid * b.count)
     a.count += b.count
     active = [t for t in themes if t.theme_id != b.theme_id]
     now = datetime(2030, 1, 1)
     report = StepReport("gold")
 
-    since = split_themes(catalog, engine_settings, str(folder), model.version, active, now, report)
+    unchanged = {t.theme_id: t.count for t in active}
+    quiet = StepReport("gold")  # no theme grew: none is looked at, nothing splits
+    assert split_themes(catalog, engine_settings, str(folder), model.version, active, now,
+                        quiet, unchanged) is None  # fmt: skip
+    assert quiet.details["themes_split_checked"] == 0
+
+    since = split_themes(catalog, engine_settings, str(folder), model.version, active, now,
+                         report, before)  # fmt: skip
 
     assert report.details["themes_split"] == 1
+    assert report.details["themes_split_checked"] == 1, "only the theme that grew is looked at"
     (child,) = [t for t in active if t.created_at == now]
     smaller = of[a.theme_id] if len(of[a.theme_id]) < len(of[b.theme_id]) else of[b.theme_id]
     got = {r["fragment_id"] for r in catalog.read("gold.theme_members")
@@ -257,9 +266,9 @@ def test_a_theme_that_absorbed_another_splits_back(catalog, engine_settings, gol
         .agg(F.min("received_at")).first()[0]
     )  # fmt: skip
     assert since == first  # spikes are recomputed from the first moved fragment
-    # checked again, the parts stay apart
+    # every theme checked again: the parts stay apart
     assert split_themes(catalog, engine_settings, str(folder), model.version, active, now,
-                        StepReport("gold")) is None  # fmt: skip
+                        StepReport("gold"), {}) is None  # fmt: skip
 
 
 def test_model_written_names_stand_until_the_theme_grows(catalog, engine_settings,

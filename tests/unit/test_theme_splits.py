@@ -108,3 +108,24 @@ def test_model_names_without_a_key_fail_before_gold_writes(monkeypatch) -> None:
     asked = base.model_copy(update={"insights": ins, "gold": GoldSettings(naming="openai")})
     with pytest.raises(ConfigError, match=r"gold\.naming.*FL_NO_SUCH_KEY"):
         check_naming(asked)
+
+
+def test_a_theme_is_looked_at_for_a_split_once_per_tenth_of_growth() -> None:
+    from itertools import pairwise
+
+    from feedback_lakehouse.gold.theme_splits import split_due
+
+    assert split_due(0, 40, 0.1), "a new theme is looked at at once"
+    assert not split_due(40, 40, 0.1), "nothing changed"
+    assert not split_due(0, 0, 0.1)
+    assert all(split_due(n, n, 0.0) for n in (1, 40)), "0: every run"
+    # growing 1% a run, a theme is looked at about every tenth run, never two runs running
+    count, looked = 1000, []
+    for run in range(60):
+        grown = round(count * 1.01)
+        if split_due(count, grown, 0.1):
+            looked.append(run)
+        count = grown
+    assert 5 <= len(looked) <= 7 and min(b - a for a, b in pairwise(looked)) >= 8
+    assert split_due(1000, 1100, 0.1) or split_due(1100, 1210, 0.1)  # 10% never slips by
+    assert split_due(1000, 1250, 0.1)

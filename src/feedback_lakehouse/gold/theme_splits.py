@@ -10,6 +10,7 @@ becomes a new theme, and ``gold.theme_lineage`` records it (kind ``split``, with
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -51,17 +52,36 @@ def sample_members(members: DataFrame, per_theme: int) -> DataFrame:
     )
 
 
+def split_due(before: int, after: int, growth: float) -> bool:
+    """Whether a theme that held ``before`` members and now holds ``after`` is looked at for a
+    split: each time it passes a rung of the ladder 1, (1 + growth), (1 + growth)^2, ... So a
+    theme is examined once per ``growth`` of growth, with no state to keep: a new theme at
+    once, and in a run that adds 1% of the data about one theme in ten, not every theme."""
+    if after <= 0 or growth <= 0:
+        return after > 0
+    if before <= 0:
+        return True
+    return _rung(after, growth) > _rung(before, growth)
+
+
+def _rung(count: int, growth: float) -> int:
+    return math.floor(math.log(count) / math.log1p(growth) + 1e-9)
+
+
 def split_themes(
     catalog: Catalog, settings: Settings, model_dir: str, model_version: str,
-    themes: list[Theme], now: datetime, report: StepReport,
+    themes: list[Theme], now: datetime, report: StepReport, before: dict[str, int],
 ) -> datetime | None:  # fmt: skip
     """Split the themes that hold two issues (``themes`` gains the new ones and the split
-    ones' centroids and counts are updated). Returns the earliest ``received_at`` among the
-    fragments that moved, from which spikes must be recomputed, or None when none split."""
+    ones' centroids and counts are updated). Only themes due by ``split_due`` are looked at
+    (``before``: member counts before this run). Returns the earliest ``received_at`` among
+    the fragments that moved, from which spikes must be recomputed, or None when none split."""
     from pyspark.sql import functions as F
 
     g = settings.gold
-    found = _find_splits(catalog, model_dir, model_version, themes, settings)
+    due = [t for t in themes if split_due(before.get(t.theme_id, 0), t.count, g.split_growth)]
+    report.details["themes_split_checked"] = len(due)
+    found = _find_splits(catalog, model_dir, model_version, due, settings)
     report.details["themes_split"] = len(found)
     if not found:
         return None

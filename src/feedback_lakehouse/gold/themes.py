@@ -122,7 +122,10 @@ def run_themes(
         active = _update_centroids(catalog, final, themes + born)
         _merge_themes(catalog, active, born, now, cs, report)
     with report.timed("split"):
-        moved = split_themes(catalog, settings, model_dir, model_version, active, now, report)
+        before = {t.theme_id: t.count for t in themes}
+        moved = split_themes(
+            catalog, settings, model_dir, model_version, active, now, report, before
+        )
     with report.timed("name"):
         name_themes(catalog, settings, active, now, report)
     if moved is not None and (placement.since is None or moved < placement.since):
