@@ -334,3 +334,36 @@ def test_a_spike_can_be_judged_by_its_own_fragments_issue() -> None:
     )
     own = evaluate_spikes([merged], {"t-dash": "TIMEZONE"}, causes, {spike_key(merged): "SYNC"})
     assert (own["recall"]["all"]["found"], own["false_spikes"]["overall"]["false"]) == (1, 0)
+
+
+def test_buckets_as_columns_give_the_same_series_and_spikes() -> None:
+    """The spike pass reads buckets as Arrow columns, without a Python object per bucket: the
+    series are numbered as ``collect_series`` numbers them, and the spikes are the same, from
+    naive or UTC timestamps alike."""
+    from datetime import UTC
+
+    import numpy as np
+    import pyarrow as pa
+
+    from feedback_lakehouse.gold.spike_series import collect_series, series_from_columns
+    from feedback_lakehouse.gold.spikes import baseline_hours, detect_in_series
+
+    cfg = SpikeSettings()
+    burst = {h: 1 for h in range(ONSET, ONSET + 8)}
+    buckets = mobile_release_buckets() + segment("tier", "enterprise", 12, {"sync": burst})
+    pad = baseline_hours(cfg)
+    want = collect_series(buckets, pad)
+    for aware in (False, True):
+        hours = [b.hour.replace(tzinfo=UTC) if aware else b.hour for b in buckets]
+        got = series_from_columns(
+            [b.theme_id for b in buckets], [b.segment_kind for b in buckets],
+            [b.segment_value for b in buckets], pa.array(hours),
+            [b.count for b in buckets], [b.total for b in buckets], pad,
+        )  # fmt: skip
+        assert got is not None and want is not None
+        assert got.keys == want.keys and (got.origin, got.hours) == (want.origin, want.hours)
+        for name in ("seg_of", "all_of", "sid", "hour"):
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name
+        spikes = detect_in_series(got, cfg)
+        assert spikes == detect_spikes(buckets, cfg) and len(spikes) >= 2
+    assert series_from_columns([], [], [], pa.array([], pa.timestamp("us")), [], [], pad) is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -69,6 +70,7 @@ def hour_of(at: datetime) -> int:
 
 
 def collect_series(buckets: Iterable[Bucket], pad: int) -> Series | None:
+    """The buckets as a ``Series`` (series and segments numbered in order of appearance)."""
     series: dict[tuple[str, str, str], int] = {}
     segments: dict[tuple[str, str], int] = {}
     hours: dict[datetime, int] = {}
@@ -91,8 +93,57 @@ def collect_series(buckets: Iterable[Bucket], pad: int) -> Series | None:
         tot.append(b.total)
     if not sid:
         return None
-    s_a, g_a = np.array(sid, np.int64), np.array(gid, np.int64)
-    h_a, c_a, t_a = np.array(hr, np.int64), np.array(cnt, np.int64), np.array(tot, np.int64)
+    return _series(
+        list(series), np.array(seg_of, np.int64), np.array(sid, np.int64),
+        np.array(gid, np.int64), np.array(hr, np.int64), np.array(cnt, np.int64),
+        np.array(tot, np.int64), pad,
+    )  # fmt: skip
+
+
+def series_from_columns(
+    theme: Any, kind: Any, value: Any, hour: Any, count: Any, total: Any, pad: int
+) -> Series | None:
+    """``collect_series`` for buckets given as columns (Arrow arrays or sequences: theme, segment
+    kind and value as strings, ``hour`` as timestamps, naive or UTC), numbered the same way,
+    without a Python object per bucket: at 1M fragments a spike pass has millions of buckets."""
+    import pandas as pd
+
+    n = len(theme)
+    if not n:
+        return None
+    t_code, t_names = pd.factorize(np.asarray(theme, dtype=object))
+    k_code, k_names = pd.factorize(np.asarray(kind, dtype=object))
+    v_code, v_names = pd.factorize(np.asarray(value, dtype=object))
+    nk, nv = len(k_names), len(v_names)
+    seg_key = k_code.astype(np.int64) * nv + v_code
+    series_key = t_code.astype(np.int64) * (nk * nv) + seg_key
+    sid, first_rows = pd.factorize(series_key)
+    first = np.zeros(len(first_rows), np.int64)  # the first row of each series
+    first[sid[::-1]] = np.arange(n - 1, -1, -1)
+    gid, _ = pd.factorize(seg_key)
+    keys = [(t_names[t_code[r]], k_names[k_code[r]], v_names[v_code[r]]) for r in first.tolist()]
+    return _series(
+        keys, gid[first].astype(np.int64), sid.astype(np.int64), gid.astype(np.int64),
+        _hour_index(hour), np.asarray(count, np.int64), np.asarray(total, np.int64), pad,
+    )  # fmt: skip
+
+
+def _hour_index(hour: Any) -> np.ndarray:
+    """Hours since the epoch of timestamps as ``hour_of`` counts them (naive = UTC)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = hour if isinstance(hour, pa.Array | pa.ChunkedArray) else pa.array(hour)
+    if not pa.types.is_timestamp(arr.type):
+        raise TypeError(f"hour must be timestamps, got {arr.type}")
+    micros = pc.cast(pc.cast(arr, pa.timestamp("us", tz=arr.type.tz)), pa.int64())
+    return np.asarray(micros, dtype=np.int64) // 3_600_000_000
+
+
+def _series(
+    keys: list[tuple[str, str, str]], seg_of: np.ndarray, s_a: np.ndarray, g_a: np.ndarray,
+    h_a: np.ndarray, c_a: np.ndarray, t_a: np.ndarray, pad: int,
+) -> Series:  # fmt: skip
     origin = int(h_a.min())
     span = int(h_a.max()) - origin + 1
     h_a = h_a - origin + pad
@@ -103,12 +154,11 @@ def collect_series(buckets: Iterable[Bucket], pad: int) -> Series | None:
     order = np.lexsort((t_a, seg_key))
     last = np.r_[seg_key[order][1:] != seg_key[order][:-1], True]
     pick = order[last]
-    all_series = {k[0]: i for k, i in series.items() if k[1] == "all"}
-    keys = list(series)
+    all_series = {k[0]: i for i, k in enumerate(keys) if k[1] == "all"}
     pos = c_a > 0
     return Series(
         keys=keys,
-        seg_of=np.array(seg_of, np.int64),
+        seg_of=seg_of,
         all_of=np.array([all_series.get(k[0], -1) for k in keys], np.int64),
         counts=RangeSum(s_a, h_a, c_a, stride),
         totals=RangeSum(g_a[pick], h_a[pick], t_a[pick], stride),

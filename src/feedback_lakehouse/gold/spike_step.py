@@ -8,19 +8,19 @@ this run (see ``build_spikes``): spikes are few, history is small once aggregate
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedback_lakehouse.gold.spike_links import link_events
+from feedback_lakehouse.gold.spike_series import series_from_columns
 from feedback_lakehouse.gold.spikes import (
     SEGMENT_KINDS,
-    Bucket,
     Spike,
     SpikeSettings,
-    detect_spikes,
+    baseline_hours,
+    detect_in_series,
     reach_hours,
 )
 from feedback_lakehouse.settings import Settings
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     from feedback_lakehouse.catalog import Catalog
 
-HANDLER = "feedback_lakehouse.gold.spike_step:detect_handler"
 LONG = "ops.spike_messages"
 Rows = list[dict[str, Any]]
 SPIKE_COLUMNS = (
@@ -49,36 +48,29 @@ def spike_settings(settings: Settings) -> SpikeSettings:
     )  # fmt: skip
 
 
-def detect_handler(cfg_json: str) -> Callable[[Rows], Rows]:
-    """Rows tagged with the segment kind they are detected for: that kind's buckets (every
-    theme, so a segment-hour's total is known wherever anyone wrote) plus a copy of the "all"
-    series, which a segment's baseline borrows from. "all" spikes come from the "all" tag."""
-    raw = json.loads(cfg_json)
-    cfg = SpikeSettings(
-        **(raw | {k: tuple(raw[k]) for k in ("scan_hours", "scan_kinds") if k in raw})
-    )
+def detect_table(table: Any, cfg: SpikeSettings) -> Rows:
+    """Spikes from buckets tagged with the segment kind they are detected for (an Arrow table:
+    theme_id, segment_kind, segment_value, hour, count, total, tag): that kind's buckets
+    (every theme, so a segment-hour's total is known wherever anyone wrote) plus a copy of the
+    "all" series, which a segment's baseline borrows from. "all" spikes come from the "all"
+    tag. Columnar throughout: a pass at 1M fragments has millions of buckets."""
+    import pyarrow.compute as pc
 
-    def handle(rows: Rows) -> Rows:
-        by_tag: dict[str, list[Bucket]] = {}
-        for r in rows:
-            by_tag.setdefault(r["tag"], []).append(
-                Bucket(
-                    r["theme_id"],
-                    r["segment_kind"],
-                    r["segment_value"],
-                    r["hour"].replace(tzinfo=None),
-                    int(r["count"]),
-                    int(r["total"]),
-                )
-            )
-        out = []
-        for tag, buckets in sorted(by_tag.items()):
-            for spike in detect_spikes(buckets, cfg):
-                if spike.segment_kind == tag:
-                    out.append({k: getattr(spike, k) for k in SPIKE_COLUMNS})
+    out: Rows = []
+    if not table.num_rows:
         return out
-
-    return handle
+    for tag in sorted(pc.unique(table["tag"]).to_pylist()):
+        part = table.filter(pc.equal(table["tag"], tag))
+        d = series_from_columns(
+            part["theme_id"].to_numpy(zero_copy_only=False),
+            part["segment_kind"].to_numpy(zero_copy_only=False),
+            part["segment_value"].to_numpy(zero_copy_only=False),
+            part["hour"], part["count"], part["total"], baseline_hours(cfg),
+        )  # fmt: skip
+        for spike in detect_in_series(d, cfg):
+            if spike.segment_kind == tag:
+                out.append({k: getattr(spike, k) for k in SPIKE_COLUMNS})
+    return out
 
 
 def _one_report_per_account_day(df: DataFrame) -> DataFrame:
@@ -163,7 +155,6 @@ def build_spikes(
     from feedback_lakehouse.insights.chain import doc_from_json
 
     cfg = spike_settings(settings)
-    cfg_json = json.dumps(asdict(cfg))
     ts = pa.timestamp("us")
     schema = pa.schema(
         [("theme_id", pa.string()), ("segment_kind", pa.string()), ("segment_value", pa.string()),
@@ -195,8 +186,9 @@ def build_spikes(
 
     def per_partition(batches: Any) -> Any:
         # a theme's series must be seen whole: gather the partition's batches first
-        rows = [r for b in batches for r in b.to_pylist()]
-        yield pa.RecordBatch.from_pylist(detect_handler(cfg_json)(rows), schema=schema)
+        parts = list(batches)
+        rows = detect_table(pa.Table.from_batches(parts), cfg) if parts else []
+        yield pa.RecordBatch.from_pylist(rows, schema=schema)
 
     found = (
         tagged.repartition(len(SEGMENT_KINDS), "tag")

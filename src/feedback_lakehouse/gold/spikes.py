@@ -15,7 +15,10 @@ import numpy as np
 
 from feedback_lakehouse.gold.spike_series import Bucket, Coverage, Series, collect_series, hour_at
 
-__all__ = ["SEGMENT_KINDS", "Bucket", "Spike", "SpikeSettings", "detect_spikes", "reach_hours"]
+__all__ = [
+    "SEGMENT_KINDS", "Bucket", "Spike", "SpikeSettings", "baseline_hours", "detect_in_series",
+    "detect_spikes", "reach_hours",
+]  # fmt: skip
 
 SEGMENT_KINDS = (
     "all",
@@ -176,11 +179,23 @@ def detect_spikes(buckets: Iterable[Bucket], settings: SpikeSettings | None = No
     Hours without a bucket count zero for the theme; a segment's hourly total is read from any
     bucket of that segment and hour, so zero-count rows need not be sent."""
     cfg = settings or SpikeSettings()
-    windows = _windows(cfg)
-    back = int(cfg.baseline_days * 24)
-    d = collect_series(buckets, pad=back)
+    return detect_in_series(collect_series(buckets, pad=baseline_hours(cfg)), cfg)
+
+
+def baseline_hours(cfg: SpikeSettings) -> int:
+    """Hours of baseline before a window (the ``pad`` a ``Series`` is built with)."""
+    return int(cfg.baseline_days * 24)
+
+
+def detect_in_series(d: Series | None, cfg: SpikeSettings) -> list[Spike]:
+    """``detect_spikes`` on buckets already arranged as a ``Series`` (see
+    ``spike_series.series_from_columns``), built with ``pad`` = ``baseline_hours(cfg)``."""
     if d is None:
         return []
+    windows = _windows(cfg)
+    back = baseline_hours(cfg)
+    if d.pad != back:
+        raise ValueError(f"series padded by {d.pad} h, the baseline needs {back} h")
     alpha = cfg.alpha / len(windows)
     history = int(cfg.min_history_days * 24)
     scan_ok = np.array([k[1] in cfg.scan_kinds for k in d.keys], bool)
