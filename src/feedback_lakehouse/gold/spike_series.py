@@ -111,12 +111,12 @@ def series_from_columns(
     n = len(theme)
     if not n:
         return None
-    t_code, t_names = pd.factorize(np.asarray(theme, dtype=object))
-    k_code, k_names = pd.factorize(np.asarray(kind, dtype=object))
-    v_code, v_names = pd.factorize(np.asarray(value, dtype=object))
+    t_code, t_names = _codes(theme)
+    k_code, k_names = _codes(kind)
+    v_code, v_names = _codes(value)
     nk, nv = len(k_names), len(v_names)
-    seg_key = k_code.astype(np.int64) * nv + v_code
-    series_key = t_code.astype(np.int64) * (nk * nv) + seg_key
+    seg_key = k_code * nv + v_code
+    series_key = t_code * (nk * nv) + seg_key
     sid, first_rows = pd.factorize(series_key)
     first = np.zeros(len(first_rows), np.int64)  # the first row of each series
     first[sid[::-1]] = np.arange(n - 1, -1, -1)
@@ -126,6 +126,19 @@ def series_from_columns(
         keys, gid[first].astype(np.int64), sid.astype(np.int64), gid.astype(np.int64),
         _hour_index(hour), np.asarray(count, np.int64), np.asarray(total, np.int64), pad,
     )  # fmt: skip
+
+
+def _codes(values: Any) -> tuple[np.ndarray, list[str]]:
+    """Each value's code in order of first appearance, and the values: Arrow's dictionary
+    encoding, so millions of strings never become Python objects."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    return np.asarray(encoded.indices, dtype=np.int64), encoded.dictionary.to_pylist()
 
 
 def _hour_index(hour: Any) -> np.ndarray:

@@ -62,10 +62,8 @@ def detect_table(table: Any, cfg: SpikeSettings) -> Rows:
     for tag in sorted(pc.unique(table["tag"]).to_pylist()):
         part = table.filter(pc.equal(table["tag"], tag))
         d = series_from_columns(
-            part["theme_id"].to_numpy(zero_copy_only=False),
-            part["segment_kind"].to_numpy(zero_copy_only=False),
-            part["segment_value"].to_numpy(zero_copy_only=False),
-            part["hour"], part["count"], part["total"], baseline_hours(cfg),
+            part["theme_id"], part["segment_kind"], part["segment_value"], part["hour"],
+            part["count"], part["total"], baseline_hours(cfg),
         )  # fmt: skip
         for spike in detect_in_series(d, cfg):
             if spike.segment_kind == tag:
