@@ -67,14 +67,14 @@ def _char_wb_ids(vec: Any, texts: Sequence[str]) -> tuple[list[int], list[int]]:
     cache = _word_ids.get(vec)
     if cache is None or len(cache) > MAX_CACHED_WORDS:
         cache = _word_ids[vec] = {}
-    preprocess = vec.build_preprocessor()
+    preprocess, decode = vec.build_preprocessor(), vec.decode
     vocab = vec.vocabulary_
     lo, hi = vec.ngram_range
     cols: list[int] = []
     lengths: list[int] = []
     for doc in texts:
         before = len(cols)
-        for word in preprocess(doc).split():
+        for word in preprocess(decode(doc)).split():
             ids = cache.get(word)
             if ids is None:
                 ids = cache[word] = _padded_ids(word, vocab, lo, hi)
