@@ -4,7 +4,9 @@ then again after the last 1% of every export lands: seconds per step, peak memor
 Wall time on this machine moves by a quarter between runs of the same code, so each run also
 records the CPU seconds it used (this process, which hosts the embedded engine, plus the worker
 processes) and the machine's steal time: CPU seconds compare two versions of the code better
-than wall time when the machine's speed is not the same.
+than wall time when the machine's speed is not the same. The workers' memory is not measured
+here: a child's ``ru_maxrss`` counts the parent's pages it was forked with, so it reads as the
+engine process's size at the time the workers started.
 
     python benchmarks/bench_pipeline.py --messages 100000
 """
@@ -60,9 +62,6 @@ def main() -> None:
             },
             "peak_rss_mb_client_and_engine": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            ),
-            "peak_rss_mb_largest_worker": round(
-                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             ),
         }
         print(json.dumps(result, indent=2))
