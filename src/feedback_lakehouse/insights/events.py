@@ -206,7 +206,8 @@ class EventIndex:
                     break
                 doc = self.docs[col]
                 m = _match(doc, f, self.windows)
-                assert m is not None, f"event {doc.doc_id} scored but does not match"
+                if m is None:  # the grid and _match disagree: a bug, never bad input
+                    raise RuntimeError(f"event {doc.doc_id} scored on the grid but not by _match")
                 out[i].append(
                     Hypothesis(
                         rank=1, doc_ids=[doc.doc_id], title=doc.title, score=score,
