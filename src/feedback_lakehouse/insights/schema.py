@@ -4,6 +4,7 @@ an answer that does not fit is an error with a message, never a half-filled row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,15 +51,18 @@ class Evidence(_Model):
     source: Literal["pattern", "model"] = "pattern"
 
 
-class Candidate(_Model):
-    """A document the retrieval or the event timeline put forward for stage 3."""
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A document the retrieval or the event timeline put forward for stage 3. Built by the
+    chain itself, never parsed from outside: a plain dataclass, since the answer pass builds
+    several per text and validation would be a tenth of its cost."""
 
     doc_id: str
     kind: Literal["runbook", "release", "incident", "flag"]
     title: str
     snippet: str
-    product_area: str | None = None
     similarity: float  # retrieval cosine similarity, 0..1
+    product_area: str | None = None
     event_boost: float = 0.0  # >0 when the document is an event close in time and segment
     event_reason: str | None = None
 
@@ -74,14 +78,16 @@ class Hypothesis(_Model):
     reason: str = ""
 
 
-class FragmentContext(_Model):
-    """Everything a backend may see of one fragment: redacted text only."""
+@dataclass(frozen=True, slots=True)
+class FragmentContext:
+    """Everything a backend may see of one fragment: redacted text only. Built by the chain
+    (see ``Candidate``)."""
 
     key: str  # the cache key's fingerprint part
     text: str
     language: str | None = None
-    evidence: list[Evidence] = Field(default_factory=list)
-    candidates: list[Candidate] = Field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 class Answer(_Model):
