@@ -49,20 +49,23 @@ class TextEmbedder:
     def embed(self, texts: list[str], sparse=None) -> np.ndarray:  # type: ignore[no-untyped-def]
         assert self.svd is not None, "fit the embedder first"
         x = (self._sparse(texts) if sparse is None else sparse).tocsr()
-        v = np.asarray(x @ self._projection()).astype(np.float32)  # = svd.transform(x)
+        # = svd.transform(x), in float32 (the vectors are stored as float32 anyway)
+        v = np.asarray(x.astype(np.float32) @ self._projection())
         norms = np.linalg.norm(v, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return v / norms
 
     def _projection(self) -> np.ndarray:
-        """The SVD's components transposed once, in C order. ``TruncatedSVD.transform``
-        multiplies by ``components_.T``, which scipy copies to C order on every call: the whole
-        vocabulary x dims (86 MB for the shipped examples) per batch, a fifth of the insights
-        answer pass at 1M texts. Same numbers, same arithmetic, so the same embeddings."""
+        """The SVD's components transposed once, in C order and float32. ``TruncatedSVD
+        .transform`` multiplies by ``components_.T``, which scipy copies to C order on every
+        call: the whole vocabulary x dims (86 MB for the shipped examples) per batch, a fifth
+        of the insights answer pass at 1M texts. In float32 the product reads half the bytes
+        (25 instead of 42 us per text); the vectors move by at most 4e-7, below what float32
+        storage of them kept before."""
         proj = getattr(self, "_proj", None)
         if proj is None:
             assert self.svd is not None, "fit the embedder first"
-            proj = self._proj = np.ascontiguousarray(self.svd.components_.T)
+            proj = self._proj = np.ascontiguousarray(self.svd.components_.T, dtype=np.float32)
         return proj
 
     def __getstate__(self) -> dict[str, object]:
