@@ -102,20 +102,23 @@ class Toolkit:
         """Pattern evidence (when ``evidence``) and the runbooks retrieval puts forward,
         grounded by the offline model's reading of the text (whatever backend answers)."""
         sims = self.model.similarities(texts, self.model.predict(texts))
+        # each row's top documents at once, as Python ints and floats (one conversion each)
+        order = np.argsort(-sims, axis=1)[:, : self.cfg.top_k]
+        top_docs = order.tolist()
+        top_sims = np.take_along_axis(sims, order, axis=1).tolist()
+        docs = self.model.docs
         out = []
         for i, (key, text, lang) in enumerate(zip(keys, texts, langs, strict=True)):
-            order = np.argsort(-sims[i])[: self.cfg.top_k] if sims.shape[1] else []
             cands = [
                 Candidate(
-                    doc_id=d.doc_id,
+                    doc_id=docs[j].doc_id,
                     kind="runbook",
-                    title=d.title,
+                    title=docs[j].title,
                     snippet=self._snippets[j],
-                    product_area=d.product_area,
-                    similarity=round(float(sims[i, j]), 4),
+                    product_area=docs[j].product_area,
+                    similarity=round(sim, 4),
                 )
-                for j in order
-                for d in [self.model.docs[j]]
+                for j, sim in zip(top_docs[i], top_sims[i], strict=True)
             ]
             out.append(
                 FragmentContext(
