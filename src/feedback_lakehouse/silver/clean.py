@@ -91,11 +91,13 @@ def _cut_signoff(text: str) -> tuple[str, bool]:
     """The first sign-off line among the last 12 lines starts the signature."""
     lines = text.rstrip().split("\n")
     for i in range(max(0, len(lines) - 12), len(lines)):
+        if not _SIGNOFF.match(lines[i]):  # the cheap test first: most lines are no sign-off
+            continue
         rest = [line for line in lines[i + 1 :] if line.strip()]
         looks_like_signature = len(rest) <= 8 and all(
             len(line) <= 80 and not line.rstrip().endswith(("!", "?", "。")) for line in rest
         )
-        if _SIGNOFF.match(lines[i]) and looks_like_signature and "\n".join(lines[:i]).strip():
+        if looks_like_signature and "\n".join(lines[:i]).strip():
             return "\n".join(lines[:i]), True
     return text, False
 

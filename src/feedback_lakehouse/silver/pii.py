@@ -171,13 +171,14 @@ def _valid_phone(candidate: str, regions: tuple[str, ...]) -> bool:
         except phonenumbers.NumberParseException:
             return False
     nums = []
-    for region in regions:
+    for region in regions:  # the text's own regions first: most numbers stop at the first
         try:
-            nums.append(phonenumbers.parse(candidate, region))
+            num = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
             continue
-    if any(phonenumbers.is_valid_number(n) for n in nums):
-        return True
+        if phonenumbers.is_valid_number(num):
+            return True
+        nums.append(num)
     # Unallocated but well-formed (e.g. "01 18 72 49 71"): accept when grouped like a phone.
     groups = re.findall(r"\d+", candidate)
     return (
