@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -70,28 +72,55 @@ class Tracker:
             self.mlflow.flush_trace_async_logging()
 
 
+_experiments: dict[tuple[str, str], Future[str]] = {}
+_lock = threading.Lock()
+
+
+def _experiment_id(settings: Settings) -> str:
+    """The experiment's id, created when missing. A new local store first builds its schema
+    (about 5 s), so ``prepare_tracking`` starts this early, in the background."""
+    import mlflow
+
+    for noisy in ("mlflow", "alembic", "sqlalchemy"):  # after the import: mlflow sets INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    uri = tracking_uri(settings)
+    mlflow.set_tracking_uri(uri)
+    name = settings.tracking.experiment
+    exp = mlflow.get_experiment_by_name(name)
+    if exp is not None:
+        return str(exp.experiment_id)
+    artifacts = (settings.root / "mlruns").as_uri() if uri.startswith("sqlite:") else None
+    return str(mlflow.create_experiment(name, artifact_location=artifacts))
+
+
+def prepare_tracking(settings: Settings) -> None:
+    """Open the tracking store and find the experiment in a background thread, while the
+    step does engine work; the next ``tracked_run`` waits for it (and raises what it
+    raised)."""
+    if not settings.tracking.enabled:
+        return
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "true")  # before the import
+    key = (tracking_uri(settings), settings.tracking.experiment)
+    with _lock:
+        if key not in _experiments:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlflow-prepare")
+            _experiments[key] = pool.submit(_experiment_id, settings)
+            pool.shutdown(wait=False)
+
+
 @contextmanager
 def tracked_run(settings: Settings, run_name: str) -> Iterator[Tracker]:
     if not settings.tracking.enabled:
         yield Tracker(None, None, None)
         return
-    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_TRACE_LOGGING", "true")
+    prepare_tracking(settings)
     import mlflow
 
-    for noisy in ("mlflow", "alembic", "sqlalchemy"):  # after the import: mlflow sets INFO
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-    uri = tracking_uri(settings)
-    mlflow.set_tracking_uri(uri)
-    name = settings.tracking.experiment
-    exp = mlflow.get_experiment_by_name(name)
-    if exp is None:
-        artifacts = None
-        if uri.startswith("sqlite:"):
-            artifacts = (settings.root / "mlruns").as_uri()
-        exp_id = mlflow.create_experiment(name, artifact_location=artifacts)
-    else:
-        exp_id = exp.experiment_id
+    key = (tracking_uri(settings), settings.tracking.experiment)
+    with _lock:  # used once: the next run looks the experiment up again (it may be gone)
+        future = _experiments.pop(key)
+    exp_id = future.result()  # raises what the lookup raised
+    mlflow.set_tracking_uri(key[0])
     with mlflow.start_run(experiment_id=exp_id, run_name=run_name) as run:
         tracker = Tracker(mlflow, run.info.run_id, exp_id)
         try:
