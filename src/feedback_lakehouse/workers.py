@@ -3,9 +3,11 @@
 Sail runs Python UDFs inside its own process, under one interpreter lock, so the text work
 of silver and the insights chain use one core however many tasks run. These workers are
 plain child interpreters (``python -m feedback_lakehouse.workers``) fed over pipes: unlike
-``multiprocessing`` they never re-import the caller's main script. One chunk is in flight per
-worker, so a worker writing a result and the parent writing the next chunk can never block
-each other.
+``multiprocessing`` they never re-import the caller's main script. Two chunks are in flight
+per worker, so a worker finds its next chunk waiting when it finishes one (with one, a worker
+that finished first sat idle until the parent had taken the older result and sent it more).
+A thread in each worker reads its input as it arrives, so the parent writing a chunk and
+the worker writing a result can never block each other.
 
 A worker is told a handler, ``"package.module:factory"``; ``factory(cfg_json)`` builds the
 expensive state once (a model, an index) and returns the function applied to each chunk of
@@ -19,15 +21,20 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import queue
 import struct
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 Rows = list[dict[str, Any]]
 
 _HEADER = struct.Struct("<Q")
+IN_FLIGHT = 2
+"""Chunks sent to a worker and not yet returned."""
 
 
 def _send(stream: IO[bytes], obj: Any) -> None:
@@ -87,18 +94,18 @@ class WorkerPool:
             _send(proc.stdin, (cfg_json, schema))  # type: ignore[arg-type]
 
     def map(self, chunks: Iterator[Any]) -> Iterator[Any]:
-        busy: list[subprocess.Popen[bytes]] = []
-        idle = list(self._procs)
+        sent: deque[subprocess.Popen[bytes]] = deque()  # one entry per chunk, oldest first
+        free = [proc for _ in range(IN_FLIGHT) for proc in self._procs]  # a slot per chunk
         for chunk in chunks:
-            if not idle:
-                proc = busy.pop(0)
+            if not free:
+                proc = sent.popleft()
                 yield self._result(proc)
-                idle.append(proc)
-            proc = idle.pop(0)
+                free.append(proc)
+            proc = free.pop(0)
             _send(proc.stdin, _to_ipc(chunk))  # type: ignore[arg-type]
-            busy.append(proc)
-        for proc in busy:
-            yield self._result(proc)
+            sent.append(proc)
+        while sent:
+            yield self._result(sent.popleft())
 
     def _result(self, proc: subprocess.Popen[bytes]) -> Any:
         try:
@@ -114,8 +121,9 @@ class WorkerPool:
 
     def close(self) -> None:
         for proc in self._procs:
-            if proc.stdin:
-                proc.stdin.close()
+            for pipe in (proc.stdin, proc.stdout):  # unread results (after an error) too
+                if pipe:
+                    pipe.close()
         for proc in self._procs:
             try:
                 proc.wait(timeout=30)
@@ -177,15 +185,26 @@ def _serve(spec: str) -> None:
     sys.stdout = sys.stderr  # nothing a library prints may corrupt the result stream
     cfg_json, schema = _receive(inp)
     handle = load_handler(spec, cfg_json)
-    while True:
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def read() -> None:  # keeps the pipe drained: the parent never waits to send
         try:
-            chunk = _from_ipc(_receive(inp))
+            while True:
+                inbox.put(_receive(inp))
         except EOFError:
-            return
+            inbox.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    while (data := inbox.get()) is not None:
+        result: Any
         try:
-            _send(out, _to_ipc(apply(handle, chunk, schema)))
+            result = _to_ipc(apply(handle, _from_ipc(data), schema))
         except Exception as exc:  # reported to the parent, which raises it
-            _send(out, exc)
+            result = exc
+        try:
+            _send(out, result)
+        except BrokenPipeError:  # the parent stopped reading: it is raising an error
+            return
 
 
 if __name__ == "__main__":

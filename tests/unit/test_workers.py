@@ -71,3 +71,42 @@ def test_chunks_are_bounded_and_keep_every_row_in_order() -> None:
         assert [b.num_rows for b in out] == [6, 6, 6, 2, 3]
         ids = [r["source_record_id"] for b in out for r in b.to_pylist()]
         assert ids == [str(i) for i in range(23)]
+
+
+_ECHO = """
+def factory(cfg_json):
+    def handle(rows):
+        if any(r["i"] == FAIL for r in rows):
+            raise ValueError(f"chunk with row {FAIL} refused")
+        return [{"i": r["i"], "blob": "x" * 200_000} for r in rows]
+    return handle
+"""
+
+
+@pytest.mark.parametrize("fail_at", [None, 5])
+def test_big_results_with_chunks_in_flight_arrive_in_order_and_errors_surface(
+    tmp_path, monkeypatch, fail_at
+) -> None:  # type: ignore[no-untyped-def]
+    """Each chunk (300 KB) and result (400 KB) is bigger than a pipe's buffer and the parent
+    sends a worker its next chunk while it writes a result: the workers' reader threads keep
+    that from deadlocking. A chunk's error is
+    raised in the parent with the chunks before it delivered, and the pool still closes."""
+    (tmp_path / "echo_handler.py").write_text(f"FAIL = {fail_at!r}\n" + _ECHO)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    schema = pa.schema([("i", pa.int64()), ("blob", pa.string())])
+    pad = "p" * 150_000  # inputs bigger than a pipe's buffer too
+    chunks = (
+        pa.RecordBatch.from_pylist([{"i": i, "pad": pad}, {"i": i + 100, "pad": pad}])
+        for i in range(12)
+    )
+    got: list[int] = []
+    pool = WorkerPool(2, "echo_handler:factory", "{}", schema)
+    with pool:
+        if fail_at is None:
+            got = [b.column("i")[0].as_py() for b in pool.map(chunks)]
+        else:
+            with pytest.raises(ValueError, match="row 5 refused"):
+                for b in pool.map(chunks):
+                    got.append(b.column("i")[0].as_py())
+    assert got == list(range(12 if fail_at is None else 5))
+    assert all(proc.poll() is not None for proc in pool._procs)
