@@ -187,11 +187,17 @@ def _serve(spec: str) -> None:
     handle = load_handler(spec, cfg_json)
     inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
+    broken: list[BaseException] = []
+
     def read() -> None:  # keeps the pipe drained: the parent never waits to send
         try:
             while True:
                 inbox.put(_receive(inp))
         except EOFError:
+            pass
+        except BaseException as exc:  # an unreadable chunk ends the worker, with its error
+            broken.append(exc)
+        finally:
             inbox.put(None)
 
     threading.Thread(target=read, daemon=True).start()
@@ -205,6 +211,8 @@ def _serve(spec: str) -> None:
             _send(out, result)
         except BrokenPipeError:  # the parent stopped reading: it is raising an error
             return
+    if broken:  # exit code 1 and the traceback on stderr; the parent reports the worker dead
+        raise RuntimeError("a chunk sent to this worker could not be read") from broken[0]
 
 
 if __name__ == "__main__":

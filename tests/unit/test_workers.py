@@ -110,3 +110,25 @@ def test_big_results_with_chunks_in_flight_arrive_in_order_and_errors_surface(
                     got.append(b.column("i")[0].as_py())
     assert got == list(range(12 if fail_at is None else 5))
     assert all(proc.poll() is not None for proc in pool._procs)
+
+
+def test_a_worker_whose_input_is_corrupt_exits_instead_of_waiting_forever() -> None:
+    import subprocess
+    import sys
+
+    from feedback_lakehouse.workers import _HEADER, _send
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "feedback_lakehouse.workers", HANDLER],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    _send(proc.stdin, (CFG.to_json(), _arrow_schema()))
+    proc.stdin.write(_HEADER.pack(10) + b"not pickle")  # a chunk that cannot be read
+    proc.stdin.flush()
+    try:
+        proc.wait(timeout=60)  # the parent sees the worker gone and reports it
+    finally:
+        proc.kill()
+    assert proc.returncode == 1
+    assert b"UnpicklingError" in proc.stderr.read()  # type: ignore[union-attr]
