@@ -60,8 +60,8 @@ class TextEmbedder:
         .transform`` multiplies by ``components_.T``, which scipy copies to C order on every
         call: the whole vocabulary x dims (86 MB for the shipped examples) per batch, a fifth
         of the insights answer pass at 1M texts. In float32 the product reads half the bytes
-        (25 instead of 42 us per text); the vectors move by at most 4e-7, below what float32
-        storage of them kept before."""
+        (25 instead of 42 us per text); the vectors move by at most 7e-7 (measured on 17,419
+        texts), and 5 of their hypothesis scores in the 4th decimal."""
         proj = getattr(self, "_proj", None)
         if proj is None:
             assert self.svd is not None, "fit the embedder first"
