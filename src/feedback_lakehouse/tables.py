@@ -199,9 +199,6 @@ QUALITY_RESULTS = TableSpec(
     ("run_id", "table_name", "expectation", "column_name"),
 )
 
-# what the insights chain's backend pass emits: answer | failure | call rows
-STAGE_SCHEMA = "kind STRING, answer_key STRING, payload STRING, error STRING"
-
 INSIGHT_COLUMNS = """fragment_id STRING, feedback_id STRING, fingerprint STRING,
     answer_key STRING, received_at TIMESTAMP, account_id STRING, duplicate_of STRING,
     language STRING, category STRING, product_area STRING, feedback_type STRING,
@@ -233,7 +230,7 @@ INSIGHT_CACHE = TableSpec(
 TEXT_VECTORS = TableSpec(
     "silver.text_vectors",
     "one distinct fragment text's embedding under one offline model version (float32 bytes): "
-    "the insights step embeds each text once, its second pass and gold's themes reuse it",
+    "the insights step embeds each text once; later runs and gold's themes reuse it",
     """answer_key STRING, model STRING, vector BINARY, created_at TIMESTAMP""",
     ("answer_key", "model"),
 )
@@ -257,18 +254,13 @@ INSIGHT_WORK = TableSpec(
     ("fragment_id",),
 )
 
-INSIGHT_STAGING = TableSpec(
-    "ops.insight_staging",
-    "one backend answer, failure or call of the insights run in progress; overwritten",
-    STAGE_SCHEMA,
-    ("kind", "answer_key"),
-)
-
-INSIGHT_ROWS = TableSpec(
-    "ops.insight_rows",
-    "one finished insight of the run in progress, landed into silver.insights; overwritten",
-    INSIGHT_COLUMNS,
-    ("fragment_id",),
+INSIGHT_RESULTS = TableSpec(
+    "ops.insight_results",
+    "the insights pass's output, overwritten each run: one finished insight per fragment "
+    "(stage_kind null), landed into silver.insights, and one row per new answer, failure, "
+    "call or text vector (stage_kind), landed into the cache, the call log and the vectors",
+    INSIGHT_COLUMNS + ", stage_kind STRING, stage_payload STRING",
+    ("fragment_id", "stage_kind", "answer_key"),
 )
 
 INSIGHT_CALLS = TableSpec(
@@ -437,8 +429,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     TEXT_VECTORS,
     INSIGHT_LABELS,
     INSIGHT_WORK,
-    INSIGHT_STAGING,
-    INSIGHT_ROWS,
+    INSIGHT_RESULTS,
     INSIGHT_CALLS,
     GOLD_THEMES,
     THEME_NAMES,

@@ -144,24 +144,70 @@ def map_batches(
     schema: Any,
     rows_per_chunk: int,
     workers: int = 1,
+    group_by: str | None = None,
 ) -> Iterator[Any]:
     """``mapInArrow`` body: Arrow batches -> chunks of ``rows_per_chunk`` rows -> ``handler``
     -> Arrow batches of ``schema``; in this process, or with ``workers`` > 1 in a pool of worker
     processes (the embedded engine; on a cluster each executor already runs its own Python
-    workers)."""
-
-    def chunks() -> Iterator[Any]:
-        for batch in batches:
-            for lo in range(0, batch.num_rows, rows_per_chunk):
-                yield batch.slice(lo, rows_per_chunk)
-
+    workers). With ``group_by`` (input sorted on that column) a run of equal values is never
+    split between chunks: a chunk ends at the first change of value after ``rows_per_chunk``
+    rows."""
+    chunks = (
+        grouped_chunks(batches, group_by, rows_per_chunk)
+        if group_by
+        else (b.slice(lo, rows_per_chunk) for b in batches
+              for lo in range(0, b.num_rows, rows_per_chunk))
+    )  # fmt: skip
     if workers <= 1:
         handle = load_handler(handler, cfg_json)
-        for chunk in chunks():
+        for chunk in chunks:
             yield apply(handle, chunk, schema)
         return
     with WorkerPool(workers, handler, cfg_json, schema) as pool:
-        yield from pool.map(chunks())
+        yield from pool.map(chunks)
+
+
+def grouped_chunks(batches: Iterator[Any], column: str, size: int) -> Iterator[Any]:
+    """Chunks of at least ``size`` rows (the last one may be smaller) that end where the
+    sorted ``column`` changes value, across input batches: a batch's last run is held back
+    until the next batch shows whether it goes on."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    held = None
+    for batch in batches:
+        values = batch.column(column)
+        if len(values) > 1 and not pc.all(pc.less_equal(values[:-1], values[1:])).as_py():
+            raise ValueError(
+                f"rows are not sorted on {column!r}: their groups would be split between "
+                "chunks (the engine dropped the sort; report this with its version)"
+            )
+        if held is not None:
+            last = held.column(column)[-1].as_py()
+            if len(values) and last is not None and values[0].as_py() < last:
+                raise ValueError(f"rows are not sorted on {column!r} across batches")
+            batch = pa.concat_batches([held, batch])
+        lo = 0
+        while (cut := _run_end(batch.column(column), lo + size)) is not None:
+            yield batch.slice(lo, cut - lo)
+            lo = cut
+        held = batch.slice(lo) if lo < batch.num_rows else None
+    if held is not None:
+        yield held
+
+
+def _run_end(values: Any, at: int) -> int | None:
+    """The first index from ``at`` whose value differs from the one before it (a chunk may end
+    there), or None when the batch ends first."""
+    import pyarrow.compute as pc
+
+    if at >= len(values):
+        return None
+    changed = pc.fill_null(
+        pc.not_equal(values.slice(at), values.slice(at - 1, len(values) - at)), True
+    )
+    found = pc.index(changed, True).as_py()
+    return None if found < 0 else at + found
 
 
 def auto_workers(configured: int, n_rows: int, threshold: int = 20_000) -> int:

@@ -11,7 +11,7 @@ from feedback_lakehouse.silver.transform import (
     _arrow_schema,
     transform_rows,
 )
-from feedback_lakehouse.workers import WorkerPool, map_batches
+from feedback_lakehouse.workers import WorkerPool, grouped_chunks, map_batches
 
 pytestmark = pytest.mark.unit
 
@@ -132,3 +132,25 @@ def test_a_worker_whose_input_is_corrupt_exits_instead_of_waiting_forever() -> N
         proc.kill()
     assert proc.returncode == 1
     assert b"UnpicklingError" in proc.stderr.read()  # type: ignore[union-attr]
+
+
+def test_grouped_chunks_never_split_a_key_even_across_input_batches() -> None:
+    # runs of 1-7 equal keys, cut into input batches that end inside runs
+    keys = [f"k{i:03d}" for i in range(120) for _ in range(1 + i % 7)]
+    batches = [pa.record_batch({"key": keys[lo : lo + 37]}) for lo in range(0, len(keys), 37)]
+    chunks = list(grouped_chunks(iter(batches), "key", 10))
+    assert [k for c in chunks for k in c.column("key").to_pylist()] == keys  # all, in order
+    owner: dict[str, int] = {}
+    for n, chunk in enumerate(chunks):
+        for key in chunk.column("key").to_pylist():
+            assert owner.setdefault(key, n) == n, f"{key} split between chunks"
+    assert all(c.num_rows >= 10 for c in chunks[:-1])  # bounded below, cut only at a change
+    assert all(c.num_rows < 10 + 7 for c in chunks)
+
+
+def test_grouped_chunks_refuse_unsorted_rows() -> None:
+    with pytest.raises(ValueError, match="not sorted on 'key'"):
+        list(grouped_chunks(iter([pa.record_batch({"key": ["b", "a", "c"]})]), "key", 2))
+    across = [pa.record_batch({"key": ["a", "c"]}), pa.record_batch({"key": ["b", "d"]})]
+    with pytest.raises(ValueError, match="across batches"):
+        list(grouped_chunks(iter(across), "key", 5))

@@ -1,12 +1,13 @@
-"""The chain inside a Spark task, in two passes over Arrow batches.
+"""The chain inside a Spark task: one pass over Arrow batches of work rows.
 
-``answer_batches`` (the only pass that calls a backend) answers each distinct fragment text
-once: pattern evidence and retrieved runbooks are attached, the backend classifies, quotes
-evidence and ranks the runbooks. Its answers are cached by fingerprint.
-
-``finalize_batches`` runs for every fragment, duplicates included: it locates evidence in the
-fragment's own text, adds the releases, flag changes and incidents close in time and segment,
-ranks all hypotheses, abstains when nothing is good enough and decides on human review.
+The rows arrive sorted by answer key, and a key's rows are never split between chunks, so
+each chunk first answers the distinct texts it holds that have no cached answer (the only
+place a backend is called: pattern evidence and retrieved runbooks are attached, the backend
+classifies, quotes evidence and ranks the runbooks), then finishes every fragment, duplicates
+included: it locates evidence in the fragment's own text, adds the releases, flag changes and
+incidents close in time and segment, ranks all hypotheses, abstains when nothing is good
+enough and decides on human review. The new answers, failures, calls and text vectors come
+out beside the finished rows, to be cached and audited.
 
 The backend, the model and the indexes are built once per task from files (the model folder),
 which is how they reach executors on a cluster."""
@@ -165,48 +166,94 @@ def doc_to_json(d: KnowledgeDoc) -> dict[str, Any]:
     return out
 
 
-# -- pass 1: one backend answer per distinct text -------------------------------------------
-ANSWER_HANDLER = "feedback_lakehouse.insights.chain:answer_handler"
-FINALIZE_HANDLER = "feedback_lakehouse.insights.chain:finalize_handler"
+# -- the pass: answer each new distinct text once, finish every fragment -------------------
+CHAIN_HANDLER = "feedback_lakehouse.insights.chain:chain_handler"
 Rows = list[dict[str, Any]]
 
 
-def answer_handler(cfg_json: str) -> Callable[[Rows], Rows]:
-    """Rows of answer_key, text, language -> STAGE_SCHEMA rows (answer | failure | call |
-    vector: the text's embedding, which retrieval computed anyway, for reuse)."""
+def chain_handler(cfg_json: str) -> Callable[[Rows], Rows]:
+    """Work rows (``answer``/``vector``: the cached answer JSON and embedding, or null) ->
+    ``silver.insights`` rows plus stage rows (``stage_kind`` answer | failure | call | vector,
+    ``answer_key``, ``stage_payload``, ``error``) for what this chunk asked the backend.
+
+    A chunk must hold all rows of each key it holds (``map_batches(group_by=...)``): a key
+    split between chunks would be answered twice."""
     cfg = ChainConfig.from_json(cfg_json)
     kit = Toolkit(cfg)
     backend = kit.backend
     assert backend is not None
+    processed_at = datetime.fromisoformat(cfg.processed_at) if cfg.processed_at else None
 
     def handle(rows: Rows) -> Rows:
-        keys, texts = [r["answer_key"] for r in rows], [r["text"] or "" for r in rows]
-        langs = [r["language"] for r in rows]
-        items = kit.contexts(keys, texts, langs, evidence=backend.reads_evidence)
-        vectors = kit.model.vectors(texts)  # remembered from retrieval: no second embedding
-        out = _stage_rows(backend.analyse(items))
-        out += [
-            {"kind": "vector", "answer_key": k, "payload": encode(vectors[i]), "error": None}
-            for i, k in enumerate(keys)
-        ]
-        return out
+        need = _texts_to_answer(rows)
+        out: Rows = []
+        fresh: dict[str, Answer] = {}
+        failed: dict[str, str] = {}
+        vectors: dict[str, np.ndarray] = {}
+        if need:
+            keys = list(need)
+            texts, langs = [need[k][0] for k in keys], [need[k][1] for k in keys]
+            items = kit.contexts(keys, texts, langs, evidence=backend.reads_evidence)
+            embedded = kit.model.vectors(texts)  # remembered from retrieval: no second embedding
+            reply = backend.analyse(items)
+            out += _stage_rows(reply)
+            out += [
+                {"stage_kind": "vector", "answer_key": k, "stage_payload": encode(embedded[i])}
+                for i, k in enumerate(keys)
+            ]
+            fresh = {a.key: a for a in reply.answers}
+            failed = {f.key: f.error for f in reply.failures}
+            vectors = {k: embedded[i] for i, k in enumerate(keys)}
+        for r in rows:
+            key = r["answer_key"]
+            if key in fresh:
+                r["answer"] = fresh[key]
+            elif key in failed:
+                r["error"] = failed[key]
+            if key in vectors:
+                r["vector"] = vectors[key]
+        labels = [_labels(r.get("answer")) for r in rows]
+        texts = [r["text"] or "" for r in rows]
+        own = own_vectors(kit.model, texts, [r.get("vector") for r in rows])
+        sims = kit.event_similarities(texts, [lab.get("sub_theme") for lab in labels], own)
+        done = finalize_rows(rows, kit, cfg, sims, [lab.get("product_area") for lab in labels])
+        for r in done:
+            r["processed_at"] = processed_at
+        return done + out
 
     return handle
 
 
+def _texts_to_answer(rows: Rows) -> dict[str, tuple[str, str | None]]:
+    """Each key without a cached answer -> (text, language) to ask with: the smallest text
+    and language among its rows, so the question does not depend on the rows' order."""
+    need: dict[str, tuple[str, str | None]] = {}
+    for r in rows:
+        if r.get("answer") is not None:
+            continue
+        key, text, lang = r["answer_key"], r["text"] or "", r["language"]
+        seen = need.get(key)
+        if seen is None:
+            need[key] = (text, lang)
+            continue
+        low_lang = seen[1] if lang is None or (seen[1] is not None and seen[1] <= lang) else lang
+        need[key] = (min(seen[0], text), low_lang)
+    return need
+
+
 def _stage_rows(reply: Reply) -> Rows:
     out: Rows = [
-        {"kind": "answer", "answer_key": a.key, "payload": a.model_dump_json(), "error": None}
+        {"stage_kind": "answer", "answer_key": a.key, "stage_payload": a.model_dump_json()}
         for a in reply.answers
     ]
     out += [
-        {"kind": "failure", "answer_key": f.key, "payload": None, "error": f.error}
-        for f in reply.failures
+        {"stage_kind": "failure", "answer_key": f.key, "error": f.error} for f in reply.failures
     ]
     out += [
-        {"kind": "call", "answer_key": c.call_id, "payload": c.model_dump_json(), "error": c.error}
+        {"stage_kind": "call", "answer_key": c.call_id, "stage_payload": c.model_dump_json(),
+         "error": c.error}
         for c in reply.calls
-    ]
+    ]  # fmt: skip
     return out
 
 
@@ -216,36 +263,13 @@ def run_batches(
     handler: str,
     schema: pa.Schema,
     workers: int = 1,
+    group_by: str | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """``mapInArrow`` body for either pass (see ``workers.map_batches``)."""
+    """``mapInArrow`` body (see ``workers.map_batches``)."""
     from feedback_lakehouse.workers import map_batches
 
     size = ChainConfig.from_json(cfg_json).batch_rows
-    return map_batches(batches, handler, cfg_json, schema, size, workers)
-
-
-def stage_arrow_schema() -> pa.Schema:
-    return pa.schema([(n, pa.string()) for n in ("kind", "answer_key", "payload", "error")])
-
-
-# -- pass 2: every fragment -----------------------------------------------------------------
-def finalize_handler(cfg_json: str) -> Callable[[Rows], Rows]:
-    """Work rows joined with their cached answer (or failure) -> ``silver.insights`` rows."""
-    cfg = ChainConfig.from_json(cfg_json)
-    kit = Toolkit(cfg, with_backend=False)
-    processed_at = datetime.fromisoformat(cfg.processed_at) if cfg.processed_at else None
-
-    def handle(rows: Rows) -> Rows:
-        labels = [_labels(r.get("answer")) for r in rows]
-        texts = [r["text"] or "" for r in rows]
-        own = own_vectors(kit.model, texts, [r.get("vector") for r in rows])
-        sims = kit.event_similarities(texts, [lab.get("sub_theme") for lab in labels], own)
-        out = finalize_rows(rows, kit, cfg, sims, [lab.get("product_area") for lab in labels])
-        for r in out:
-            r["processed_at"] = processed_at
-        return out
-
-    return handle
+    return map_batches(batches, handler, cfg_json, schema, size, workers, group_by=group_by)
 
 
 def finalize_rows(
@@ -260,7 +284,9 @@ def finalize_rows(
         found = kit.event_index.batch(facts, sims[answered], cfg.max_hypotheses)
         for i, hyps in zip(answered, found, strict=True):
             events[i] = hyps
-    return [finalize_row(r, kit, cfg, events[i]) for i, r in enumerate(rows)]
+    # a batch arrives grouped by answer key: a repeated text's evidence is found once
+    seen: dict[str, list[Evidence]] = {}
+    return [finalize_row(r, kit, cfg, events[i], seen) for i, r in enumerate(rows)]
 
 
 def _facts(r: dict[str, Any], product_area: str) -> FragmentFacts:
@@ -272,10 +298,16 @@ def _facts(r: dict[str, Any], product_area: str) -> FragmentFacts:
 
 
 def finalize_row(
-    r: dict[str, Any], kit: Toolkit, cfg: ChainConfig, events: list[Hypothesis]
+    r: dict[str, Any],
+    kit: Toolkit,
+    cfg: ChainConfig,
+    events: list[Hypothesis],
+    seen: dict[str, list[Evidence]] | None = None,
 ) -> dict[str, Any]:
     """One ``silver.insights`` row: the answer's labels, evidence in this fragment's own text,
-    the answer's and the timeline's hypotheses (``events``) ranked, abstention and review."""
+    the answer's and the timeline's hypotheses (``events``) ranked, abstention and review.
+    ``seen``: pattern evidence of texts met before (extraction is pure; lists are not
+    modified)."""
     text = r["text"] or ""
     backend = cfg.backend
     base = {
@@ -284,8 +316,11 @@ def finalize_row(
                   "account_id", "duplicate_of", "language")
     }  # fmt: skip
     base.update(backend=backend, model=r.get("model"), prompt_version=cfg.prompt_version)
-    evidence = kit.extractor.extract(text)
-    answer = Answer.model_validate_json(r["answer"]) if r.get("answer") else None
+    if seen is None:
+        evidence = kit.extractor.extract(text)
+    elif (evidence := seen.get(text)) is None:  # type: ignore[assignment]
+        evidence = seen[text] = kit.extractor.extract(text)
+    answer = _answer(r.get("answer"))
     if answer is None:
         error = r.get("error") or "no backend answer for this fragment"
         return {
@@ -324,10 +359,20 @@ def finalize_row(
     }  # fmt: skip
 
 
-def _labels(answer: str | None) -> dict[str, Any]:
-    """The answer's classification alone, a plain JSON read (the full, validated parse happens
-    once, in ``finalize_row``; parsing a batch's answers ahead keeps thousands of models
-    alive, which costs more in garbage collection than it saves)."""
+def _answer(value: Answer | str | None) -> Answer | None:
+    """An answer this chunk received, or a cached one (JSON), validated."""
+    if value is None or isinstance(value, Answer):
+        return value
+    return Answer.model_validate_json(value)
+
+
+def _labels(answer: Answer | str | None) -> dict[str, Any]:
+    """The answer's product area and sub-theme; a cached answer by a plain JSON read (the
+    full, validated parse happens once, in ``finalize_row``; parsing a batch's answers ahead
+    keeps thousands of models alive, which costs more in garbage collection than it saves)."""
+    if isinstance(answer, Answer):
+        c = answer.classification
+        return {"product_area": c.product_area, "sub_theme": c.sub_theme}
     return orjson.loads(answer)["classification"] if answer else {}
 
 
@@ -396,7 +441,9 @@ def _doc_area(kit: Toolkit, doc_id: str) -> str | None:
     return areas.get(doc_id)
 
 
-def insight_arrow_schema() -> pa.Schema:
+def insight_arrow_schema(with_stage: bool = False) -> pa.Schema:
+    """``silver.insights`` as Arrow; ``with_stage``: plus the stage columns of the pass's
+    output (``stage_kind``, ``stage_payload``)."""
     evidence = pa.struct(
         [("kind", pa.string()), ("text", pa.string()), ("start", pa.int32()),
          ("end", pa.int32()), ("source", pa.string())]
@@ -417,4 +464,5 @@ def insight_arrow_schema() -> pa.Schema:
          ("abstained", b), ("escalation", s), ("needs_review", b),
          ("review_reasons", pa.list_(s)), ("error", s), ("backend", s), ("model", s),
          ("prompt_version", s), ("processed_at", ts)]
+        + ([("stage_kind", s), ("stage_payload", s)] if with_stage else [])
     )  # fmt: skip

@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING
 
 from feedback_lakehouse.catalog import sql_string
 from feedback_lakehouse.insights.chain import (
-    ANSWER_HANDLER,
-    FINALIZE_HANDLER,
+    CHAIN_HANDLER,
     ChainConfig,
     insight_arrow_schema,
     run_batches,
-    stage_arrow_schema,
 )
 from feedback_lakehouse.insights.training import (
     event_documents,
@@ -31,7 +29,7 @@ from feedback_lakehouse.insights.training import (
 from feedback_lakehouse.progress import NullProgress, Progress
 from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import Settings
-from feedback_lakehouse.tables import INSIGHT_COLUMNS, STAGE_SCHEMA
+from feedback_lakehouse.tables import INSIGHT_RESULTS
 from feedback_lakehouse.tracking import Tracker, prepare_tracking, tracked_run
 from feedback_lakehouse.workers import auto_workers
 
@@ -42,8 +40,7 @@ if TYPE_CHECKING:
 
 STEP = "insights"
 WORK = "ops.insight_work"
-STAGING = "ops.insight_staging"
-RESULTS = "ops.insight_rows"
+RESULTS = "ops.insight_results"
 
 
 def _config(settings: Settings, model_dir: str, events_path: str, now: datetime) -> ChainConfig:
@@ -143,26 +140,38 @@ def run_insights(
         (F.col("backend") == s.backend) & (F.col("model") == model_name)
         & (F.col("prompt_version") == s.prompt_version)
     )  # fmt: skip
-    need = (
-        work.join(cache.select("answer_key"), "answer_key", "left_anti")
-        .groupBy("answer_key")
-        .agg(F.min("text").alias("text"), F.min("language").alias("language"))
-    )
+    known = catalog.read("silver.text_vectors").filter(F.col("model") == model.version)
     local = settings.engine.kind == "local"
     parts = s.partitions or (1 if local else 8)
     workers = auto_workers(s.local_workers, report.rows_read) if local else 1
     report.details["workers"] = workers
-    progress.stage(f"ask the {s.backend} backend (distinct new texts only)")
-    with report.timed("backend"):
+    progress.stage(
+        f"ask the {s.backend} backend (distinct new texts only); evidence, timeline hypotheses "
+        "and review for every fragment"
+    )
+    with report.timed("chain"):
+        # a key's fragments meet in one chunk: its text is answered once, then every fragment
+        # is finished with that answer (cached answers and vectors come in with the rows)
+        rows = _grouped(
+            work.join(cache.select("answer_key", "answer"), "answer_key", "left")
+            .join(known.select("answer_key", "vector"), "answer_key", "left")
+            .withColumn("model", F.lit(model_name)),
+            1 if local else parts,
+        )
         cfg_json = cfg.to_json()
-        stage_schema = stage_arrow_schema()
-        need.repartition(parts).mapInArrow(
-            lambda it: run_batches(it, cfg_json, ANSWER_HANDLER, stage_schema, workers),
-            STAGE_SCHEMA,
-        ).write.insertInto(catalog.physical(STAGING), overwrite=True)
+        schema = insight_arrow_schema(with_stage=True)
+        rows.mapInArrow(
+            lambda it: run_batches(it, cfg_json, CHAIN_HANDLER, schema, workers, "answer_key"),
+            " ".join(INSIGHT_RESULTS.schema.split()),
+        ).write.insertInto(catalog.physical(RESULTS), overwrite=True)
     progress.done()
 
-    staged = catalog.read(STAGING)
+    results = catalog.read(RESULTS)
+    staged = results.filter(F.col("stage_kind").isNotNull()).select(
+        F.col("stage_kind").alias("kind"), "answer_key", F.col("stage_payload").alias("payload"),
+        "error",
+    )  # fmt: skip
+    finished = results.filter(F.col("stage_kind").isNull())
     with tracked_run(settings, f"insights-{now:%Y%m%dT%H%M%S}") as tracker:
         with report.timed("land"):
             answers = staged.filter(F.col("kind") == "answer").select(
@@ -171,33 +180,15 @@ def run_insights(
                 F.lit(now).cast("timestamp").alias("created_at"),
             )  # fmt: skip
             catalog.insert_new("silver.insight_cache", answers)
-            vectors = _land_vectors(catalog, staged, model.version, now)
+            _land_vectors(catalog, staged, model.version, now)
             calls = _land_calls(catalog, staged, tracker.run_id or now.isoformat())
-        # queued now, written by MLflow's background logger while the workers finish the
-        # fragments (at 1M: 482 calls, ~35 ms each, 17 s when it was done after them)
+        # queued now, written by MLflow's background logger while the rows are landed
         _trace(tracker, catalog, staged, settings.insights.trace_calls)
-        progress.stage("evidence, timeline hypotheses and review for every fragment")
-        with report.timed("finalize"):
-            fresh = cache.select("answer_key", "answer")  # read again: includes this run's
-            failures = staged.filter(F.col("kind") == "failure").select("answer_key", "error")
-            rows = (
-                work.join(fresh, "answer_key", "left")
-                .join(failures, "answer_key", "left")
-                .join(vectors, "answer_key", "left")
-                .withColumn("model", F.lit(model_name))
-            )
-            insight_schema = insight_arrow_schema()
-            # materialised once: the upsert reads its input twice (counts, then rows)
-            rows.repartition(parts).mapInArrow(
-                lambda it: run_batches(it, cfg_json, FINALIZE_HANDLER, insight_schema, workers),
-                " ".join(INSIGHT_COLUMNS.split()),
-            ).write.insertInto(catalog.physical(RESULTS), overwrite=True)
-        progress.done()
         with report.timed("upsert"):
-            counts = catalog.upsert("silver.insights", catalog.read(RESULTS), "processed_at")
+            counts = catalog.upsert("silver.insights", finished, "processed_at")
         report.rows_written = counts["inserted"] + counts["updated"] + counts["unchanged"]
         with report.timed("stats"):
-            stats = _stats(catalog)
+            stats = _stats(finished, staged)
         report.details.update(calls, **stats, **counts)
         report.details["cache_hits"] = report.rows_read - stats["backend_answers"]
         tracker.params(
@@ -211,17 +202,28 @@ def run_insights(
         with report.timed("traces"):  # what the background logger has not written yet
             tracker.flush()
     with report.timed("cleanup"):
-        for name in (STAGING, RESULTS, WORK):
+        for name in (RESULTS, WORK):
             catalog.spark.sql(f"DELETE FROM {catalog.physical(name)}")
             catalog.vacuum(name, retention_hours=0)
     report.duration_s = time.perf_counter() - started
     return report
 
 
-def _land_vectors(catalog: Catalog, staged: DataFrame, version: str, now: datetime) -> DataFrame:
+def _grouped(rows: DataFrame, buckets: int) -> DataFrame:
+    """``rows`` in ``buckets`` partitions by answer key, sorted on it within each, so a key's
+    rows arrive together. Done by a window: the embedded engine drops a plain sort whose
+    consumer (``mapInArrow``) does not ask for an order, but keeps the one a window needs."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    bucket = F.pmod(F.xxhash64("answer_key"), F.lit(buckets)) if buckets > 1 else F.lit(0)
+    in_bucket = Window.partitionBy("_bucket").orderBy("answer_key")
+    return rows.withColumn("_bucket", bucket).withColumn("_order", F.row_number().over(in_bucket))
+
+
+def _land_vectors(catalog: Catalog, staged: DataFrame, version: str, now: datetime) -> None:
     """This run's text embeddings -> ``silver.text_vectors`` (vectors of other model versions
-    are dropped: a new model embeds every text it answers again). Returns answer_key, vector
-    for the current model, which the second pass reads instead of embedding again."""
+    are dropped: a new model embeds every text it answers again)."""
     from pyspark.sql import functions as F
 
     fresh = staged.filter(F.col("kind") == "vector").select(
@@ -233,7 +235,6 @@ def _land_vectors(catalog: Catalog, staged: DataFrame, version: str, now: dateti
     if stale.count():
         catalog.spark.sql(f"DELETE FROM {table} WHERE model != {sql_string(version)}")
     catalog.insert_new("silver.text_vectors", fresh)
-    return catalog.read("silver.text_vectors").select("answer_key", "vector")
 
 
 def _land_calls(catalog: Catalog, staged: DataFrame, run_id: str) -> dict[str, int]:
@@ -263,22 +264,17 @@ def _land_calls(catalog: Catalog, staged: DataFrame, run_id: str) -> dict[str, i
     return {k: int(tot[k]) for k in ("calls", "tokens_in", "tokens_out", "backend_fragments")}
 
 
-def _stats(catalog: Catalog) -> dict[str, int]:
+def _stats(finished: DataFrame, staged: DataFrame) -> dict[str, int]:
     from pyspark.sql import functions as F
 
-    row = (
-        catalog.read(RESULTS)
-        .agg(
-            F.count(F.lit(1)).alias("n"),
-            F.sum(F.col("needs_review").cast("int")).alias("needs_review"),
-            F.sum(F.col("abstained").cast("int")).alias("escalated"),
-            F.sum(F.col("error").isNotNull().cast("int")).alias("failed"),
-        )
-        .first()
-    )
+    row = finished.agg(
+        F.count(F.lit(1)).alias("n"),
+        F.sum(F.col("needs_review").cast("int")).alias("needs_review"),
+        F.sum(F.col("abstained").cast("int")).alias("escalated"),
+        F.sum(F.col("error").isNotNull().cast("int")).alias("failed"),
+    ).first()
     # a distinct count over every row is one unspillable set in the engine: group, then count
-    distinct_texts = catalog.read(RESULTS).select("answer_key").distinct().count()
-    staged = catalog.read(STAGING)
+    distinct_texts = finished.select("answer_key").distinct().count()
     answered = staged.filter(F.col("kind").isin("answer", "failure")).count()
     return {
         "needs_review": int(row["needs_review"] or 0),

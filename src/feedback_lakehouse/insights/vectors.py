@@ -1,11 +1,12 @@
 """Text embeddings computed once per distinct text and reused.
 
 Featurising a text (TF-IDF over word and character n-grams, then the SVD) is most of what the
-offline model costs. The insights step's first pass embeds every distinct text it answers and
-keeps the vectors in ``silver.text_vectors`` (float32 bytes, keyed by answer key and model
-version); its second pass and gold's themes read them instead of featurising each fragment
-again. A text without a stored vector (an older lakehouse, another model version) is embedded
-where it is needed, so a missing vector costs time, never a result."""
+offline model costs. The insights step embeds every distinct text it answers once, uses the vector
+for each of that text's fragments and keeps it in ``silver.text_vectors`` (float32 bytes,
+keyed by answer key and model version); later runs and gold's themes read them instead of
+featurising each fragment again. A text without a stored vector (an older lakehouse, another
+model version) is embedded where it is needed, so a missing vector costs time, never a
+result."""
 
 from __future__ import annotations
 
@@ -25,16 +26,18 @@ def encode(vector: np.ndarray) -> str:
 
 
 def own_vectors(
-    model: OfflineModel, texts: Sequence[str], stored: Sequence[bytes | None]
+    model: OfflineModel, texts: Sequence[str], stored: Sequence[bytes | np.ndarray | None]
 ) -> np.ndarray:
-    """The texts' embeddings: the stored ones where present and of the model's width, the rest
-    embedded now (one batch)."""
+    """The texts' embeddings: the known ones (stored bytes, or a vector embedded moments ago)
+    where present and of the model's width, the rest embedded now (one batch)."""
     dims = model.embedder.svd.n_components  # type: ignore[union-attr]
     out = np.zeros((len(texts), dims), dtype=np.float32)
     missing = []
-    for i, blob in enumerate(stored):
-        if blob is not None and len(blob) == 4 * dims:
-            out[i] = np.frombuffer(blob, dtype=np.float32)
+    for i, known in enumerate(stored):
+        if isinstance(known, np.ndarray) and known.shape == (dims,):
+            out[i] = known
+        elif isinstance(known, bytes) and len(known) == 4 * dims:
+            out[i] = np.frombuffer(known, dtype=np.float32)
         else:
             missing.append(i)
     if missing:
