@@ -74,6 +74,37 @@ class Tracker:
 
 _experiments: dict[tuple[str, str], Future[str]] = {}
 _lock = threading.Lock()
+_deferring = threading.local()
+
+
+@contextmanager
+def traces_flushed_at_end() -> Iterator[None]:
+    """Inside, a run's traces are not waited for when the run ends: MLflow's background
+    logger writes them while the next steps work (about 25 ms of CPU each: the 500 traces of
+    a 1M run are 12 s), and whatever is left is flushed once, on the way out. ``run`` wraps
+    its steps in it; a step run alone waits for its own traces."""
+    outer = getattr(_deferring, "on", False)
+    _deferring.on = True
+    try:
+        yield
+    finally:
+        _deferring.on = outer
+        if not outer:
+            flush_traces()
+
+
+def traces_deferred() -> bool:
+    """True inside ``traces_flushed_at_end``."""
+    return bool(getattr(_deferring, "on", False))
+
+
+def flush_traces() -> None:
+    """Wait until every queued trace is written (a no-op when MLflow was never used)."""
+    import sys
+
+    mlflow = sys.modules.get("mlflow")
+    if mlflow is not None and hasattr(mlflow, "flush_trace_async_logging"):
+        mlflow.flush_trace_async_logging()
 
 
 def _experiment_id(settings: Settings) -> str:
@@ -126,4 +157,5 @@ def tracked_run(settings: Settings, run_name: str) -> Iterator[Tracker]:
         try:
             yield tracker
         finally:
-            tracker.flush()
+            if not traces_deferred():
+                tracker.flush()

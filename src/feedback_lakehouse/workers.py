@@ -19,6 +19,7 @@ building and pickling a dict per row. End to end that measured within this machi
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 import pickle
 import queue
@@ -152,12 +153,16 @@ def map_batches(
     workers). With ``group_by`` (input sorted on that column) a run of equal values is never
     split between chunks: a chunk ends at the first change of value after ``rows_per_chunk``
     rows."""
-    chunks = (
+    chunks: Iterator[Any] = (
         grouped_chunks(batches, group_by, rows_per_chunk)
         if group_by
         else (b.slice(lo, rows_per_chunk) for b in batches
               for lo in range(0, b.num_rows, rows_per_chunk))
     )  # fmt: skip
+    first = next(chunks, None)
+    if first is None:  # an empty partition starts nothing (workers load models: seconds)
+        return
+    chunks = itertools.chain([first], chunks)
     if workers <= 1:
         handle = load_handler(handler, cfg_json)
         for chunk in chunks:

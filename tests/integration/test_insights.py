@@ -43,8 +43,9 @@ def test_every_insight_is_labelled_explained_or_escalated(catalog, insights_run)
 
 
 def test_each_distinct_text_is_embedded_once_for_reuse(catalog, insights_run) -> None:
-    """The first pass keeps one vector per answer key (float32 bytes of the model's width),
-    for the second pass and gold's themes to read instead of embedding again."""
+    """One vector per answer key (float32 bytes of the model's width), for later runs and
+    gold's themes to read instead of embedding again. A key whose rows were split between
+    chunks would be answered, and embedded, twice."""
     vectors = catalog.read("silver.text_vectors")
     keys = catalog.read("silver.insights").select("answer_key").distinct()
     assert vectors.count() == vectors.select("answer_key").distinct().count()

@@ -1,5 +1,6 @@
-"""The last pass of the chain: abstention, human review and evidence in the fragment's own
-text, on hand-built answers (no Spark, no model)."""
+"""The chain's finishing of each fragment: abstention, human review and evidence in the
+fragment's own text, on hand-built answers (no Spark, no model); and which texts a chunk
+asks the backend about."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from feedback_lakehouse.insights.chain import ESCALATE, ChainConfig, finalize_row, finalize_rows
+from feedback_lakehouse.insights.chain import (
+    ESCALATE,
+    ChainConfig,
+    _texts_to_answer,
+    finalize_row,
+    finalize_rows,
+)
 from feedback_lakehouse.insights.events import EventIndex, EventWindows
 from feedback_lakehouse.insights.evidence import EvidenceExtractor
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
@@ -136,3 +143,25 @@ def test_injection_text_is_classified_like_any_other(kit) -> None:
     out = finalize_row(row(text, answer(conf=0.8)), kit, CFG, [])
     assert out["severity"] == "medium"  # whatever the backend said, nothing in the text
     assert set(out) >= {"category", "needs_review", "hypotheses"}
+
+
+def test_a_chunk_asks_once_per_new_key_whatever_the_order_of_its_rows() -> None:
+    rows = [
+        {"answer_key": "k1", "text": "Charts are blank", "language": "en", "answer": None},
+        {"answer_key": "k1", "text": "charts are blank", "language": None, "answer": None},
+        {"answer_key": "k2", "text": "SSO fails", "language": "en", "answer": answer()},
+        {"answer_key": "k3", "text": None, "language": "de", "answer": None},
+    ]
+    need = _texts_to_answer(rows)
+    assert need == {"k1": ("Charts are blank", "en"), "k3": ("", "de")}  # k2 is cached
+    assert _texts_to_answer(rows[::-1]) == need
+
+
+def test_a_repeated_text_gets_the_same_evidence_as_when_alone(kit) -> None:
+    text = "Dashboard shows error 500 on iOS 17.2"
+    rows = [row(text, answer(), fragment_id=f"t:{i}#0") for i in range(3)]
+    sims = np.zeros((3, 1))
+    together = finalize_rows(rows, kit, CFG, sims, ["dashboard"] * 3)
+    alone = finalize_row(row(text, answer()), kit, CFG, [])
+    assert [r["evidence"] for r in together] == [alone["evidence"]] * 3
+    assert {e["kind"] for e in alone["evidence"]} >= {"error_code", "os", "feature"}

@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 
 from feedback_lakehouse.settings import load_settings
-from feedback_lakehouse.tracking import prepare_tracking, tracked_run
+from feedback_lakehouse.tracking import (
+    prepare_tracking,
+    traces_deferred,
+    traces_flushed_at_end,
+    tracked_run,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -39,3 +44,20 @@ def test_a_store_that_cannot_open_fails_the_run_and_is_tried_again(tmp_path: Pat
     for _ in range(2):  # the failure is raised, and not remembered
         with pytest.raises(OSError, match="a-file"), tracked_run(settings, "x"):
             pass
+
+
+def test_inside_a_pipeline_traces_are_flushed_once_at_the_end(tmp_path: Path, monkeypatch) -> None:
+    import mlflow
+
+    settings = load_settings("local", CONF, environ={"FEEDBACK_LAKEHOUSE_ROOT": str(tmp_path)})
+    flushed: list[str] = []
+    monkeypatch.setattr(mlflow, "flush_trace_async_logging", lambda: flushed.append("flush"))
+    with traces_flushed_at_end():
+        # nested: still the outer one's to flush
+        with traces_flushed_at_end(), tracked_run(settings, "step"):
+            pass
+        assert traces_deferred() and flushed == []
+    assert not traces_deferred() and flushed == ["flush"]
+    with tracked_run(settings, "alone"):  # a step run alone waits for its own traces
+        pass
+    assert flushed == ["flush", "flush"]

@@ -154,3 +154,16 @@ def test_grouped_chunks_refuse_unsorted_rows() -> None:
     across = [pa.record_batch({"key": ["a", "c"]}), pa.record_batch({"key": ["b", "d"]})]
     with pytest.raises(ValueError, match="across batches"):
         list(grouped_chunks(iter(across), "key", 5))
+
+
+def test_an_empty_partition_loads_no_handler_and_starts_no_worker() -> None:
+    """Engines hand out empty partitions (a window's, say); each worker would load its
+    models for nothing."""
+    missing = "no_such_package.handlers:factory"  # loading it would raise
+    for workers in (1, 2):
+        assert list(map_batches(iter([]), missing, "{}", _arrow_schema(), 6, workers)) == []
+        empty = pa.RecordBatch.from_pylist([], schema=pa.schema([("source", pa.string())]))
+        assert list(map_batches(iter([empty]), missing, "{}", _arrow_schema(), 6, workers)) == []
+    with pytest.raises(ModuleNotFoundError):
+        list(map_batches(iter([pa.RecordBatch.from_pylist([_row(1, "x")])]), missing, "{}",
+                         _arrow_schema(), 6, 1))  # fmt: skip

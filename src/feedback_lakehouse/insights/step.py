@@ -30,7 +30,12 @@ from feedback_lakehouse.progress import NullProgress, Progress
 from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import Settings
 from feedback_lakehouse.tables import INSIGHT_RESULTS
-from feedback_lakehouse.tracking import Tracker, prepare_tracking, tracked_run
+from feedback_lakehouse.tracking import (
+    Tracker,
+    prepare_tracking,
+    traces_deferred,
+    tracked_run,
+)
 from feedback_lakehouse.workers import auto_workers
 
 if TYPE_CHECKING:
@@ -199,8 +204,9 @@ def run_insights(
             | {"fragments": report.rows_read}
         )
         report.details["mlflow_run_id"] = tracker.run_id
-        with report.timed("traces"):  # what the background logger has not written yet
-            tracker.flush()
+        if not traces_deferred():
+            with report.timed("traces"):  # what the background logger has not written yet
+                tracker.flush()
     with report.timed("cleanup"):
         for name in (RESULTS, WORK):
             catalog.spark.sql(f"DELETE FROM {catalog.physical(name)}")
