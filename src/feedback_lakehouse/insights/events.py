@@ -120,7 +120,7 @@ class EventIndex:
     runs only for the few best events of each fragment, to write their reasons. Exactly what
     ``event_hypotheses`` gives for each fragment alone (unit-tested on a random season): a
     season of releases is hundreds of note lines, and most fragments fall inside some
-    release's window, so the one-at-a-time scan was a third of the finishing pass."""
+    release's window, so the one-at-a-time scan was a third of finishing the fragments."""
 
     def __init__(self, docs: list[KnowledgeDoc], windows: EventWindows) -> None:
         import numpy as np

@@ -16,7 +16,7 @@ EvidenceKind = Literal[
 
 class _Model(BaseModel):
     """Mutable defaults are factories: a plain ``[]`` default is deep-copied for every
-    object, and the chain builds millions of them (a tenth of its finishing pass went to
+    object, and the chain builds millions of them (a tenth of finishing the fragments went to
     ``copy.deepcopy``)."""
 
     model_config = ConfigDict(extra="forbid")

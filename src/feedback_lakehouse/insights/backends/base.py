@@ -19,7 +19,7 @@ class Backend(Protocol):
     reads_evidence: bool
     """Whether it reads the pattern evidence attached to each fragment (a model prompted with
     it does; the offline classifier does not, and the chain then skips extracting it: the
-    finishing pass extracts it for every fragment anyway)."""
+    finishing of each fragment extracts it anyway)."""
 
     def analyse(self, items: list[FragmentContext]) -> Reply:
         """Answer every item once: each key ends in ``answers`` or ``failures``."""
