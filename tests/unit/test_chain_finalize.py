@@ -11,15 +11,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from feedback_lakehouse.insights.chain import (
-    ESCALATE,
-    ChainConfig,
-    _texts_to_answer,
-    finalize_row,
-    finalize_rows,
-)
+from feedback_lakehouse.insights.chain import ChainConfig, _texts_to_answer
 from feedback_lakehouse.insights.events import EventIndex, EventWindows
 from feedback_lakehouse.insights.evidence import EvidenceExtractor
+from feedback_lakehouse.insights.finish import ESCALATE, finalize_row, finalize_rows
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 from feedback_lakehouse.insights.schema import Answer, Classification, Evidence, Hypothesis
 from feedback_lakehouse.insights.taxonomy import load_taxonomy
