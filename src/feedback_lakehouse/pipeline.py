@@ -8,6 +8,11 @@ from typing import TYPE_CHECKING
 
 from feedback_lakehouse.bronze.files import find_files
 from feedback_lakehouse.bronze.ingest import run_ingest
+from feedback_lakehouse.insights.training import (
+    human_labels,
+    train_ahead,
+    wait_for_training_ahead,
+)
 from feedback_lakehouse.progress import NullProgress, Progress
 from feedback_lakehouse.report import StepReport
 from feedback_lakehouse.settings import Settings
@@ -53,10 +58,16 @@ def run_pipeline(
     from feedback_lakehouse.insights.step import run_insights
     from feedback_lakehouse.silver.step import run_silver
 
-    # insights' traces are written in the background while gold works
+    # the offline model learns in a child process while ingest and silver run, and insights'
+    # traces are written in the background while gold works
+    train_ahead(settings, human_labels(catalog))
     with traces_flushed_at_end():
-        reports.append(run_ingest(spark, catalog, settings, progress=progress))
-        reports.append(run_silver(spark, catalog, settings, progress=progress))
+        try:
+            reports.append(run_ingest(spark, catalog, settings, progress=progress))
+            reports.append(run_silver(spark, catalog, settings, progress=progress))
+        except BaseException:  # a failed step leaves no training behind
+            wait_for_training_ahead(settings)
+            raise
         reports.append(run_insights(spark, catalog, settings, progress=progress))
         reports.append(run_gold(spark, catalog, settings, progress=progress))
         progress.stage("write the MLflow traces still queued")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from feedback_lakehouse.insights.examples import Example, load_examples
 from feedback_lakehouse.insights.knowledge import load_runbooks
 from feedback_lakehouse.insights.taxonomy import load_taxonomy
@@ -32,3 +34,37 @@ def test_shipped_examples_cover_every_label_they_use() -> None:
     assert {e.product_area for e in ex} == set(tax.product_areas)
     langs_hint = [e for e in ex if any(ord(ch) > 0x3000 for ch in e.text)]
     assert langs_hint, "no Japanese examples"
+
+
+def test_a_model_trained_ahead_is_found_not_trained_again(tmp_path: Path, monkeypatch) -> None:
+    from feedback_lakehouse.insights import training
+    from feedback_lakehouse.insights.offline_model import OfflineModel
+    from feedback_lakehouse.settings import load_settings
+
+    settings = load_settings("local", CONF, environ={"FEEDBACK_LAKEHOUSE_ROOT": str(tmp_path)})
+    training.train_ahead(settings, [])  # a child process learns meanwhile
+
+    def refuse(*_a, **_k):
+        raise AssertionError("trained again in this process")
+
+    monkeypatch.setattr(OfflineModel, "fit", refuse)
+    model, folder = training.train_model(settings, [])  # waits for the child, then loads
+    assert (folder / "model.joblib").is_file() and model.version == folder.name
+    assert training._ahead == {}
+    training.train_ahead(settings, [])  # stored already: no child, nothing to wait for
+    assert training._ahead == {}
+
+
+def test_a_failed_training_ahead_leaves_the_error_to_the_step(tmp_path: Path) -> None:
+    from feedback_lakehouse.insights import training
+    from feedback_lakehouse.settings import load_settings
+
+    settings = load_settings(
+        "local", CONF,
+        environ={"FEEDBACK_LAKEHOUSE_ROOT": str(tmp_path),
+                 "FEEDBACK_LAKEHOUSE__INSIGHTS__TAXONOMY": "no-such-taxonomy.yml"},
+    )  # fmt: skip
+    training.train_ahead(settings, [])
+    with pytest.raises(Exception, match="no-such-taxonomy"):  # raised here, not in the child
+        training.train_model(settings, [])
+    assert training._ahead == {}

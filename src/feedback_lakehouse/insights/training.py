@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import pickle
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +32,50 @@ from feedback_lakehouse.settings import Settings
 if TYPE_CHECKING:
     from feedback_lakehouse.catalog import Catalog
 
+log = logging.getLogger(__name__)
+_ahead: dict[Path, tuple[subprocess.Popen[bytes], Any]] = {}
+"""Model roots with a training started ahead (``train_ahead``, with its stderr file), not yet
+waited for."""
+
+
+def train_ahead(settings: Settings, human: list[Example]) -> None:
+    """Start training the model in a child process, so it learns while ingest and silver run
+    (it needs only the conf folder and the human labels; about 8 s of one core, which ingest
+    leaves idle). ``train_model`` waits for it first and then finds the model stored."""
+    root = model_root(settings)
+    if root in _ahead:
+        return
+    try:
+        folder = _sources(settings, human)[0]
+    except Exception:
+        folder = None
+    if folder is not None and (folder / "model.joblib").is_file():
+        return  # stored already: nothing to learn
+    # stderr to a file, not a pipe, so a chatty child never blocks; closed once waited for
+    err = tempfile.TemporaryFile()  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "feedback_lakehouse.insights.training"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write(pickle.dumps((settings, human)))
+    proc.stdin.close()
+    _ahead[root] = (proc, err)
+
+
+def wait_for_training_ahead(settings: Settings) -> None:
+    """Wait for a training started ahead for this model root, if any. A failed one is only
+    logged: ``train_model`` then trains in this process and raises the error itself."""
+    started = _ahead.pop(model_root(settings), None)
+    if started is None:
+        return
+    proc, err = started
+    with err:
+        if proc.wait():
+            err.seek(0)
+            tail = err.read().decode(errors="replace")[-500:]
+            log.warning("training the model ahead failed (exit %s): %s", proc.returncode, tail)
+
 
 def model_root(settings: Settings) -> Path:
     p = Path(settings.insights.model_dir).expanduser()
@@ -43,10 +92,10 @@ def _fingerprint(examples: list[Example], runbooks: list[KnowledgeDoc], taxonomy
     return h.hexdigest()[:12]
 
 
-def train_model(
-    settings: Settings, human: list[Example] | None = None
-) -> tuple[OfflineModel, Path]:
-    """The model for this configuration, trained on first use and stored under model_dir."""
+def _sources(
+    settings: Settings, human: list[Example] | None
+) -> tuple[Path, list[Example], list[KnowledgeDoc], Path]:
+    """What the model learns from, and the folder its version names (0.2 s: files only)."""
     taxonomy_file = settings.conf_path(settings.insights.taxonomy)
     taxonomy = load_taxonomy(taxonomy_file)
     examples = load_examples(
@@ -56,7 +105,16 @@ def train_model(
         settings.conf_path(settings.insights.runbooks), set(taxonomy.product_areas)
     )
     version = "offline-" + _fingerprint(examples, runbooks, taxonomy)
-    folder = model_root(settings) / version
+    return model_root(settings) / version, examples, runbooks, taxonomy_file
+
+
+def train_model(
+    settings: Settings, human: list[Example] | None = None
+) -> tuple[OfflineModel, Path]:
+    """The model for this configuration, trained on first use and stored under model_dir."""
+    wait_for_training_ahead(settings)
+    folder, examples, runbooks, taxonomy_file = _sources(settings, human)
+    version = folder.name
     if (folder / "model.joblib").is_file():
         if not (folder / "taxonomy.yml").is_file():
             shutil.copyfile(taxonomy_file, folder / "taxonomy.yml")
@@ -135,3 +193,8 @@ def write_events(docs: list[KnowledgeDoc], folder: Path, model: OfflineModel) ->
         tmp.write_text(payload, encoding="utf-8")
         tmp.rename(path)
     return path
+
+
+if __name__ == "__main__":  # the child of ``train_ahead``: our own parent's data, trusted
+    _settings, _human = pickle.load(sys.stdin.buffer)
+    train_model(_settings, _human)
