@@ -85,3 +85,87 @@ def test_any_casing_finds_the_same_evidence_in_the_original_case(extract) -> Non
     assert k["feature"] == ["Mobile App"]
     assert k["error_message"] == ["Session Expired"]
     assert k["version"] == ["V2"]
+
+
+# Each alternative of each pattern at least once, in several casings: whatever a pattern
+# matches must pass the cheap test that lets the pattern run at all.
+PATTERN_SAMPLES = [
+    'the popup said: "Session expired" twice',
+    "Pop-Up shows «Accès refusé»",
+    "it displays 'quota reached'",
+    'a pop-up: "Denied"',
+    "Message: “Upload failed” again",
+    "Error 'bad gateway'",
+    "ERR_SSO_4012 and E_TIMEOUT",
+    "HTTP/1.1 429 then HTTP/2 503",
+    "status: 502",
+    "code 404",
+    "got a 500 back",
+    "crash at 0xDEADBEEF",
+    "iPhone 15 Pro Max",
+    "iPad Air",
+    "Pixel 8a",
+    "Galaxy S23 Ultra",
+    "OnePlus 12",
+    "Xiaomi Redmi",
+    "MacBook Pro",
+    "Chromebook",
+    "Surface Laptop",
+    "iOS 17.4",
+    "iPadOS 17",
+    "Android 14",
+    "macOS 14.5 Sonoma",
+    "OS X 10.15",
+    "Windows 11",
+    "Ubuntu 22.04",
+    "ChromeOS",
+    "Chrome 128.0.6613",
+    "Safari 17",
+    "Firefox",
+    "Edge 120",
+    "Opera",
+    "Brave",
+    "Internet Explorer 11",
+    "v5.19.0",
+    "version 2.3",
+    "2026.8.4",
+    "API v2",
+    "the v3 api",
+    "SSO and push notifications",
+    "CSV exports, Webhooks",
+]
+
+
+@pytest.mark.parametrize("text", PATTERN_SAMPLES)
+def test_the_cheap_tests_never_skip_a_pattern_that_matches(text: str) -> None:
+    from feedback_lakehouse.insights import evidence as ev
+    from feedback_lakehouse.silver.caseless import fold
+
+    extractor = EvidenceExtractor(FEATURES)
+    gates = [
+        (ev._ERROR_MESSAGE, True, lambda low: ev._any_in(low, ev._QUOTES)
+         and ev._any_in(low, ev._MESSAGE_WORDS)),
+        (ev._ERROR_CODE, False, lambda low: ev._CODE_NEEDS.search(low) is not None),
+        (ev._DEVICE, True, lambda low: ev._any_in(low, ev._DEVICE_WORDS)),
+        (ev._OS, True, lambda low: ev._any_in(low, ev._OS_WORDS)),
+        (ev._BROWSER, True, lambda low: ev._any_in(low, ev._BROWSER_WORDS)),
+        (ev._VERSION, True, lambda low: ev._VERSION_NEEDS.search(low) is not None),
+        (extractor._features, True, lambda low: ev._any_in(low, extractor._feature_words)),
+    ]  # fmt: skip
+    matched = 0
+    for variant in (text, text.upper(), text.lower()):
+        low = fold(variant)
+        for pattern, folded, gate in gates:
+            for m in pattern.finditer(low if folded else variant):
+                matched += 1
+                assert gate(fold(m.group())), (pattern.pattern[:40], m.group())
+    assert matched, f"no pattern matches {text!r}: the sample tests nothing"
+
+
+def test_evidence_found_once_is_shared() -> None:
+    extractor = EvidenceExtractor(FEATURES)
+    seen: dict = {}
+    first = extractor.extract_once("SSO fails on Chrome 128", seen)
+    assert extractor.extract_once("SSO fails on Chrome 128", seen) is first
+    assert [e.kind for e in first] == ["feature", "browser"]
+    assert extractor.extract_once("SSO fails on Chrome 128", None) == first

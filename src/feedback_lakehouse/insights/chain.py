@@ -35,6 +35,7 @@ from feedback_lakehouse.insights.offline_model import OfflineModel
 from feedback_lakehouse.insights.schema import (
     Answer,
     Candidate,
+    Evidence,
     FragmentContext,
     Reply,
 )
@@ -91,10 +92,12 @@ class Toolkit:
         self._snippets = [d.snippet() for d in self.model.docs]
 
     def contexts(
-        self, keys: list[str], texts: list[str], langs: list[str | None], evidence: bool = True
-    ) -> list:
+        self, keys: list[str], texts: list[str], langs: list[str | None], evidence: bool = True,
+        seen: dict[str, list[Evidence]] | None = None,
+    ) -> list:  # fmt: skip
         """Pattern evidence (when ``evidence``) and the runbooks retrieval puts forward,
-        grounded by the offline model's reading of the text (whatever backend answers)."""
+        grounded by the offline model's reading of the text (whatever backend answers).
+        ``seen``: evidence by text, read and filled (finishing the fragments needs the same)."""
         sims = self.model.similarities(texts, self.model.predict(texts))
         # each row's top documents at once, as Python ints and floats (one conversion each)
         order = np.argsort(-sims, axis=1)[:, : self.cfg.top_k]
@@ -119,7 +122,7 @@ class Toolkit:
                     key=key,
                     text=text,
                     language=lang,
-                    evidence=self.extractor.extract(text) if evidence else [],
+                    evidence=self.extractor.extract_once(text, seen) if evidence else [],
                     candidates=cands,
                 )
             )
@@ -179,6 +182,7 @@ def chain_handler(cfg_json: str) -> Callable[[Rows], Rows]:
 
     def handle(rows: Rows) -> Rows:
         need = _texts_to_answer(rows)
+        seen: dict[str, list[Evidence]] = {}  # a text's pattern evidence, found once per chunk
         out: Rows = []
         fresh: dict[str, Answer] = {}
         failed: dict[str, str] = {}
@@ -186,7 +190,7 @@ def chain_handler(cfg_json: str) -> Callable[[Rows], Rows]:
         if need:
             keys = list(need)
             texts, langs = [need[k][0] for k in keys], [need[k][1] for k in keys]
-            items = kit.contexts(keys, texts, langs, evidence=backend.reads_evidence)
+            items = kit.contexts(keys, texts, langs, backend.reads_evidence, seen)
             embedded = kit.model.vectors(texts)  # remembered from retrieval: no second embedding
             reply = backend.analyse(items)
             out += _stage_rows(reply)
@@ -209,7 +213,8 @@ def chain_handler(cfg_json: str) -> Callable[[Rows], Rows]:
         texts = [r["text"] or "" for r in rows]
         own = own_vectors(kit.model, texts, [r.get("vector") for r in rows])
         sims = kit.event_similarities(texts, [lab.get("sub_theme") for lab in labels], own)
-        done = finalize_rows(rows, kit, cfg, sims, [lab.get("product_area") for lab in labels])
+        areas = [lab.get("product_area") for lab in labels]
+        done = finalize_rows(rows, kit, cfg, sims, areas, seen)
         for r in done:
             r["processed_at"] = processed_at
         return done + out

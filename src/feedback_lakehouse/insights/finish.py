@@ -22,10 +22,12 @@ ESCALATE = "insufficient evidence — escalate to human review"
 
 
 def finalize_rows(
-    rows: Rows, kit: Toolkit, cfg: ChainConfig, sims: np.ndarray, areas: list[str | None]
-) -> Rows:
+    rows: Rows, kit: Toolkit, cfg: ChainConfig, sims: np.ndarray, areas: list[str | None],
+    seen: dict[str, list[Evidence]] | None = None,
+) -> Rows:  # fmt: skip
     """``finalize_row`` for a batch: the event timeline is matched for all answered rows at
-    once (``sims``: rows x events; ``areas``: each answer's product area)."""
+    once (``sims``: rows x events; ``areas``: each answer's product area). ``seen``: pattern
+    evidence by text, as far as it is known (the chunk's answered texts)."""
     events: list[list[Hypothesis]] = [[] for _ in rows]
     answered = [i for i, r in enumerate(rows) if r.get("answer")]
     if sims.shape[1] and answered:
@@ -33,8 +35,8 @@ def finalize_rows(
         found = kit.event_index.batch(facts, sims[answered], cfg.max_hypotheses)
         for i, hyps in zip(answered, found, strict=True):
             events[i] = hyps
-    # a batch arrives grouped by answer key: a repeated text's evidence is found once
-    seen: dict[str, list[Evidence]] = {}
+    # a repeated text's evidence is found once (a batch arrives grouped by answer key)
+    seen = {} if seen is None else seen
     return [finalize_row(r, kit, cfg, events[i], seen) for i, r in enumerate(rows)]
 
 
@@ -65,10 +67,7 @@ def finalize_row(
                   "account_id", "duplicate_of", "language")
     }  # fmt: skip
     base.update(backend=backend, model=r.get("model"), prompt_version=cfg.prompt_version)
-    if seen is None:
-        evidence = kit.extractor.extract(text)
-    elif (evidence := seen.get(text)) is None:  # type: ignore[assignment]
-        evidence = seen[text] = kit.extractor.extract(text)
+    evidence = kit.extractor.extract_once(text, seen)
     answer = _answer(r.get("answer"))
     if answer is None:
         error = r.get("error") or "no backend answer for this fragment"
