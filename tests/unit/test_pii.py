@@ -170,3 +170,30 @@ def test_recall_on_generated_ground_truth(tmp_path: Path) -> None:
     for kind in ("EMAIL", "PHONE", "CARD", "ORDER_ID", "IP"):
         assert recall.get(kind, 1.0) >= 0.98, (kind, recall)
     assert recall.get("NAME", 1.0) >= 0.90, recall
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ship to 221 Baker Street, London NW1 6XE.", "at 9 Elm St. Apt 4", "10 Downing St",
+        "1600 Amphitheatre Avenue", "42 Old Kent Rd, London",
+        "7 Mill Lane", "5 Ocean Drive, Miami FL 33139", "3 Grand Blvd.", "8 Abbey Way",
+        "1 Regent Pl", "4 King's Court", "2 Market Sq", "12 Park Terrace", "6 Rose Crescent",
+        "9 Church Close", "20 Pacific Parkway", "11 Coast Hwy", "77 Sunset Highway",
+        "12 rue de Rivoli, 75001 Paris", "3 bis avenue Foch", "8 av. Victor Hugo",
+        "14 boulevard Haussmann", "2 bd Voltaire", "1 place de la Concorde", "5 chemin Vert",
+        "6 allée des Roses", "9 impasse Sud", "4 quai Branly", "7 cours Mirabeau",
+        "10 route de Lyon", "Calle Mayor 5", "C/ Luna 12", "Avenida de la Paz 30",
+        "Avda. Diagonal 640", "Paseo del Prado 8", "Plaza Mayor 1", "Camino Real 3",
+        "Carrer de Mallorca 401", "Ronda Sur 22", "〒100-0005 東京都千代田区丸の内1-1",
+        "大阪府大阪市北区梅田3-1-1", "北海道札幌市中央区北1-2", "神奈川県横浜市西区1-1",
+    ],
+)  # fmt: skip
+def test_the_address_gate_never_skips_an_address(text: str) -> None:
+    from feedback_lakehouse.silver import pii
+
+    matches = list(pii._ADDRESS.finditer(text))
+    assert matches, f"the address pattern does not match {text!r}: the sample tests nothing"
+    for m in matches:
+        assert any(h in m.group() for h in pii._ADDRESS_HINTS), m.group()
+        assert pii._ADDRESS_NEEDS.search(m.group()), m.group()

@@ -124,6 +124,14 @@ _ADDRESS_HINTS = (
     "boulevard", "bd", "place", "chemin", "allée", "impasse", "quai", "cours", "route",
     "Calle", "C/", "Av", "Paseo", "Camino", "Carrer", "Ronda", "県", "都", "道", "府",
 )  # fmt: skip
+# ...and, where a hint occurs, the street word as the pattern places it (a hint alone is
+# often part of a word: "av" in "have", "St" in "Still"; then the costly pattern is skipped).
+_ADDRESS_NEEDS = re.compile(
+    r"[ \t](?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Place|Pl|Court"
+    r"|Ct|Square|Sq|Terrace|Crescent|Close|Parkway|Highway|Hwy)\b"
+    r"|[ \t](?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|cours|route)[ \t]"
+    r"|(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer|Ronda)[ \t]|[県都道府]"
+)
 _DE_STREET_HINTS = (
     "straße",
     "strasse",
@@ -251,7 +259,7 @@ def _numeric_candidates(text: str, folded: str, language: str | None) -> list[tu
         if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 2:
             found.append((m.start(), m.end(), "CARD"))
     found += _order_ids(text, folded)
-    if any(hint in text for hint in _ADDRESS_HINTS):
+    if any(hint in text for hint in _ADDRESS_HINTS) and _ADDRESS_NEEDS.search(text):
         found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(text)]
     if any(hint in folded for hint in _DE_STREET_HINTS):
         for m in _ADDRESS_DE.finditer(text):
