@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from feedback_lakehouse.insights.schema import Evidence
-from feedback_lakehouse.silver.caseless import fold, folded_pattern
+from feedback_lakehouse.silver.caseless import fold, folded_pattern, lower_pattern
 
 _ERROR_CODE = re.compile(
     r"\b(?:ERR|ERROR|E)_[A-Z0-9_]{2,}\b"  # ERR_SSO_4012, E_TIMEOUT (codes are upper case)
@@ -75,12 +75,39 @@ def _feature_terms(features: Iterable[str]) -> list[str]:
     return sorted({f.strip() for f in features if f.strip()}, key=len, reverse=True)
 
 
+class FeatureMatcher:
+    """``_feature_pattern``'s matches, tried only where some term occurs: the pattern alone
+    tries its whole alternation at every position of the text (17 us a fragment for 41
+    terms), while finding where each term occurs is one substring search per term. The
+    pattern decides at each of those positions, in order, so the spans are its own."""
+
+    def __init__(self, features: Iterable[str]) -> None:
+        self.pattern = _feature_pattern(features)
+        self.terms = [lower_pattern(t) for t in _feature_terms(features)]
+
+    def spans(self, low: str) -> list[tuple[int, int]]:
+        if self.pattern is None:
+            return []
+        starts: set[int] = set()
+        for term in self.terms:
+            at = low.find(term)
+            while at >= 0:
+                starts.add(at)
+                at = low.find(term, at + 1)
+        out: list[tuple[int, int]] = []
+        end = 0
+        for at in sorted(starts):
+            if at >= end and (m := self.pattern.match(low, at)) is not None:
+                out.append(m.span())
+                end = m.end()
+        return out
+
+
 class EvidenceExtractor:
     """Compiled once per task; ``extract`` is pure and deterministic."""
 
     def __init__(self, features: Iterable[str] = ()) -> None:
-        self._features = _feature_pattern(features)
-        self._feature_words = tuple(fold(t) for t in _feature_terms(features))
+        self._features = FeatureMatcher(features)
 
     def extract_once(self, text: str, seen: dict[str, list[Evidence]] | None) -> list[Evidence]:
         """``extract``, remembered in ``seen`` by text (the lists are shared: never modify
@@ -123,8 +150,7 @@ class EvidenceExtractor:
             for m in _VERSION.finditer(low):
                 if not _TIME_OR_MONEY.match(m.group()):
                     add("version", *m.span())
-        if self._features is not None and _any_in(low, self._feature_words):
-            for m in self._features.finditer(low):
-                add("feature", *m.span())
+        for start, end in self._features.spans(low):
+            add("feature", start, end)
         found.sort(key=lambda e: e.start)
         return found
