@@ -221,3 +221,24 @@ def test_a_batch_gives_each_fragment_what_it_gets_alone() -> None:
         for f, row, hyps in zip(batch, sims, got, strict=True):
             assert hyps == event_hypotheses(f, docs, row.tolist(), W, limit=limit)
     assert sum(map(len, got)) > 400, "the season should explain most fragments somehow"
+    # the chain asks only for what could pass its abstention score: the head of each list
+    floor = 0.5
+    strong = index.batch(batch, sims, 3, min_score=floor)
+    for f, row, hyps in zip(batch, sims, strong, strict=True):
+        full = event_hypotheses(f, docs, row.tolist(), W, limit=3)
+        assert hyps == [h for h in full if h.score >= floor]
+    assert 0 < sum(map(len, strong)) < sum(map(len, got))
+
+
+def test_times_as_microseconds_naive_aware_or_missing() -> None:
+    from datetime import UTC
+
+    from feedback_lakehouse.insights.events import _micros, _micros_array
+
+    naive = [T0, None, T0 + timedelta(microseconds=1), datetime(1969, 12, 31, 23, 59, 59)]
+    assert _micros_array(naive, -7).tolist() == [
+        _micros(v) if v else -7 for v in naive
+    ]  # fmt: skip
+    aware = [T0.replace(tzinfo=UTC) + timedelta(hours=2), None]
+    assert _micros_array(aware, -7).tolist() == [_micros(T0 + timedelta(hours=2)), -7]
+    assert _micros_array([], -7).tolist() == []

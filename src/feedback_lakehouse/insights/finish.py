@@ -32,7 +32,9 @@ def finalize_rows(
     answered = [i for i, r in enumerate(rows) if r.get("answer")]
     if sims.shape[1] and answered:
         facts = [_facts(rows[i], areas[i] or "") for i in answered]
-        found = kit.event_index.batch(facts, sims[answered], cfg.max_hypotheses)
+        found = kit.event_index.batch(
+            facts, sims[answered], cfg.max_hypotheses, min_score=cfg.abstain_score
+        )
         for i, hyps in zip(answered, found, strict=True):
             events[i] = hyps
     # a repeated text's evidence is found once (a batch arrives grouped by answer key)
