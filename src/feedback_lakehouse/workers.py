@@ -229,6 +229,23 @@ def load_handler(spec: str, cfg_json: str) -> Callable[[Rows], Rows]:
     return getattr(importlib.import_module(module), name)(cfg_json)
 
 
+GC_YOUNG_THRESHOLD = 50_000
+"""Allocations between young collections in a worker (Python's default is 700)."""
+
+
+def _settle_garbage_collector() -> None:
+    """The handler's state (a model, its vocabularies, an index: millions of objects) moves
+    out of the collector's sight, and young collections run less often. Chunks make and drop
+    hundreds of thousands of short-lived objects that reference counting frees, and the
+    collector kept walking the model: 65 us a fragment of the insights chain's 390 (17% of
+    it), 6 us after (30k fragments, one core)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+
+
 def _serve(spec: str) -> None:
     """Worker loop: config first, then chunks until the parent closes stdin."""
     inp = sys.stdin.buffer
@@ -236,6 +253,7 @@ def _serve(spec: str) -> None:
     sys.stdout = sys.stderr  # nothing a library prints may corrupt the result stream
     cfg_json, schema = _receive(inp)
     handle = load_handler(spec, cfg_json)
+    _settle_garbage_collector()
     inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
     broken: list[BaseException] = []

@@ -167,3 +167,32 @@ def test_an_empty_partition_loads_no_handler_and_starts_no_worker() -> None:
     with pytest.raises(ModuleNotFoundError):
         list(map_batches(iter([pa.RecordBatch.from_pylist([_row(1, "x")])]), missing, "{}",
                          _arrow_schema(), 6, 1))  # fmt: skip
+
+
+_GC_PROBE = """
+import gc
+
+STATE = None
+
+
+def factory(cfg_json):
+    global STATE
+    STATE = [{"k": i} for i in range(1000)]  # a model's worth of objects, built at load
+
+    def handle(rows):
+        return [{"threshold": gc.get_threshold()[0], "frozen": gc.get_freeze_count()}]
+    return handle
+"""
+
+
+def test_a_worker_keeps_its_loaded_state_out_of_the_collectors_way(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    from feedback_lakehouse.workers import GC_YOUNG_THRESHOLD
+
+    (tmp_path / "gc_probe.py").write_text(_GC_PROBE)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    schema = pa.schema([("threshold", pa.int64()), ("frozen", pa.int64())])
+    with WorkerPool(1, "gc_probe:factory", "{}", schema) as pool:
+        (out,) = list(pool.map(iter([pa.RecordBatch.from_pylist([{"i": 1}])])))
+    got = out.to_pylist()[0]
+    assert got["threshold"] == GC_YOUNG_THRESHOLD
+    assert got["frozen"] >= 1000  # the handler's state was frozen after it was built
