@@ -120,8 +120,9 @@ def _micros_array(values: list[datetime | None], missing: int) -> Any:
 
     if any(v is not None and v.tzinfo is not None for v in values):
         return np.array([_micros(v) if v else missing for v in values], dtype=np.int64)
-    at = np.array(values, dtype="datetime64[us]").view(np.int64)
-    at[np.isnat(at.view("datetime64[us]"))] = missing
+    times = np.array(values, dtype="datetime64[us]")
+    at = times.view(np.int64)
+    at[np.isnat(times)] = missing
     return at
 
 
@@ -214,10 +215,11 @@ class EventIndex:
             arg[:, g] = self._order[lo + np.argmax(cols[:, lo:hi], axis=1)]
         top_scores = np.take_along_axis(rounded, ranked, axis=1).tolist()
         top_cols = np.take_along_axis(arg, ranked, axis=1).tolist()
+        floor = max(min_score, 0.0)  # a negative score is no match at all
         for i in np.flatnonzero(best.max(axis=1) >= 0).tolist():
             f = facts[i]
             for score, col in zip(top_scores[i], top_cols[i], strict=True):
-                if score < 0 or score < min_score:
+                if score < floor:
                     break
                 doc = self.docs[col]
                 m = _match(doc, f, self.windows)
