@@ -185,6 +185,40 @@ def test_spikes_are_consistent_and_links_explain_themselves(catalog, gold_run) -
     assert catalog.sql("SELECT * FROM gold.v_spikes_timeline").count() == len(spikes)
 
 
+def test_fact_and_spike_inputs_count_a_message_once_per_theme(catalog, gold_run) -> None:
+    """Several fragments of one message in one theme are one ticket for the fact table and one
+    report for the spike counts; every row keeps its message's times and account."""
+    from feedback_lakehouse.gold.spike_step import LONG, hourly_buckets
+    from feedback_lakehouse.gold.voc import theme_messages
+
+    def total(query: str) -> int:
+        return catalog.sql(query).collect()[0][0]
+
+    pairs = ("FROM gold.theme_members m JOIN silver.insights i USING (fragment_id) "
+             "WHERE m.theme_id IS NOT NULL")  # fmt: skip
+    distinct = total("SELECT count(*) FROM (SELECT DISTINCT m.theme_id, m.feedback_id, "
+                     f"i.category, i.product_area {pairs})")  # fmt: skip
+    assert total(f"SELECT count(*) {pairs}") > distinct  # the sample has such messages
+    messages = theme_messages(catalog)
+    assert messages.count() == distinct
+    feedback = catalog.read("silver.feedback").select(
+        "feedback_id", F.col("received_at").alias("r"), F.col("account_id").alias("a")
+    )
+    joined = messages.join(feedback, "feedback_id")
+    assert joined.count() == distinct
+    assert joined.filter(~F.col("received_at").eqNullSafe(F.col("r"))
+                         | ~F.col("account_id").eqNullSafe(F.col("a"))).count() == 0  # fmt: skip
+
+    buckets = hourly_buckets(catalog)
+    long = catalog.read(LONG)
+    keys = ["feedback_id", "theme_id", "segment_kind", "segment_value"]
+    assert long.count() == long.select(*keys).distinct().count() > 0
+    sums = buckets.groupBy("segment_kind").agg(F.sum("count").alias("n")).collect()
+    per_kind = dict(long.groupBy("segment_kind").count().collect())
+    assert {r["segment_kind"]: r["n"] for r in sums} == per_kind
+    catalog.spark.sql(f"DELETE FROM {catalog.physical(LONG)}")
+
+
 def test_spikes_reopen_history_only_for_fragments_new_to_gold(spark) -> None:
     """A fragment that waited since July and finds a theme now is placed but must not make the
     spike pass recompute four months; the earliest new fragment sets the horizon."""

@@ -124,7 +124,7 @@ def hourly_buckets(catalog: Catalog, since: datetime | None = None) -> DataFrame
         .select("feedback_id", "theme_id", "hour", F.col("s.kind").alias("segment_kind"),
                 F.col("s.value").alias("segment_value"))
         .filter(F.col("segment_value").isNotNull() & (F.col("segment_value") != ""))
-        .dropDuplicates(["feedback_id", "theme_id", "segment_kind", "segment_value"])
+        .distinct()  # hour follows from feedback_id; dropDuplicates costs an aggregate a column
     )  # fmt: skip
     long.write.insertInto(catalog.physical(LONG), overwrite=True)
     long = catalog.read(LONG)

@@ -114,8 +114,13 @@ def _schema() -> str:
 
 
 def theme_messages(catalog: Catalog) -> DataFrame:
-    """One row per theme x message (several fragments of one message in one theme count
-    once), with the message's classification, times and account context."""
+    """One row per theme x message x class (several fragments of one message in one theme
+    count once), with the message's times and account context.
+
+    The distinct rows are taken on the four key columns before the message columns join (one
+    row per feedback_id): ``dropDuplicates`` on the wide rows keeps the first value of every
+    other column, which Sail computes as an aggregate per column (9 of the 10 s this took at
+    1M fragments)."""
     from pyspark.sql import functions as F
 
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
@@ -126,8 +131,9 @@ def theme_messages(catalog: Catalog) -> DataFrame:
     return (
         members.select("fragment_id", "feedback_id", "theme_id")
         .join(ins, "fragment_id")
+        .select("theme_id", "feedback_id", "category", "product_area")
+        .distinct()
         .join(fb, "feedback_id")
-        .dropDuplicates(["theme_id", "feedback_id", "category", "product_area"])
     )
 
 
