@@ -115,6 +115,26 @@ def test_save_and_load_round_trip(model: OfflineModel, tmp_path: Path) -> None:
     assert again.version == "offline-test"
 
 
+def test_a_process_loads_a_stored_model_once_until_it_is_replaced(
+    model: OfflineModel, tmp_path: Path
+) -> None:
+    """Loads share the trained parts but not the per-batch memo; a model saved again in the
+    same folder is read again, not served from memory."""
+    import joblib
+
+    model.version = "offline-a"
+    model.save(tmp_path / "m")
+    one, two = OfflineModel.load(tmp_path / "m"), OfflineModel.load(tmp_path / "m")
+    assert one is not two and one.embedder is two.embedder and one.index is two.index
+    one.predict(["sso login broken"])
+    assert one._batch is not None and two._batch is None
+    stored = joblib.load(tmp_path / "m" / "model.joblib")
+    stored.version = "offline-b"
+    joblib.dump(stored, tmp_path / "m" / "model.joblib")
+    again = OfflineModel.load(tmp_path / "m")
+    assert again.version == "offline-b" and again.embedder is not one.embedder
+
+
 def test_stored_vectors_stand_in_for_embedding(model: OfflineModel) -> None:
     """A vector kept from the first pass gives the same theme vectors as embedding again; a
     missing or wrong-width one is embedded (never a zero vector)."""
