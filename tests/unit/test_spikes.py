@@ -367,3 +367,50 @@ def test_buckets_as_columns_give_the_same_series_and_spikes() -> None:
         spikes = detect_in_series(got, cfg)
         assert spikes == detect_spikes(buckets, cfg) and len(spikes) >= 2
     assert series_from_columns([], [], [], pa.array([], pa.timestamp("us")), [], [], pad) is None
+
+
+def test_a_share_that_rises_because_the_rest_of_the_segment_left_is_no_spike() -> None:
+    """A fixed version ships and most customers leave the old one: the crash keeps its 2
+    reports an hour there, but its share of the old version leaps from 3% to 50%. More of the
+    crash would be a spike; fewer of everything else is not."""
+    drop = 14 * 24
+
+    def old_version(crash: dict[int, int]) -> list[Bucket]:
+        out = []
+        for h in range(HOURS):
+            total = 60 if h < drop else 4
+            at = T0 + timedelta(hours=h)
+            out += [Bucket("bg", "product_version", "5.19.0", at, total - crash[h], total),
+                    Bucket("crash", "product_version", "5.19.0", at, crash[h], total)]  # fmt: skip
+        return out
+
+    steady = dict.fromkeys(range(HOURS), 2)
+    overall = segment("all", "all", 100, {"crash": {h: c + 1 for h, c in steady.items()}})
+    assert [s for s in detect_spikes(old_version(steady) + overall) if s.segment != "all"] == []
+    worse = steady | {ONSET + i: 6 for i in range(6)}
+    overall = segment("all", "all", 100, {"crash": {h: c + 1 for h, c in worse.items()}})
+    found = {s.segment for s in detect_spikes(old_version(worse) + overall)}
+    assert "product_version=5.19.0" in found
+
+
+def test_a_new_segment_is_not_judged_on_its_first_few_messages() -> None:
+    """A version's first hour holds 50 messages, none about webhooks (3% of all feedback):
+    its baseline must not read as 0.5%, or every 3% theme in the version's first hours is a
+    six-fold spike. A real burst there is judged where there is history: overall."""
+    first = ONSET - 1
+
+    def new_version(webhooks: int) -> list[Bucket]:
+        out = [Bucket("bg", "product_version", "v2", T0 + timedelta(hours=first), 50, 50)]
+        for h in range(ONSET, ONSET + 6):
+            at = T0 + timedelta(hours=h)
+            out += [Bucket("bg", "product_version", "v2", at, 200 - webhooks, 200),
+                    Bucket("webhooks", "product_version", "v2", at, webhooks, 200)]  # fmt: skip
+        return out
+
+    def overall(extra: int) -> list[Bucket]:
+        hours = {h: 9 + (extra if ONSET <= h < ONSET + 6 else 0) for h in range(HOURS)}
+        return segment("all", "all", 300, {"webhooks": hours})
+
+    assert detect_spikes(new_version(6) + overall(0)) == []
+    burst = detect_spikes(new_version(40) + overall(34))
+    assert [s.segment for s in burst if s.theme_id == "webhooks"] == ["all"]
