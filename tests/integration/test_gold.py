@@ -13,6 +13,11 @@ from feedback_lakehouse.evaluate import evaluate_gold
 pytestmark = pytest.mark.integration
 
 
+def _total(catalog, query: str) -> int:
+    """The single number a SQL query answers."""
+    return catalog.sql(query).collect()[0][0]
+
+
 def test_every_fragment_is_placed_or_kept_waiting(catalog, gold_run) -> None:
     members = catalog.read("gold.theme_members")
     assert members.count() == catalog.read("silver.insights").count() == gold_run.rows_read
@@ -45,28 +50,26 @@ def test_themes_are_named_summarised_and_point_at_real_tickets(catalog, gold_run
 def test_views_answer(catalog, gold_run) -> None:
     from feedback_lakehouse.gold.views import VIEWS
 
-    def total(query: str) -> int:
-        return catalog.sql(query).collect()[0][0]
-
     assert set(VIEWS) == {"gold.v_top_themes", "gold.v_theme_trend", "gold.v_category_area_grid",
                           "gold.v_spikes_timeline", "gold.v_sla"}  # fmt: skip
     # each view restates its table: every active theme once, every message once per theme,
     # the grid sums the fact table, every spike and SLA cell appears
-    themes_with_facts = total("SELECT count(DISTINCT theme_id) FROM gold.fct_voc_themes")
-    assert total("SELECT count(*) FROM gold.v_top_themes") == themes_with_facts > 0
-    assert total("SELECT sum(messages) FROM gold.v_theme_trend") == total(
+    themes_with_facts = _total(catalog, "SELECT count(DISTINCT theme_id) FROM gold.fct_voc_themes")
+    assert _total(catalog, "SELECT count(*) FROM gold.v_top_themes") == themes_with_facts > 0
+    assert _total(catalog, "SELECT sum(messages) FROM gold.v_theme_trend") == _total(
+        catalog,
         "SELECT count(DISTINCT theme_id, feedback_id, date_trunc('WEEK', f.received_at)) "
         "FROM gold.theme_members m JOIN silver.fragments f USING (fragment_id, feedback_id) "
-        "WHERE theme_id IS NOT NULL"
+        "WHERE theme_id IS NOT NULL",
     )
-    assert total("SELECT sum(ticket_count) FROM gold.v_category_area_grid") == total(
-        "SELECT sum(ticket_count) FROM gold.fct_voc_themes"
+    assert _total(catalog, "SELECT sum(ticket_count) FROM gold.v_category_area_grid") == _total(
+        catalog, "SELECT sum(ticket_count) FROM gold.fct_voc_themes"
     )
-    assert total("SELECT count(*) FROM gold.v_spikes_timeline") == total(
-        "SELECT count(*) FROM gold.spikes"
+    assert _total(catalog, "SELECT count(*) FROM gold.v_spikes_timeline") == _total(
+        catalog, "SELECT count(*) FROM gold.spikes"
     )
-    assert total("SELECT sum(messages) FROM gold.v_sla") == total(
-        "SELECT count(*) FROM silver.feedback"
+    assert _total(catalog, "SELECT sum(messages) FROM gold.v_sla") == _total(
+        catalog, "SELECT count(*) FROM silver.feedback"
     )
     top = catalog.sql("SELECT ent_accounts_affected FROM gold.v_top_themes").collect()
     values = [r[0] for r in top]
@@ -191,14 +194,11 @@ def test_fact_and_spike_inputs_count_a_message_once_per_theme(catalog, gold_run)
     from feedback_lakehouse.gold.spike_step import LONG, hourly_buckets
     from feedback_lakehouse.gold.voc import theme_messages
 
-    def total(query: str) -> int:
-        return catalog.sql(query).collect()[0][0]
-
     pairs = ("FROM gold.theme_members m JOIN silver.insights i USING (fragment_id) "
              "WHERE m.theme_id IS NOT NULL")  # fmt: skip
-    distinct = total("SELECT count(*) FROM (SELECT DISTINCT m.theme_id, m.feedback_id, "
+    distinct = _total(catalog, "SELECT count(*) FROM (SELECT DISTINCT m.theme_id, m.feedback_id, "
                      f"i.category, i.product_area {pairs})")  # fmt: skip
-    assert total(f"SELECT count(*) {pairs}") > distinct  # the sample has such messages
+    assert _total(catalog, f"SELECT count(*) {pairs}") > distinct  # the sample has such messages
     messages = theme_messages(catalog)
     assert messages.count() == distinct
     feedback = catalog.read("silver.feedback").select(
@@ -212,12 +212,13 @@ def test_fact_and_spike_inputs_count_a_message_once_per_theme(catalog, gold_run)
     buckets = hourly_buckets(catalog)
     long = catalog.read(LONG)
     # overall: each theme x message once, an account's first message of a theme and day only
-    reports = total(
+    reports = _total(
+        catalog,
         "SELECT count(*) FROM (SELECT f.account_id, row_number() OVER (PARTITION BY m.theme_id, "
         "f.account_id, to_date(f.received_at) ORDER BY f.received_at, feedback_id) AS rn "
         "FROM (SELECT DISTINCT theme_id, feedback_id FROM gold.theme_members "
         "WHERE theme_id IS NOT NULL) m JOIN silver.feedback f USING (feedback_id) "
-        "WHERE f.duplicate_of IS NULL) WHERE account_id IS NULL OR rn = 1"
+        "WHERE f.duplicate_of IS NULL) WHERE account_id IS NULL OR rn = 1",
     )
     assert long.filter(F.col("segment_kind") == "all").count() == reports > 0
     sums = buckets.groupBy("segment_kind").agg(F.sum("count").alias("n")).collect()

@@ -124,11 +124,11 @@ def _candidates(d: Series, window: int, step: int) -> tuple[np.ndarray, np.ndarr
 
 def _baseline_share(
     d: Series, sid: np.ndarray, start: np.ndarray, back: int, prior_weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Share of the theme in the ``back`` hours before each window, with a prior: half a
     fragment in "all" (never zero), ``prior_weight`` fragments (per window) at the theme's
-    "all" share in a segment. Also the fragments the share rests on, and those of the segment
-    alone.
+    "all" share in a segment. Also the fragments the share rests on, those of the segment
+    alone, and the theme's own count among them.
 
     Detection passes at least the window's own total as the weight, so a segment's baseline
     leans on the theme's overall share until it holds far more than the window it judges.
@@ -153,15 +153,16 @@ def _baseline_share(
         w = prior_weight[borrow]
         share[borrow] = (bc[borrow] + w * prior) / (bt[borrow] + w)
         evidence[borrow] = np.maximum(bt[borrow], at)
-    return share, evidence, bt
+    return share, evidence, bt, bc
 
 
 def _expected_volume(
-    d: Series, sid: np.ndarray, start: np.ndarray, end: np.ndarray, back: int
-) -> np.ndarray:
+    d: Series, sid: np.ndarray, before_count: np.ndarray, start: np.ndarray, end: np.ndarray,
+    back: int,
+) -> np.ndarray:  # fmt: skip
     """The theme's count in each window had only the product's overall traffic moved: its
-    count in the segment over the ``back`` hours before, times the whole's ("all") traffic in
-    the window over the whole's traffic in those hours.
+    count in the segment over the ``back`` hours before (``before_count``), times the whole's
+    ("all") traffic in the window over the whole's traffic in those hours.
 
     A share rises when the theme's reports rise, and also when the rest of the segment falls
     away: once a fixed version ships, the few customers left on the old one are mostly those
@@ -178,7 +179,7 @@ def _expected_volume(
         seg = d.seg_of[whole[has]]
         before = d.totals(seg, lo[has], start[has])
         during = d.totals(seg, start[has], end[has])
-        out[has] = d.counts(sid[has], lo[has], start[has]) * during / np.maximum(before, 1)
+        out[has] = before_count[has] * during / np.maximum(before, 1)
     return out
 
 
@@ -246,9 +247,10 @@ def detect_in_series(d: Series | None, cfg: SpikeSettings) -> list[Spike]:
         sid, start = _candidates(d, window, step)
         k = d.counts(sid, start, start + window)
         n = np.maximum(d.totals(d.seg_of[sid], start, start + window), k)
-        p, evidence, own = _baseline_share(d, sid, start, back, np.maximum(cfg.prior_weight, n))
+        weight = np.maximum(cfg.prior_weight, n)
+        p, evidence, own, before = _baseline_share(d, sid, start, back, weight)
         keep = (k >= cfg.min_count) & (k >= cfg.min_ratio * n * p)
-        keep &= k >= cfg.min_ratio * _expected_volume(d, sid, start, start + window, back)
+        keep &= k >= cfg.min_ratio * _expected_volume(d, sid, before, start, start + window, back)
         keep &= evidence >= cfg.min_baseline_total
         keep &= start - d.pad >= history
         # a segment's own baseline must hold at least what the window holds: a version's first
@@ -256,8 +258,9 @@ def detect_in_series(d: Series | None, cfg: SpikeSettings) -> list[Spike]:
         keep &= (own >= np.maximum(cfg.min_baseline_total, n)) | (d.all_of[sid] == sid)
         if window > windows[0][0]:
             # over days, a narrow segment's mix of customers drifts from the whole's (a
-            # version rolled out to one tier first): long windows judge broad series only
-            keep &= scan_ok[sid] & (own >= cfg.min_baseline_total)
+            # version rolled out to one tier first): long windows judge broad series only (their
+            # own baseline's size is checked above for every window)
+            keep &= scan_ok[sid]
         sid, start, k, n, p = sid[keep], start[keep], k[keep], n[keep], p[keep]
         sig = _upper_tail(k, n, p) < alpha
         # a longer window adds only where no shorter one already found the series elevated

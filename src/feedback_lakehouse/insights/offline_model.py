@@ -274,7 +274,8 @@ class OfflineModel:
         import joblib
 
         files = (folder / "model.joblib", folder / "knowledge.faiss")
-        key = (str(folder.resolve()), *((f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+        stats = [f.stat() for f in files]
+        key = (str(folder.resolve()), *((st.st_mtime_ns, st.st_size) for st in stats))
         model = _LOADED.get(key)
         if model is None:
             model = joblib.load(files[0])
