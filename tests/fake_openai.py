@@ -137,11 +137,14 @@ class FakeOpenAI:
                 step = fake._next(seen)
                 try:
                     time.sleep(step.delay_s)
+                finally:
+                    # Out of flight before the answer is written: a client that reads it can
+                    # send its next request at once, and must not be counted twice.
+                    fake._done()
+                try:
                     self._reply(step, seen)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout): nothing to answer
-                finally:
-                    fake._done()
 
             def _reply(self, step: Step, seen: Seen) -> None:
                 if step.status != 200:
