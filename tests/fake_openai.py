@@ -5,6 +5,7 @@ server answers like a well-behaved model (``good_answers``) for the keys it was 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -141,10 +142,9 @@ class FakeOpenAI:
                     # Out of flight before the answer is written: a client that reads it can
                     # send its next request at once, and must not be counted twice.
                     fake._done()
-                try:
+                # a client that gave up (timeout) needs no answer
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._reply(step, seen)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout): nothing to answer
 
             def _reply(self, step: Step, seen: Seen) -> None:
                 if step.status != 200:
