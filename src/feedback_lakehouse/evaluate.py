@@ -263,6 +263,13 @@ def _spike_metrics(
     by_window = evaluate_spikes(spikes, theme_issue, causes, window_issue)
     return by_theme | {
         "by_window_majority": {
-            k: by_window[k] for k in ("release_recall", "recall", "false_spikes", "delay_hours")
+            k: by_window[k]
+            for k in (
+                "release_recall",
+                "recall",
+                "false_spikes",
+                "delay_hours",
+                "own_segment_delay_hours",
+            )
         }
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from feedback_lakehouse.gold.spikes import Spike
@@ -63,18 +63,37 @@ def _rate(hits: int, n: int) -> float | None:
 
 
 def _found_row(p: PlantedSpike, matched: list[Spike]) -> dict[str, Any]:
-    first = min(matched, key=lambda s: (s.start, s.segment_kind, s.segment_value))
+    """The first matched spike anywhere, and the first in the planted segment or in "all":
+    the one an engineer watching that segment sees (a stray segment's spike can start hours
+    earlier on a few reports, and says little about when the cause's own spike showed)."""
+
+    def earliest(group: list[Spike]) -> Spike:
+        return min(group, key=lambda s: (s.start, s.segment_kind, s.segment_value))
+
+    first = earliest(matched)
     linked = sorted({s.linked_event_id for s in matched if s.linked_event_id})
-    delay = (first.start - p.start).total_seconds() / 3600
-    return {
+    home = [s for s in matched if s.segment_kind == "all" or p.contains_segment(s)]
+    row: dict[str, Any] = {
         "found": True,
         "detected_start": first.start.isoformat(),
-        "delay_hours": round(delay, 2),
+        "delay_hours": _hours(first.start - p.start),
         "segments": sorted({s.segment for s in matched}),
         "in_planted_segment": any(p.contains_segment(s) for s in matched),
         "linked_event_ids": linked,
         "linked_to_cause": p.cause_id in linked if p.type in LINKABLE else None,
     }
+    if home:
+        own = earliest(home)
+        row["own_segment_spike"] = {
+            "segment": own.segment,
+            "delay_hours": _hours(own.start - p.start),
+            "linked_to_cause": own.linked_event_id == p.cause_id if p.type in LINKABLE else None,
+        }
+    return row
+
+
+def _hours(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 3600, 2)
 
 
 def spike_key(spike: Spike) -> tuple[str, str, datetime]:
@@ -90,8 +109,9 @@ def evaluate_spikes(
     """Recall per cause type (a planted spike is found when a spike of a theme mapped to its
     issue, in any segment, overlaps its window); false spike rate (spikes overlapping no
     planted window of their theme's issue), for segment "all", the segments, and overall;
-    detection delay (first detected start - planted spike start, hours) over found spikes;
-    and how often a found spike is linked to the planted cause. JSON-ready.
+    detection delay (first detected start - planted spike start, hours) over found spikes,
+    and that of the first spike in the planted segment or "all"; and how often a found spike
+    is linked to the planted cause (and that first spike in particular). JSON-ready.
 
     ``spike_issue`` (by ``spike_key``) overrides the theme's issue for single spikes: the
     issue most of the spike's own fragments carry."""
@@ -108,7 +128,7 @@ def evaluate_spikes(
         if issue is not None:
             by_issue.setdefault(issue, []).append(s)
 
-    rows, delays = [], []
+    rows, delays, own_delays = [], [], []
     for p in planted:
         matched = [s for s in by_issue.get(p.issue_id, []) if _overlaps(s, p)]
         row: dict[str, Any] = {
@@ -121,6 +141,8 @@ def evaluate_spikes(
         row |= _found_row(p, matched) if matched else {"found": False}
         if matched:
             delays.append(row["delay_hours"])
+        if "own_segment_spike" in row:
+            own_delays.append(row["own_segment_spike"]["delay_hours"])
         rows.append(row)
 
     recall: dict[str, dict[str, Any]] = {}
@@ -141,6 +163,7 @@ def evaluate_spikes(
 
     linkable = [r for r in rows if r["found"] and r["type"] in LINKABLE]
     linked = sum(bool(r["linked_to_cause"]) for r in linkable)
+    own = [r["own_segment_spike"] for r in linkable if "own_segment_spike" in r]
     return {
         "planted": len(planted),
         "detected": len(spikes),
@@ -151,15 +174,21 @@ def evaluate_spikes(
             "segment": false_spikes([s for s in spikes if s.segment_kind != "all"]),
             "overall": false_spikes(spikes),
         },
-        "delay_hours": {
-            "found": len(delays),
-            "median": round(statistics.median(delays), 2) if delays else None,
-            "max": round(max(delays), 2) if delays else None,
-        },
+        "delay_hours": _spread(delays),
+        "own_segment_delay_hours": _spread(own_delays),
         "linked_to_cause": {
             "found": len(linkable),
             "correct": linked,
             "rate": _rate(linked, len(linkable)),
+            "own_segment_spike_linked": sum(bool(o["linked_to_cause"]) for o in own),
         },
         "causes": rows,
+    }
+
+
+def _spread(delays: list[float]) -> dict[str, Any]:
+    return {
+        "found": len(delays),
+        "median": round(statistics.median(delays), 2) if delays else None,
+        "max": round(max(delays), 2) if delays else None,
     }
