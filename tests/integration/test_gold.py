@@ -47,11 +47,57 @@ def test_themes_are_named_summarised_and_point_at_real_tickets(catalog, gold_run
         assert set(t["representative_feedback_ids"]) <= feedback
 
 
+def test_spike_episodes_gather_a_themes_overlapping_spikes(catalog) -> None:
+    """Hand-built spikes: a release spike in "all" echoed in two segments is one episode,
+    linked by the spike whose segment the release targets; a later spike of the same theme
+    that only touches the first is another; another theme's spike is its own."""
+    from feedback_lakehouse.gold.views import VIEWS
+
+    t = datetime(2026, 9, 16)
+
+    def spike(sid, theme, kind, value, start_h, end_h, count, spec, *link):
+        event, match, lag = link or (None, None, None)
+        reason = f"reason {sid}" if event else None
+        start, end = t + timedelta(hours=start_h), t + timedelta(hours=end_h)
+        kind_of = "release" if event else None
+        return (sid, theme, f"{theme} label", kind, value, start, end, count, 10.0 * count,
+                spec, 1e-9, event, kind_of, match, reason, lag)  # fmt: skip
+
+    rows = [
+        spike("a1", "A", "all", "all", 10, 16, 50, 1.0, "REL-1", "broad", 30.0),
+        spike("a2", "A", "platform", "ios", 11, 15, 40, 3.0, "REL-1", "segment", 90.0),
+        spike("a3", "A", "region", "EU", 12, 14, 9, 0.8),
+        spike("a4", "A", "all", "all", 16, 18, 7, 1.0),
+        spike("b1", "B", "browser", "Safari", 11, 12, 6, None),
+    ]  # fmt: skip
+    catalog.spark.createDataFrame(
+        rows,
+        "spike_id STRING, theme_id STRING, label STRING, segment_kind STRING, "
+        "segment_value STRING, window_start TIMESTAMP, window_end TIMESTAMP, count BIGINT, "
+        "ratio DOUBLE, specificity DOUBLE, p_value DOUBLE, linked_event_id STRING, "
+        "linked_kind STRING, link_match STRING, link_reason STRING, lag_minutes DOUBLE",
+    ).createOrReplaceTempView("hand_spikes")
+    query = VIEWS["gold.v_spike_episodes"].replace("gold.spikes", "hand_spikes")
+    got = [
+        (r["theme_id"], r["episode_start"].hour, r["episode_end"].hour, r["spikes"],
+         r["overall_count"], r["peak_ratio"], r["most_specific_segment"], r["specificity"],
+         r["segments"], r["linked_event_id"], r["lag_minutes"], r["link_reason"])
+        for r in catalog.spark.sql(query).orderBy("theme_id", "episode_start").collect()
+    ]  # fmt: skip
+    assert got == [
+        ("A", 10, 16, 3, 50, 500.0, "platform=ios", 3.0, "platform=ios, region=EU", "REL-1",
+         90.0, "reason a2"),
+        ("A", 16, 18, 1, 7, 70.0, None, None, "", None, None, None),
+        ("B", 11, 12, 1, None, 60.0, None, None, "browser=Safari", None, None, None),
+    ]  # fmt: skip
+
+
 def test_views_answer(catalog, gold_run) -> None:
     from feedback_lakehouse.gold.views import VIEWS
 
     assert set(VIEWS) == {"gold.v_top_themes", "gold.v_theme_trend", "gold.v_category_area_grid",
-                          "gold.v_spikes_timeline", "gold.v_sla"}  # fmt: skip
+                          "gold.v_spikes_timeline", "gold.v_spike_episodes",
+                          "gold.v_sla"}  # fmt: skip
     # each view restates its table: every active theme once, every message once per theme,
     # the grid sums the fact table, every spike and SLA cell appears
     themes_with_facts = _total(catalog, "SELECT count(DISTINCT theme_id) FROM gold.fct_voc_themes")
@@ -68,6 +114,10 @@ def test_views_answer(catalog, gold_run) -> None:
     assert _total(catalog, "SELECT count(*) FROM gold.v_spikes_timeline") == _total(
         catalog, "SELECT count(*) FROM gold.spikes"
     )
+    # episodes partition the spikes, and the sample's release spikes echo across segments
+    spikes = _total(catalog, "SELECT count(*) FROM gold.spikes")
+    assert _total(catalog, "SELECT sum(spikes) FROM gold.v_spike_episodes") == spikes
+    assert _total(catalog, "SELECT count(*) FROM gold.v_spike_episodes") < spikes
     assert _total(catalog, "SELECT sum(messages) FROM gold.v_sla") == _total(
         catalog, "SELECT count(*) FROM silver.feedback"
     )
