@@ -183,6 +183,31 @@ def test_a_busy_theme_starts_its_spike_at_the_burst_not_at_an_hour_of_noise() ->
     ]
 
 
+def regions(kind: str, values: int, others_until: int = HOURS) -> list[Bucket]:
+    """Ten messages an hour in each of ``values`` values of ``kind``; the theme has one report
+    every 16 h in each, and six in a row in the first value from 12:00 on day 15 (a spike of
+    p 2.6e-6). The other values have feedback until hour ``others_until``."""
+    burst = every(16) | {ONSET + i: 1 for i in range(6)}
+    out = segment(kind, "EU", 10, {"crash": burst})
+    for v in range(values - 1):
+        out += segment(kind, f"V{v}", 10, {"crash": every(16, others_until)}, others_until)
+    return out
+
+
+def test_a_narrow_segment_is_judged_among_the_values_of_its_kind_active_at_the_time() -> None:
+    """Each window length is tested at alpha / 3 (1e-5): enough for the spike in a lone region,
+    not among ten (a theme is tested in every region at once: each at a tenth of it). Regions
+    quiet over the whole baseline and window do not count, and a broad kind (product area,
+    where a theme lives in one or two values) is not divided."""
+    cfg = SpikeSettings(alpha=3e-5)
+    assert [s.segment for s in detect_spikes(regions("region", 1), cfg)] == ["region=EU"]
+    assert detect_spikes(regions("region", 10), cfg) == []
+    long_gone = regions("region", 10, others_until=24)  # the baseline starts at hour 36
+    assert [s.segment for s in detect_spikes(long_gone, cfg)] == ["region=EU"]
+    broad = detect_spikes(regions("product_area", 10), cfg)
+    assert [s.segment for s in broad] == ["product_area=EU"]
+
+
 def test_no_verdict_in_the_first_days_of_data() -> None:
     buckets = mobile_release_buckets()  # the burst comes 15.5 days after the first hour
     assert len(detect_spikes(buckets, SpikeSettings(min_history_days=15))) == 2
