@@ -268,6 +268,7 @@ def _spike_metrics(
                 "release_recall",
                 "recall",
                 "false_spikes",
+                "false_episodes",
                 "delay_hours",
                 "own_segment_delay_hours",
             )

@@ -92,7 +92,7 @@ def test_spike_episodes_gather_a_themes_overlapping_spikes(catalog) -> None:
     ]  # fmt: skip
 
 
-def test_views_answer(catalog, gold_run) -> None:
+def test_views_answer(catalog, sample, gold_run) -> None:
     from feedback_lakehouse.gold.views import VIEWS
 
     assert set(VIEWS) == {"gold.v_top_themes", "gold.v_theme_trend", "gold.v_category_area_grid",
@@ -118,6 +118,9 @@ def test_views_answer(catalog, gold_run) -> None:
     spikes = _total(catalog, "SELECT count(*) FROM gold.spikes")
     assert _total(catalog, "SELECT sum(spikes) FROM gold.v_spike_episodes") == spikes
     assert _total(catalog, "SELECT count(*) FROM gold.v_spike_episodes") < spikes
+    # ...as the evaluation groups them
+    scored = evaluate_gold(catalog, sample)["spikes"]["false_episodes"]["episodes"]
+    assert _total(catalog, "SELECT count(*) FROM gold.v_spike_episodes") == scored
     assert _total(catalog, "SELECT sum(messages) FROM gold.v_sla") == _total(
         catalog, "SELECT count(*) FROM silver.feedback"
     )

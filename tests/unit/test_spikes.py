@@ -328,6 +328,8 @@ def test_evaluation_counts_recall_false_spikes_delay_and_links() -> None:
             "segment": {"spikes": 2, "false": 0, "rate": 0.0},
             "overall": {"spikes": 6, "false": 2, "rate": 0.3333},
         },
+        # the crash's three overlapping spikes are one episode
+        "false_episodes": {"episodes": 4, "false": 2, "rate": 0.5},
         "delay_hours": {"found": 2, "median": -1.0, "max": -1.0},
         "own_segment_delay_hours": {"found": 2, "median": 0.0, "max": 1.0},
         "linked_to_cause": {"found": 2, "correct": 1, "rate": 0.5, "own_segment_spike_linked": 1},

@@ -96,6 +96,23 @@ def _hours(delta: timedelta) -> float:
     return round(delta.total_seconds() / 3600, 2)
 
 
+def episodes(spikes: Iterable[Spike]) -> list[list[Spike]]:
+    """A theme's overlapping spikes (any segment) as one episode, as the view
+    ``gold.v_spike_episodes`` groups them: an alert is an episode, and one release spike
+    echoes in "all", its product area and every browser and region. A false episode is one
+    none of whose spikes a planted cause explains."""
+    out: list[list[Spike]] = []
+    reach = None
+    for s in sorted(spikes, key=lambda s: (s.theme_id, s.start, s.segment)):
+        if out and out[-1][0].theme_id == s.theme_id and reach is not None and s.start < reach:
+            out[-1].append(s)
+            reach = max(reach, s.end)
+        else:
+            out.append([s])
+            reach = s.end
+    return out
+
+
 def spike_key(spike: Spike) -> tuple[str, str, datetime]:
     return spike.theme_id, spike.segment, spike.start
 
@@ -110,8 +127,9 @@ def evaluate_spikes(
     issue, in any segment, overlaps its window); false spike rate (spikes overlapping no
     planted window of their theme's issue), for segment "all", the segments, and overall;
     detection delay (first detected start - planted spike start, hours) over found spikes,
-    and that of the first spike in the planted segment or "all"; and how often a found spike
-    is linked to the planted cause (and that first spike in particular). JSON-ready.
+    and that of the first spike in the planted segment or "all"; how often a found spike is
+    linked to the planted cause (and that first spike in particular); and false episodes
+    (see ``episodes``). JSON-ready.
 
     ``spike_issue`` (by ``spike_key``) overrides the theme's issue for single spikes: the
     issue most of the spike's own fragments carry."""
@@ -155,11 +173,15 @@ def evaluate_spikes(
     for p in planted:
         windows.setdefault(p.issue_id, []).append(p)
 
+    def explained(s: Spike) -> bool:
+        return any(_overlaps(s, p) for p in windows.get(issue_of(s) or "", []))
+
     def false_spikes(group: list[Spike]) -> dict[str, Any]:
-        false = sum(
-            not any(_overlaps(s, p) for p in windows.get(issue_of(s) or "", [])) for s in group
-        )
+        false = sum(not explained(s) for s in group)
         return {"spikes": len(group), "false": false, "rate": _rate(false, len(group))}
+
+    groups = episodes(spikes)
+    false_groups = sum(not any(explained(s) for s in g) for g in groups)
 
     linkable = [r for r in rows if r["found"] and r["type"] in LINKABLE]
     linked = sum(bool(r["linked_to_cause"]) for r in linkable)
@@ -173,6 +195,11 @@ def evaluate_spikes(
             "all": false_spikes([s for s in spikes if s.segment_kind == "all"]),
             "segment": false_spikes([s for s in spikes if s.segment_kind != "all"]),
             "overall": false_spikes(spikes),
+        },
+        "false_episodes": {
+            "episodes": len(groups),
+            "false": false_groups,
+            "rate": _rate(false_groups, len(groups)),
         },
         "delay_hours": _spread(delays),
         "own_segment_delay_hours": _spread(own_delays),
