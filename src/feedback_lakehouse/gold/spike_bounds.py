@@ -74,9 +74,8 @@ def bounds(
         b = np.searchsorted(key, base + start, "left")
         hours = key[a:b][::-1] - base  # latest first
         chain = hours[np.cumsum(np.diff(np.r_[start, hours]) < -gap) == 0]
-        a = np.searchsorted(key, base + start, "left")
-        b = np.searchsorted(key, base + min(int(first[i] + window[i]), end), "left")
-        starts = np.unique(np.r_[chain, start, key[a:b] - base])[::-1]  # latest first
+        c = np.searchsorted(key, base + min(int(first[i] + window[i]), end), "left")
+        starts = np.unique(np.r_[chain, start, key[b:c] - base])[::-1]  # latest first
         j = best(row, starts, np.full(len(starts), end), p[i], level[i])
         start = int(starts[j]) if j >= 0 else start
         a = np.searchsorted(key, base + max(start, int(first[i] + last[i])), "left")

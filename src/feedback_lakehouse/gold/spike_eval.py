@@ -102,9 +102,9 @@ def episodes(spikes: Iterable[Spike]) -> list[list[Spike]]:
     echoes in "all", its product area and every browser and region. A false episode is one
     none of whose spikes a planted cause explains."""
     out: list[list[Spike]] = []
-    reach = None
+    reach = datetime.min
     for s in sorted(spikes, key=lambda s: (s.theme_id, s.start, s.segment)):
-        if out and out[-1][0].theme_id == s.theme_id and reach is not None and s.start < reach:
+        if out and out[-1][0].theme_id == s.theme_id and s.start < reach:
             out[-1].append(s)
             reach = max(reach, s.end)
         else:

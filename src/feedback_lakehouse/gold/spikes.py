@@ -208,7 +208,8 @@ def detect_spikes(buckets: Iterable[Bucket], settings: SpikeSettings | None = No
     excluded; a segment's own baseline must hold at least as many fragments as the window),
     k is >= ``min_ratio`` x the count the baseline leads to expect (see
     ``_expected_volume``), and the one-sided exact binomial upper tail
-    P(X >= k | X ~ Binomial(window total, p)) < ``alpha`` / the number of window lengths.
+    P(X >= k | X ~ Binomial(window total, p)) < ``alpha`` / the number of window lengths
+    (and, in a narrow segment kind, / its active values: ``_segment_family``).
     Overlapping or adjacent significant windows of any length merge into one spike, measured
     against the baseline before its first window and bounded by the hours that make its
     excess most likely (the scan statistic: see ``spike_bounds.bounds``), so the start is when
@@ -314,8 +315,7 @@ def _spikes(
     if not len(sid):
         return []
     order = np.lexsort((length, start, sid))
-    sid, start, length, share = sid[order], start[order], length[order], share[order]
-    level = level[order]
+    sid, start, length, share, level = (a[order] for a in (sid, start, length, share, level))
     first_i = _runs(sid, start, length)
     reach = np.maximum.reduceat(start + length, first_i)
     rs, first, p, window = sid[first_i], start[first_i], share[first_i], length[first_i]
