@@ -67,8 +67,8 @@ class Bench:
 def prepare(messages: int, late_share: float, seed: int = 3, prefix: str = "fl-bench-") -> Bench:
     os.environ.setdefault("RUST_LOG", "error")
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.config.settings import load_settings
     from feedback_lakehouse.engine import get_spark
-    from feedback_lakehouse.settings import load_settings
     from feedback_lakehouse.synth.generator import generate
 
     work = Path(tempfile.mkdtemp(prefix=prefix))

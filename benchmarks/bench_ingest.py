@@ -32,7 +32,7 @@ print(json.dumps({"seconds": time.perf_counter() - t,
 
 INGEST = """
 import json, resource, sys, time
-from feedback_lakehouse.settings import load_settings
+from feedback_lakehouse.config.settings import load_settings
 from feedback_lakehouse.engine import get_spark
 from feedback_lakehouse.catalog import Catalog
 from feedback_lakehouse.bronze.ingest import run_ingest

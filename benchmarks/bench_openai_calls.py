@@ -27,9 +27,9 @@ def main() -> None:
     os.environ.setdefault("RUST_LOG", "error")
     from fake_openai import FakeOpenAI
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.config.settings import load_settings
     from feedback_lakehouse.engine import get_spark
     from feedback_lakehouse.insights.step import run_insights
-    from feedback_lakehouse.settings import load_settings
 
     work = Path(tempfile.mkdtemp(prefix="fl-openai-calls-"))
     server = FakeOpenAI().start()

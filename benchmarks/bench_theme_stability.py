@@ -21,7 +21,7 @@ def main() -> None:
     parser.add_argument("--new-share", type=float, default=0.10)
     args = parser.parse_args()
 
-    from feedback_lakehouse.evaluate import evaluate_gold
+    from feedback_lakehouse.evaluate.tables import evaluate_gold
     from feedback_lakehouse.pipeline import run_pipeline
 
     b = prepare(args.messages, args.new_share, seed=args.seed, prefix="fl-theme-stability-")

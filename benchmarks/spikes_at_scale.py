@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    from feedback_lakehouse.evaluate import evaluate_gold
+    from feedback_lakehouse.evaluate.tables import evaluate_gold
     from feedback_lakehouse.pipeline import run_pipeline
 
     b = prepare(args.messages, 0.01, prefix="fl-spikes-bench-")

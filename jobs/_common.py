@@ -18,8 +18,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def session(args: argparse.Namespace):
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.config.settings import load_settings
     from feedback_lakehouse.engine import get_spark
-    from feedback_lakehouse.settings import load_settings
 
     settings = load_settings(args.target, args.conf)
     spark = get_spark(settings)

@@ -22,7 +22,7 @@ def conf_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def engine_settings(tmp_path_factory: pytest.TempPathFactory):
-    from feedback_lakehouse.settings import load_settings
+    from feedback_lakehouse.config.settings import load_settings
 
     root = tmp_path_factory.mktemp("lakehouse")
     return load_settings("local", CONF, environ={"FEEDBACK_LAKEHOUSE_ROOT": str(root)})

@@ -190,7 +190,7 @@ class FakeOpenAI:
 def client_settings(server: FakeOpenAI, api_key_env: str, **overrides: Any) -> Any:
     """``OpenAISettings`` pointing at ``server``, with short timeouts and backoff so retry
     tests stay fast; any field can be overridden."""
-    from feedback_lakehouse.settings import OpenAISettings
+    from feedback_lakehouse.config.settings import OpenAISettings
 
     options: dict[str, Any] = {
         "base_url": server.base_url,

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.errors import TableError
-from feedback_lakehouse.settings import Settings
 from feedback_lakehouse.tables import ALL_TABLES, LAYERS, TableSpec
 
 if TYPE_CHECKING:

@@ -12,10 +12,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from feedback_lakehouse.config.settings import Settings, load_export_mapping, load_settings
 from feedback_lakehouse.console_progress import RichProgress
 from feedback_lakehouse.errors import FeedbackLakehouseError
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import Settings, load_export_mapping, load_settings
+from feedback_lakehouse.step_report import StepReport
 
 console = Console(stderr=True)
 out = Console()
@@ -126,12 +126,12 @@ def cmd_gold(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from feedback_lakehouse.evaluate import evaluate_silver
+    from feedback_lakehouse.evaluate.tables import evaluate_silver
 
     settings = _settings(args)
     _, catalog = _session(settings)
     landing = Path(args.truth) if args.truth else settings.landing_dir
-    from feedback_lakehouse.evaluate import evaluate_gold, evaluate_insights
+    from feedback_lakehouse.evaluate.tables import evaluate_gold, evaluate_insights
     from feedback_lakehouse.insights.examples import load_examples
     from feedback_lakehouse.insights.taxonomy import load_taxonomy
 

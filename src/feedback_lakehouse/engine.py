@@ -12,8 +12,8 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
+from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.errors import EngineError
-from feedback_lakehouse.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

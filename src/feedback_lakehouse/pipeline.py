@@ -6,17 +6,17 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from feedback_lakehouse.audit.tracking import traces_flushed_at_end
 from feedback_lakehouse.bronze.files import find_files
 from feedback_lakehouse.bronze.ingest import run_ingest
+from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.insights.training import (
     human_labels,
     train_ahead,
     wait_for_training_ahead,
 )
 from feedback_lakehouse.progress import NullProgress, Progress
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import Settings
-from feedback_lakehouse.tracking import traces_flushed_at_end
+from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

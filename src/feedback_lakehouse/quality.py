@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.errors import QualityError
-from feedback_lakehouse.report import StepReport
+from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from pyspark.sql import functions as F
 
-from feedback_lakehouse.evaluate import evaluate_gold
+from feedback_lakehouse.evaluate.tables import evaluate_gold
 
 pytestmark = pytest.mark.integration
 
@@ -244,7 +244,7 @@ def test_spikes_are_consistent_and_links_explain_themselves(catalog, gold_run) -
 def test_fact_and_spike_inputs_count_a_message_once_per_theme(catalog, gold_run) -> None:
     """Several fragments of one message in one theme are one ticket for the fact table and one
     report for the spike counts; every row keeps its message's times and account."""
-    from feedback_lakehouse.gold.spike_step import LONG, hourly_buckets
+    from feedback_lakehouse.gold.spikes.step import LONG, hourly_buckets
     from feedback_lakehouse.gold.voc import theme_messages
 
     pairs = ("FROM gold.theme_members m JOIN silver.insights i USING (fragment_id) "
@@ -283,7 +283,7 @@ def test_fact_and_spike_inputs_count_a_message_once_per_theme(catalog, gold_run)
 def test_spikes_reopen_history_only_for_fragments_new_to_gold(spark) -> None:
     """A fragment that waited since July and finds a theme now is placed but must not make the
     spike pass recompute four months; the earliest new fragment sets the horizon."""
-    from feedback_lakehouse.gold.themes import recompute_from
+    from feedback_lakehouse.gold.themes.place import recompute_from
 
     july, oct1, oct2 = datetime(2026, 7, 3), datetime(2026, 10, 1), datetime(2026, 10, 2)
     fragments = spark.createDataFrame(
@@ -306,11 +306,11 @@ def test_spikes_reopen_history_only_for_fragments_new_to_gold(spark) -> None:
 def test_a_theme_that_absorbed_another_splits_back(catalog, engine_settings, gold_run) -> None:
     """Two distinct themes put into one, as sticky membership can let happen when both issues
     were small: the split finds them again, moves the smaller to a new theme and says so."""
-    from feedback_lakehouse.gold.clustering import normalise
-    from feedback_lakehouse.gold.theme_splits import split_themes
-    from feedback_lakehouse.gold.themes import _load_themes
+    from feedback_lakehouse.gold.themes.clustering import normalise
+    from feedback_lakehouse.gold.themes.place import _load_themes
+    from feedback_lakehouse.gold.themes.splits import split_themes
     from feedback_lakehouse.insights.training import train_model
-    from feedback_lakehouse.report import StepReport
+    from feedback_lakehouse.step_report import StepReport
 
     model, folder = train_model(engine_settings)
     themes = _load_themes(catalog)
@@ -375,9 +375,9 @@ def test_model_written_names_stand_until_the_theme_grows(catalog, engine_setting
     import os
 
     from fake_openai import FakeOpenAI, Step
-    from feedback_lakehouse.gold.theme_names import name_themes
-    from feedback_lakehouse.gold.themes import _load_themes
-    from feedback_lakehouse.report import StepReport
+    from feedback_lakehouse.gold.themes.names import name_themes
+    from feedback_lakehouse.gold.themes.place import _load_themes
+    from feedback_lakehouse.step_report import StepReport
 
     secret = "sk-test-theme-names-0000"
     themes = sorted(_load_themes(catalog), key=lambda t: -t.count)[:3]
@@ -437,7 +437,7 @@ def test_model_written_names_stand_until_the_theme_grows(catalog, engine_setting
 def test_merged_members_follow_chains_in_one_move(catalog, gold_run) -> None:
     """A absorbed into B and B into C in the same run: A's and B's members all end in C (one
     upsert), nobody else moves; then put back as they were."""
-    from feedback_lakehouse.gold.themes import move_members
+    from feedback_lakehouse.gold.themes.place import move_members
 
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
     before = {r["fragment_id"]: r["theme_id"] for r in members.collect()}

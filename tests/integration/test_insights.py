@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
-from feedback_lakehouse.evaluate import evaluate_insights
+from feedback_lakehouse.evaluate.tables import evaluate_insights
 
 pytestmark = pytest.mark.integration
 
@@ -90,7 +90,7 @@ def test_examples_do_not_leak_the_planted_phrasings(metrics) -> None:
 def test_calls_are_batched_and_traced(engine_settings, insights_run) -> None:
     import mlflow
 
-    from feedback_lakehouse.tracking import tracking_uri
+    from feedback_lakehouse.audit.tracking import tracking_uri
 
     d = insights_run.details
     assert 0 < d["calls"] <= d["backend_fragments"] <= insights_run.rows_read

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
-from feedback_lakehouse.evaluate import evaluate_silver
+from feedback_lakehouse.evaluate.tables import evaluate_silver
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ import pytest
 from feedback_lakehouse.bronze import adapters
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.timestamps import parse_timestamp
+from feedback_lakehouse.config.settings import ExportMapping
 from feedback_lakehouse.errors import RecordError
-from feedback_lakehouse.settings import ExportMapping
 
 pytestmark = pytest.mark.unit
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from feedback_lakehouse.silver.caseless import fold, folded_pattern, lower_pattern
 from feedback_lakehouse.silver.fragments import _PROBLEM
 from feedback_lakehouse.silver.pii_names import _TRIGGER
+from feedback_lakehouse.text.caseless import fold, folded_pattern, lower_pattern
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from feedback_lakehouse.catalog import Catalog
+from feedback_lakehouse.config.settings import load_settings
 from feedback_lakehouse.errors import TableError
-from feedback_lakehouse.settings import load_settings
 from feedback_lakehouse.tables import ALL_TABLES, FEEDBACK_RAW
 
 pytestmark = pytest.mark.unit

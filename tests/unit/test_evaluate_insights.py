@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedback_lakehouse.evaluate_insights import insight_metrics, leakage, match_fragments
+from feedback_lakehouse.evaluate.insights import insight_metrics, leakage, match_fragments
 
 
 def planted(text, cat="bug", area="auth", doc=None):

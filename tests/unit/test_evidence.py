@@ -138,7 +138,7 @@ PATTERN_SAMPLES = [
 @pytest.mark.parametrize("text", PATTERN_SAMPLES)
 def test_the_cheap_tests_never_skip_a_pattern_that_matches(text: str) -> None:
     from feedback_lakehouse.insights import evidence as ev
-    from feedback_lakehouse.silver.caseless import fold
+    from feedback_lakehouse.text.caseless import fold
 
     gates = [
         (ev._ERROR_MESSAGE, True, lambda low: ev._any_in(low, ev._QUOTES)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from feedback_lakehouse.gold.clustering import (
+from feedback_lakehouse.config.settings import GoldSettings
+from feedback_lakehouse.gold.patterns import pattern_type
+from feedback_lakehouse.gold.themes.clustering import (
     ClusterSettings,
     assign,
     merges,
@@ -13,9 +15,7 @@ from feedback_lakehouse.gold.clustering import (
     normalise,
     running_mean,
 )
-from feedback_lakehouse.gold.naming import ThemeSample, key_phrases, name_theme
-from feedback_lakehouse.gold.patterns import pattern_type
-from feedback_lakehouse.settings import GoldSettings
+from feedback_lakehouse.gold.themes.naming import ThemeSample, key_phrases, name_theme
 
 RNG = np.random.default_rng(3)
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from fake_openai import FakeOpenAI, Step, client_settings
+from feedback_lakehouse.config.settings import OpenAISettings
 from feedback_lakehouse.errors import ConfigError
-from feedback_lakehouse.gold.model_names import ModelName, model_names
-from feedback_lakehouse.gold.naming import ThemeName, ThemeSample, name_theme
+from feedback_lakehouse.gold.themes.model_names import ModelName, model_names
+from feedback_lakehouse.gold.themes.naming import ThemeName, ThemeSample, name_theme
 from feedback_lakehouse.insights.prompts import neutralise
 from feedback_lakehouse.insights.schema import CallRecord
-from feedback_lakehouse.settings import OpenAISettings
 
 pytestmark = pytest.mark.unit
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from fake_openai import FakeOpenAI, Step, answer, client_settings
+from feedback_lakehouse.config.settings import OpenAISettings
 from feedback_lakehouse.errors import ConfigError
 from feedback_lakehouse.insights import prompts
 from feedback_lakehouse.insights.backends.openai_backend import OpenAIBackend, locate
 from feedback_lakehouse.insights.schema import Candidate, Evidence, FragmentContext, Reply
 from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
-from feedback_lakehouse.settings import OpenAISettings
 
 pytestmark = pytest.mark.unit
 

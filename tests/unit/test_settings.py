@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from feedback_lakehouse.config.settings import load_settings
 from feedback_lakehouse.errors import ConfigError
-from feedback_lakehouse.settings import load_settings
 
 pytestmark = pytest.mark.unit
 

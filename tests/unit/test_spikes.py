@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from feedback_lakehouse.gold.spike_eval import evaluate_spikes, spike_key
-from feedback_lakehouse.gold.spike_links import link_events
-from feedback_lakehouse.gold.spikes import (
+from feedback_lakehouse.evaluate.spikes import evaluate_spikes, spike_key
+from feedback_lakehouse.gold.spikes.detect import (
     Bucket,
     Spike,
     SpikeSettings,
     detect_spikes,
 )
+from feedback_lakehouse.gold.spikes.links import link_events
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 
 pytestmark = pytest.mark.unit
@@ -397,8 +397,8 @@ def test_buckets_as_columns_give_the_same_series_and_spikes() -> None:
     import numpy as np
     import pyarrow as pa
 
-    from feedback_lakehouse.gold.spike_series import collect_series, series_from_columns
-    from feedback_lakehouse.gold.spikes import baseline_hours, detect_in_series
+    from feedback_lakehouse.gold.spikes.detect import baseline_hours, detect_in_series
+    from feedback_lakehouse.gold.spikes.series import collect_series, series_from_columns
 
     cfg = SpikeSettings()
     burst = {h: 1 for h in range(ONSET, ONSET + 8)}

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from feedback_lakehouse.gold.theme_batches import (
+from feedback_lakehouse.gold.themes.batches import (
     assign_batches,
     list_column,
     matrix,

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from feedback_lakehouse.gold.clustering import normalise, split
-from feedback_lakehouse.gold.model_names import PROMPT_VERSION
-from feedback_lakehouse.gold.theme_names import due
-from feedback_lakehouse.settings import GoldSettings
+from feedback_lakehouse.config.settings import GoldSettings
+from feedback_lakehouse.gold.themes.clustering import normalise, split
+from feedback_lakehouse.gold.themes.model_names import PROMPT_VERSION
+from feedback_lakehouse.gold.themes.names import due
 
 pytestmark = pytest.mark.unit
 
@@ -96,9 +96,9 @@ def test_model_names_are_redone_only_when_due(row, count, expected) -> None:
 
 
 def test_model_names_without_a_key_fail_before_gold_writes(monkeypatch) -> None:
+    from feedback_lakehouse.config.settings import Settings
     from feedback_lakehouse.errors import ConfigError
-    from feedback_lakehouse.gold.theme_names import check_naming
-    from feedback_lakehouse.settings import Settings
+    from feedback_lakehouse.gold.themes.names import check_naming
 
     monkeypatch.delenv("FL_NO_SUCH_KEY", raising=False)
     base = Settings()
@@ -113,7 +113,7 @@ def test_model_names_without_a_key_fail_before_gold_writes(monkeypatch) -> None:
 def test_a_theme_is_looked_at_for_a_split_once_per_tenth_of_growth() -> None:
     from itertools import pairwise
 
-    from feedback_lakehouse.gold.theme_splits import split_due
+    from feedback_lakehouse.gold.themes.splits import split_due
 
     assert split_due(0, 40, 0.1), "a new theme is looked at at once"
     assert not split_due(40, 40, 0.1), "nothing changed"

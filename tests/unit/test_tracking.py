@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from feedback_lakehouse.settings import load_settings
-from feedback_lakehouse.tracking import (
+from feedback_lakehouse.audit.tracking import (
     prepare_tracking,
     traces_deferred,
     traces_flushed_at_end,
     tracked_run,
 )
+from feedback_lakehouse.config.settings import load_settings
 
 pytestmark = pytest.mark.unit
 

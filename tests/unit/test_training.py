@@ -37,9 +37,9 @@ def test_shipped_examples_cover_every_label_they_use() -> None:
 
 
 def test_a_model_trained_ahead_is_found_not_trained_again(tmp_path: Path, monkeypatch) -> None:
+    from feedback_lakehouse.config.settings import load_settings
     from feedback_lakehouse.insights import training
     from feedback_lakehouse.insights.offline_model import OfflineModel
-    from feedback_lakehouse.settings import load_settings
 
     settings = load_settings("local", CONF, environ={"FEEDBACK_LAKEHOUSE_ROOT": str(tmp_path)})
     training.train_ahead(settings, [])  # a child process learns meanwhile
@@ -56,8 +56,8 @@ def test_a_model_trained_ahead_is_found_not_trained_again(tmp_path: Path, monkey
 
 
 def test_a_failed_training_ahead_leaves_the_error_to_the_step(tmp_path: Path) -> None:
+    from feedback_lakehouse.config.settings import load_settings
     from feedback_lakehouse.insights import training
-    from feedback_lakehouse.settings import load_settings
 
     settings = load_settings(
         "local", CONF,

@@ -12,9 +12,9 @@ from typing import Any
 
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.timestamps import parse_timestamp
+from feedback_lakehouse.config.settings import ExportMapping
 from feedback_lakehouse.errors import RecordError
-from feedback_lakehouse.markup import html_to_text
-from feedback_lakehouse.settings import ExportMapping
+from feedback_lakehouse.text.markup import html_to_text
 
 Envelope = dict[str, Any]
 Adapter = Callable[[Mapping[str, Any]], Envelope]

@@ -27,9 +27,9 @@ from feedback_lakehouse.bronze.files import (
 from feedback_lakehouse.bronze.parse import STATUS_OK, STATUS_REJECTED, FileTask
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.reference_ingest import ingest_reference
+from feedback_lakehouse.config.settings import ExportMapping, Settings
 from feedback_lakehouse.progress import NullProgress, Progress
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import ExportMapping, Settings
+from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

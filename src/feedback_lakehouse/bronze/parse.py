@@ -18,8 +18,8 @@ import orjson
 from feedback_lakehouse.bronze.adapters import BUILTIN, Adapter, export_adapter
 from feedback_lakehouse.bronze.readers import RawRecord, read_csv, read_jsonl
 from feedback_lakehouse.bronze.reasons import RejectReason
+from feedback_lakehouse.config.settings import ExportMapping
 from feedback_lakehouse.errors import RecordError
-from feedback_lakehouse.settings import ExportMapping
 from feedback_lakehouse.tables import INGEST_STAGING
 
 STATUS_OK = "ok"

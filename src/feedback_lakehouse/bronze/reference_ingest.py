@@ -13,8 +13,8 @@ from feedback_lakehouse.bronze.files import (
 )
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.reference import KINDS, parse_reference
+from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.progress import Progress
-from feedback_lakehouse.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

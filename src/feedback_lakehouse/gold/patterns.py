@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from feedback_lakehouse.settings import GoldSettings
+from feedback_lakehouse.config.settings import GoldSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import Column

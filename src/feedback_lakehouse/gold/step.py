@@ -9,16 +9,16 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.gold.operations import build_operations
-from feedback_lakehouse.gold.spike_step import build_spikes
-from feedback_lakehouse.gold.theme_names import check_naming
-from feedback_lakehouse.gold.themes import run_themes
+from feedback_lakehouse.gold.spikes.step import build_spikes
+from feedback_lakehouse.gold.themes.names import check_naming
+from feedback_lakehouse.gold.themes.place import run_themes
 from feedback_lakehouse.gold.views import create_views
 from feedback_lakehouse.gold.voc import build_voc
 from feedback_lakehouse.insights.training import event_documents, train_model, write_events
 from feedback_lakehouse.progress import NullProgress, Progress
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.gold.patterns import pattern_type_column
-from feedback_lakehouse.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

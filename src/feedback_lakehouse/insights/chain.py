@@ -141,8 +141,8 @@ def _backend(cfg: ChainConfig, model: OfflineModel, taxonomy: Taxonomy):  # type
         from feedback_lakehouse.insights.backends.offline import OfflineBackend
 
         return OfflineBackend(model, taxonomy, cfg.prompt_version, cfg.max_hypotheses)
+    from feedback_lakehouse.config.settings import OpenAISettings
     from feedback_lakehouse.insights.backends.openai_backend import OpenAIBackend
-    from feedback_lakehouse.settings import OpenAISettings
 
     return OpenAIBackend(OpenAISettings(**cfg.openai), taxonomy, cfg.prompt_version)
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from feedback_lakehouse.insights.schema import Evidence
-from feedback_lakehouse.silver.caseless import fold, folded_pattern, lower_pattern
+from feedback_lakehouse.text.caseless import fold, folded_pattern, lower_pattern
 
 _ERROR_CODE = re.compile(
     r"\b(?:ERR|ERROR|E)_[A-Z0-9_]{2,}\b"  # ERR_SSO_4012, E_TIMEOUT (codes are upper case)

@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from feedback_lakehouse.audit.tracking import (
+    Tracker,
+    prepare_tracking,
+    traces_deferred,
+    tracked_run,
+)
 from feedback_lakehouse.catalog import sql_string
+from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.insights.chain import (
     CHAIN_HANDLER,
     ChainConfig,
@@ -27,15 +34,8 @@ from feedback_lakehouse.insights.training import (
     write_events,
 )
 from feedback_lakehouse.progress import NullProgress, Progress
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.step_report import StepReport
 from feedback_lakehouse.tables import INSIGHT_RESULTS
-from feedback_lakehouse.tracking import (
-    Tracker,
-    prepare_tracking,
-    traces_deferred,
-    tracked_run,
-)
 from feedback_lakehouse.workers import auto_workers
 
 if TYPE_CHECKING:

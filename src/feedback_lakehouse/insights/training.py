@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.insights.examples import Example, load_examples
 from feedback_lakehouse.insights.knowledge import (
     KnowledgeDoc,
@@ -27,7 +28,6 @@ from feedback_lakehouse.insights.knowledge import (
 )
 from feedback_lakehouse.insights.offline_model import ALGORITHM, OfflineModel
 from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
-from feedback_lakehouse.settings import Settings
 
 if TYPE_CHECKING:
     from feedback_lakehouse.catalog import Catalog

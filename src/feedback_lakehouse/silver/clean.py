@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ftfy import fix_text
 from ftfy.badness import badness, is_bad
 
-from feedback_lakehouse.markup import html_to_text
+from feedback_lakehouse.text.markup import html_to_text
 
 MAX_CHARS = 20_000
 """Longer texts are cut here: nobody reports one problem in 20,000 characters, and every later

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.config.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from feedback_lakehouse.markup import html_to_text
+from feedback_lakehouse.text.markup import html_to_text
 
 
 def _ticket(obj: Mapping[str, Any]) -> str:

@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from feedback_lakehouse.silver.caseless import fold, folded_pattern
+from feedback_lakehouse.text.caseless import fold, folded_pattern
 
 __all__ = ["Fragment", "fingerprint", "fragment_count_accuracy", "split_fragments"]
 

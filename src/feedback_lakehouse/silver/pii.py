@@ -17,8 +17,8 @@ from functools import lru_cache
 
 import phonenumbers
 
-from feedback_lakehouse.silver.caseless import fold
 from feedback_lakehouse.silver.pii_names import find_names
+from feedback_lakehouse.text.caseless import fold
 
 TYPES = ("EMAIL", "PHONE", "NAME", "ORDER_ID", "CARD", "IP", "ADDRESS")
 # Higher wins when two candidate spans have the same length.

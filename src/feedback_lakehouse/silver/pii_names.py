@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from feedback_lakehouse.silver.caseless import fold, folded_pattern
+from feedback_lakehouse.text.caseless import fold, folded_pattern
 
 
 def _words_list(text: str) -> list[str]:

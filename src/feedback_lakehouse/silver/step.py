@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse import quality
+from feedback_lakehouse.config.settings import ExportMapping, Settings
 from feedback_lakehouse.progress import NullProgress, Progress
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import ExportMapping, Settings
 from feedback_lakehouse.silver import dedup
 from feedback_lakehouse.silver.pii import UNREDACTED_PATTERNS
 from feedback_lakehouse.silver.transform import WORK_SCHEMA, TransformConfig, transform_batches
+from feedback_lakehouse.step_report import StepReport
 from feedback_lakehouse.workers import auto_workers
 
 if TYPE_CHECKING:

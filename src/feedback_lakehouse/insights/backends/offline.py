@@ -23,7 +23,7 @@ from feedback_lakehouse.insights.schema import (
     RiskFlags,
 )
 from feedback_lakehouse.insights.taxonomy import Taxonomy
-from feedback_lakehouse.silver.caseless import fold, folded_pattern
+from feedback_lakehouse.text.caseless import fold, folded_pattern
 
 
 def _cue_pattern(cues: list[str]) -> re.Pattern[str] | None:

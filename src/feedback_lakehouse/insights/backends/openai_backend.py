@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from feedback_lakehouse.config.settings import OpenAISettings
 from feedback_lakehouse.insights import prompts
-from feedback_lakehouse.insights.backends.chat import NO_KEY as NO_KEY
-from feedback_lakehouse.insights.backends.chat import ChatClient, ChatResult
 from feedback_lakehouse.insights.prompts import WireAnswer, WireReply
 from feedback_lakehouse.insights.schema import (
     Answer,
@@ -40,7 +39,8 @@ from feedback_lakehouse.insights.schema import (
     RiskFlags,
 )
 from feedback_lakehouse.insights.taxonomy import Taxonomy
-from feedback_lakehouse.settings import OpenAISettings
+from feedback_lakehouse.llm.client import NO_KEY as NO_KEY
+from feedback_lakehouse.llm.client import ChatClient, ChatResult
 
 log = logging.getLogger(__name__)
 

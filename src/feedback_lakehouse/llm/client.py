@@ -24,9 +24,9 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletion
 
+from feedback_lakehouse.config.settings import OpenAISettings
 from feedback_lakehouse.errors import ConfigError
 from feedback_lakehouse.insights.schema import CallRecord
-from feedback_lakehouse.settings import OpenAISettings
 
 log = logging.getLogger(__name__)
 

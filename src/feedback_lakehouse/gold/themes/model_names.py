@@ -23,11 +23,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from feedback_lakehouse.gold.naming import ThemeName, ThemeSample
-from feedback_lakehouse.insights.backends.chat import ChatClient, ChatResult
+from feedback_lakehouse.config.settings import OpenAISettings
+from feedback_lakehouse.gold.themes.naming import ThemeName, ThemeSample
 from feedback_lakehouse.insights.prompts import CLOSE, OPEN, neutralise
 from feedback_lakehouse.insights.schema import CallRecord
-from feedback_lakehouse.settings import OpenAISettings
+from feedback_lakehouse.llm.client import ChatClient, ChatResult
 
 log = logging.getLogger(__name__)
 

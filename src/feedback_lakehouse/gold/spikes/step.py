@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feedback_lakehouse.gold.spike_links import link_events
-from feedback_lakehouse.gold.spike_series import series_from_columns
-from feedback_lakehouse.gold.spikes import (
+from feedback_lakehouse.config.settings import Settings
+from feedback_lakehouse.gold.spikes.detect import (
     SEGMENT_KINDS,
     Spike,
     SpikeSettings,
@@ -23,7 +22,8 @@ from feedback_lakehouse.gold.spikes import (
     detect_in_series,
     reach_hours,
 )
-from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.gold.spikes.links import link_events
+from feedback_lakehouse.gold.spikes.series import series_from_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -15,24 +15,24 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from feedback_lakehouse.gold.clustering import (
+from feedback_lakehouse.config.settings import Settings
+from feedback_lakehouse.gold.themes.clustering import (
     ClusterSettings,
     merges,
     new_clusters,
     normalise,
     running_mean,
 )
-from feedback_lakehouse.gold.theme_frames import (
+from feedback_lakehouse.gold.themes.frames import (
     Theme,
     assign_df,
     member_texts,
     theme_vectors,
     vector_sums,
 )
-from feedback_lakehouse.gold.theme_names import name_themes
-from feedback_lakehouse.gold.theme_splits import split_themes
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.gold.themes.names import name_themes
+from feedback_lakehouse.gold.themes.splits import split_themes
+from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from feedback_lakehouse.gold.spikes import Spike, SpikeSettings
+from feedback_lakehouse.gold.spikes.detect import Spike, SpikeSettings
 from feedback_lakehouse.insights.events import platform_of
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 

@@ -146,7 +146,7 @@ def evaluate_silver(catalog: Catalog, landing: Path) -> dict[str, Any]:
 def evaluate_insights(catalog: Catalog, landing: Path, examples: list[str]) -> dict[str, Any]:
     """Classification, evidence and root-cause metrics, plus a leakage check of the offline
     model's examples against the planted text."""
-    from feedback_lakehouse.evaluate_insights import insight_metrics, leakage
+    from feedback_lakehouse.evaluate.insights import insight_metrics, leakage
 
     truth = load_truth(landing)
     if not truth:
@@ -188,7 +188,7 @@ def evaluate_gold(catalog: Catalog, landing: Path) -> dict[str, Any]:
     unassigned share and the theme count."""
     from sklearn.metrics import adjusted_rand_score
 
-    from feedback_lakehouse.evaluate_insights import match_fragments
+    from feedback_lakehouse.evaluate.insights import match_fragments
 
     truth = load_truth(landing)
     if not truth:
@@ -241,8 +241,8 @@ def _spike_metrics(
     """Spikes scored twice: each judged by its theme's majority issue, and by the majority
     issue of the theme's own fragments inside the spike's window (a theme that merged two
     planted issues spikes for one of them; the first reading calls that spike false)."""
-    from feedback_lakehouse.gold.spike_eval import evaluate_spikes, spike_key
-    from feedback_lakehouse.gold.spikes import Spike
+    from feedback_lakehouse.evaluate.spikes import evaluate_spikes, spike_key
+    from feedback_lakehouse.gold.spikes.detect import Spike
 
     causes_file = landing / "ground_truth" / "causes.json"
     if not causes_file.is_file():

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from feedback_lakehouse.gold.theme_batches import assign_batches, vector_batches
+from feedback_lakehouse.gold.themes.batches import assign_batches, vector_batches
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

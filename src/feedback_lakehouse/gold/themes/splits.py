@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from feedback_lakehouse.gold.clustering import Split, normalise, split
-from feedback_lakehouse.gold.theme_frames import (
+from feedback_lakehouse.config.settings import Settings
+from feedback_lakehouse.gold.themes.clustering import Split, normalise, split
+from feedback_lakehouse.gold.themes.frames import (
     Theme,
     assign_df,
     member_texts,
     theme_vectors,
     vector_sums,
 )
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

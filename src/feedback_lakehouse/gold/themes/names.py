@@ -15,21 +15,21 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from feedback_lakehouse.gold.model_names import (
+from feedback_lakehouse.audit.tracking import tracked_run
+from feedback_lakehouse.config.settings import Settings
+from feedback_lakehouse.gold.themes.frames import Theme
+from feedback_lakehouse.gold.themes.model_names import (
     PROMPT_VERSION,
     PURPOSE,
     counts_sentence,
     model_names,
 )
-from feedback_lakehouse.gold.naming import ThemeName, ThemeSample, key_phrases, name_theme
-from feedback_lakehouse.gold.theme_frames import Theme
-from feedback_lakehouse.gold.theme_splits import sample_members
-from feedback_lakehouse.insights.backends.chat import ChatClient
+from feedback_lakehouse.gold.themes.naming import ThemeName, ThemeSample, key_phrases, name_theme
+from feedback_lakehouse.gold.themes.splits import sample_members
 from feedback_lakehouse.insights.schema import CallRecord
 from feedback_lakehouse.insights.taxonomy import load_taxonomy
-from feedback_lakehouse.report import StepReport
-from feedback_lakehouse.settings import Settings
-from feedback_lakehouse.tracking import tracked_run
+from feedback_lakehouse.llm.client import ChatClient
+from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from feedback_lakehouse.catalog import Catalog

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from feedback_lakehouse.gold.clustering import assign
+from feedback_lakehouse.gold.themes.clustering import assign
 from feedback_lakehouse.insights.vectors import own_vectors
 
 

@@ -1,7 +1,7 @@
 """Hourly theme counts as arrays: one sorted key per (series, hour) and running totals, so
 any range sum over hours is two binary searches, vectorised over many queries. Series are
 theme x segment value; hours count from the first bucket, shifted by ``pad`` so baselines
-before it stay non-negative. Used by :mod:`feedback_lakehouse.gold.spikes`."""
+before it stay non-negative. Used by :mod:`feedback_lakehouse.gold.spikes.detect`."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """Where a detected spike begins and ends, and how surprising it is: the exact binomial tail
 of "more than usual" and the scan statistic that picks a spike's most likely span. Pure
-numpy over a ``Series``; used by :mod:`feedback_lakehouse.gold.spikes`."""
+numpy over a ``Series``; used by :mod:`feedback_lakehouse.gold.spikes.detect`."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from feedback_lakehouse.gold.spike_series import Series
+from feedback_lakehouse.gold.spikes.series import Series
 
 
 def upper_tail(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from feedback_lakehouse.settings import Settings
+from feedback_lakehouse.config.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ the release, flag change or incident that most plausibly set it off.
 
 Pure logic over small aggregates (hourly counts per theme x segment), so it is unit-tested
 without Spark; the gold step aggregates and calls :func:`detect_spikes` then
-:func:`~feedback_lakehouse.gold.spike_links.link_events`. Times are naive UTC throughout."""
+:func:`~feedback_lakehouse.gold.spikes.links.link_events`. Times are naive UTC throughout."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from datetime import datetime
 
 import numpy as np
 
-from feedback_lakehouse.gold.spike_bounds import bounds, trim, upper_tail
-from feedback_lakehouse.gold.spike_series import Bucket, Coverage, Series, collect_series, hour_at
+from feedback_lakehouse.gold.spikes.bounds import bounds, trim, upper_tail
+from feedback_lakehouse.gold.spikes.series import Bucket, Coverage, Series, collect_series, hour_at
 
 __all__ = [
     "SEGMENT_KINDS", "Bucket", "Spike", "SpikeSettings", "baseline_hours", "detect_in_series",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from feedback_lakehouse.gold.spikes import Spike
+from feedback_lakehouse.gold.spikes.detect import Spike
 
 LINKABLE = ("release", "flag", "incident")
 
