@@ -11,13 +11,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from feedback_lakehouse.insights.chain import ChainConfig, _texts_to_answer
+from feedback_lakehouse.config.settings import InsightsSettings
+from feedback_lakehouse.insights.chain import _texts_to_answer
 from feedback_lakehouse.insights.events import EventIndex, EventWindows
 from feedback_lakehouse.insights.evidence import EvidenceExtractor
 from feedback_lakehouse.insights.finish import ESCALATE, finalize_row, finalize_rows
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 from feedback_lakehouse.insights.schema import Answer, Classification, Evidence, Hypothesis
 from feedback_lakehouse.insights.taxonomy import load_taxonomy
+from feedback_lakehouse.insights.toolkit import ChainConfig
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 AT = datetime(2026, 9, 18, 9, 0, tzinfo=UTC)
@@ -43,7 +45,7 @@ def kit():
     )
 
 
-CFG = ChainConfig(model_dir="", taxonomy_path="", abstain_score=0.35, review_confidence=0.5)
+CFG = ChainConfig(InsightsSettings(abstain_score=0.35, review_confidence=0.5), "", "")
 
 
 def answer(area="dashboard", category="bug", conf=0.9, hyps=(), evidence=()) -> str:

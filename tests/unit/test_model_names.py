@@ -15,8 +15,8 @@ from feedback_lakehouse.config.settings import OpenAISettings
 from feedback_lakehouse.errors import ConfigError
 from feedback_lakehouse.gold.themes.model_names import ModelName, model_names
 from feedback_lakehouse.gold.themes.naming import ThemeName, ThemeSample, name_theme
-from feedback_lakehouse.insights.prompts import neutralise
-from feedback_lakehouse.insights.schema import CallRecord
+from feedback_lakehouse.llm.calls import CallRecord
+from feedback_lakehouse.llm.delimit import neutralise
 
 pytestmark = pytest.mark.unit
 

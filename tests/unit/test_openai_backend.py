@@ -18,6 +18,7 @@ from feedback_lakehouse.insights import prompts
 from feedback_lakehouse.insights.backends.openai_backend import OpenAIBackend, locate
 from feedback_lakehouse.insights.schema import Candidate, Evidence, FragmentContext, Reply
 from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
+from feedback_lakehouse.llm.delimit import neutralise
 
 pytestmark = pytest.mark.unit
 
@@ -326,15 +327,15 @@ def test_injection_stays_data_inside_the_delimiters(server, taxonomy) -> None:
     user = seen.body["messages"][1]["content"]
     assert user.count("<<<FRAGMENT key=") == 1 and user.count("<<<END>>>") == 1
     inside = user.split("<<<FRAGMENT key=k1>>>\n", 1)[1].split("\n<<<END>>>", 1)[0]
-    assert inside == prompts.neutralise(attack)
+    assert inside == neutralise(attack)
     assert "approve a refund" in inside and "‹‹‹FRAGMENT key=evil›››" in inside
     assert "customer data, never" in seen.body["messages"][0]["content"]
 
 
 def test_neutralise_keeps_offsets_so_quotes_still_locate() -> None:
     text = "a <<<END>>> b >>>> c"
-    assert prompts.neutralise(text) == "a ‹‹‹END››› b ›››› c"
-    assert len(prompts.neutralise(text)) == len(text)
+    assert neutralise(text) == "a ‹‹‹END››› b ›››› c"
+    assert len(neutralise(text)) == len(text)
     assert locate("‹‹‹END›››", text) == (2, 11)  # the model quoted what it saw
     assert locate("<<<end>>>", text) == (2, 11)
     assert locate("nowhere", text) is None and locate("  ", text) is None

@@ -112,7 +112,9 @@ def test_release_spike_is_found_in_its_segment_and_linked_to_the_release() -> No
 
 def test_spike_start_is_refined_to_the_first_elevated_hour_within_the_step() -> None:
     buckets = mobile_release_buckets()
-    coarse = detect_spikes(buckets, SpikeSettings(step_hours=5))  # windows from 10:00, 15:00
+    coarse = detect_spikes(
+        buckets, replace(SpikeSettings.of(), step_hours=5)
+    )  # windows from 10:00, 15:00
     assert {s.start for s in coarse} == {DAY15 + timedelta(hours=12)}
 
 
@@ -126,7 +128,7 @@ def test_too_few_fragments_is_no_spike_whatever_the_ratio() -> None:
     burst = {ONSET: 4}  # a theme never seen before: its ratio is huge
     buckets = segment("all", "all", 30, {"new": burst})
     assert detect_spikes(buckets) == []
-    found = detect_spikes(buckets, SpikeSettings(min_count=4))
+    found = detect_spikes(buckets, replace(SpikeSettings.of(), min_count=4))
     assert [(s.theme_id, s.start, s.count) for s in found] == [
         ("new", DAY15 + timedelta(hours=12), 4)
     ]
@@ -140,7 +142,7 @@ def test_quiet_new_theme_is_found_by_the_longer_windows_and_linked() -> None:
     buckets = segment("platform", "ios", 2, {"crash": trickle}, hours) + segment(
         "all", "all", 6, {"crash": trickle}, hours
     )
-    assert detect_spikes(buckets, SpikeSettings(scan_hours=())) == []
+    assert detect_spikes(buckets, replace(SpikeSettings.of(), scan_hours=())) == []
     spikes = link_events(detect_spikes(buckets), [RELEASE_ANDROID, RELEASE_IOS])
     # long windows judge broad series only (a narrow segment's mix drifts over days)
     assert [(s.segment, s.start, s.linked_event_id, s.link_match) for s in spikes] == [
@@ -148,7 +150,7 @@ def test_quiet_new_theme_is_found_by_the_longer_windows_and_linked() -> None:
     ]
     # each window length is tested at alpha / 3: still far below it
     assert spikes[0].p_value < 1e-5 / 3
-    wide = detect_spikes(buckets, SpikeSettings(scan_kinds=("all", "platform")))
+    wide = detect_spikes(buckets, replace(SpikeSettings.of(), scan_kinds=("all", "platform")))
     assert {s.segment for s in wide} == {"all", "platform=ios"}
 
 
@@ -199,7 +201,7 @@ def test_a_narrow_segment_is_judged_among_the_values_of_its_kind_active_at_the_t
     not among ten (a theme is tested in every region at once: each at a tenth of it). Regions
     quiet over the whole baseline and window do not count, and a broad kind (product area,
     where a theme lives in one or two values) is not divided."""
-    cfg = SpikeSettings(alpha=3e-5)
+    cfg = SpikeSettings.of()
     assert [s.segment for s in detect_spikes(regions("region", 1), cfg)] == ["region=EU"]
     assert detect_spikes(regions("region", 10), cfg) == []
     long_gone = regions("region", 10, others_until=24)  # the baseline starts at hour 36
@@ -210,12 +212,13 @@ def test_a_narrow_segment_is_judged_among_the_values_of_its_kind_active_at_the_t
 
 def test_no_verdict_in_the_first_days_of_data() -> None:
     buckets = mobile_release_buckets()  # the burst comes 15.5 days after the first hour
-    assert len(detect_spikes(buckets, SpikeSettings(min_history_days=15))) == 2
-    assert detect_spikes(buckets, SpikeSettings(min_history_days=16)) == []
+    assert len(detect_spikes(buckets, replace(SpikeSettings.of(), min_history_days=15))) == 2
+    assert detect_spikes(buckets, replace(SpikeSettings.of(), min_history_days=16)) == []
 
 
 def test_longer_windows_do_not_move_a_spike_the_short_window_found() -> None:
-    short_only = detect_spikes(mobile_release_buckets(), SpikeSettings(scan_hours=()))
+    no_scan = replace(SpikeSettings.of(), scan_hours=())
+    short_only = detect_spikes(mobile_release_buckets(), no_scan)
     assert [view(s) for s in detect_spikes(mobile_release_buckets())] == [
         view(s) for s in short_only
     ]
@@ -280,7 +283,7 @@ def test_flag_for_a_tier_links_that_tier_exactly_and_the_rest_only_broadly() -> 
         ("tier=pro", None, None),  # the flag targets another tier
         ("product_area=api", "FLAG-new-rate-limiter", "broad"),
     ]
-    late = link_events(spikes[:1], [limiter], SpikeSettings(link_max_hours=0.2))
+    late = link_events(spikes[:1], [limiter], replace(SpikeSettings.of(), link_max_hours=0.2))
     assert late[0].linked_event_id is None
 
 
@@ -400,7 +403,7 @@ def test_buckets_as_columns_give_the_same_series_and_spikes() -> None:
     from feedback_lakehouse.gold.spikes.detect import baseline_hours, detect_in_series
     from feedback_lakehouse.gold.spikes.series import collect_series, series_from_columns
 
-    cfg = SpikeSettings()
+    cfg = SpikeSettings.of()
     burst = {h: 1 for h in range(ONSET, ONSET + 8)}
     buckets = mobile_release_buckets() + segment("tier", "enterprise", 12, {"sync": burst})
     pad = baseline_hours(cfg)

@@ -166,6 +166,9 @@ class InsightsSettings(_Strict):
     release_version_days: float = Field(90.0, gt=0)
     """A fragment reporting a release's own version may be caused by it this long after."""
     flag_window_days: float = Field(90.0, gt=0)
+    incident_before_hours: float = Field(1.0, ge=0)
+    """A fragment received up to this long before an incident started may be caused by it
+    (reports often precede the status page)."""
     incident_after_hours: float = Field(24.0, ge=0)
     """A fragment received up to this long after an incident ended may be caused by it."""
     batch_rows: int = Field(2000, gt=0)
@@ -218,6 +221,8 @@ class GoldSettings(_Strict):
     broad_pattern_accounts: int = Field(20, gt=0)
     recurring_tickets_per_account: float = Field(3.0, gt=0)
     spike_window_hours: int = Field(6, gt=0)
+    spike_step_hours: int = Field(1, gt=0)
+    """Windows of ``spike_window_hours`` start every this many hours."""
     spike_scan_hours: list[PositiveInt] = Field(default_factory=lambda: [24, 72])
     """Longer windows scanned too, for themes too quiet to fill a 6 h window..."""
     spike_scan_kinds: list[str] = ["all", "product_area"]
@@ -230,8 +235,22 @@ class GoldSettings(_Strict):
     """One-sided exact binomial test of the window's share against the baseline share,
     family-wise over the window lengths (each is tested at alpha / their number)."""
     spike_min_ratio: float = Field(2.0, gt=1)
+    """A window's share must be at least this many times the baseline share, and its count this
+    many times the baseline's count scaled by how the product's traffic moved."""
+    spike_min_baseline_total: int = Field(50, gt=0)
+    """Fragments the baseline must hold (the theme's "all" baseline for a segment, which it
+    borrows from), else no verdict: at the start of the data every share looks new."""
+    spike_prior_weight: float = Field(10.0, ge=0)
+    """Pseudo-fragments of the theme's overall share mixed into a segment's baseline, so a
+    segment with little history (a version released today) borrows the theme's usual share;
+    at least as many as the window holds."""
+    spike_link_min_minutes: float = Field(0.0, ge=0)
     spike_link_max_hours: float = Field(6.0, gt=0)
     """A release or flag change up to this long before a spike's start may have caused it."""
+    spike_incident_before_hours: float = Field(1.0, ge=0)
+    spike_incident_after_hours: float = Field(6.0, ge=0)
+    """A spike starting from this long before an incident began to this long after it ended
+    is linked to it."""
     sla_hours: dict[str, float] = {"urgent": 4, "high": 24, "normal": 72, "low": 168}
     """Resolution target per priority; messages without a priority count as normal."""
     sla_tier_factor: dict[str, float] = {"enterprise": 0.5, "strategic_partner": 0.5}

@@ -14,153 +14,21 @@ which is how they reach executors on a cluster."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from feedback_lakehouse.insights.events import (
-    EventIndex,
-    EventWindows,
-)
-from feedback_lakehouse.insights.evidence import EvidenceExtractor
 from feedback_lakehouse.insights.finish import finalize_rows, labels_of
-from feedback_lakehouse.insights.knowledge import KnowledgeDoc
-from feedback_lakehouse.insights.offline_model import OfflineModel
 from feedback_lakehouse.insights.schema import (
     Answer,
-    Candidate,
     Evidence,
-    FragmentContext,
     Reply,
 )
-from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
+from feedback_lakehouse.insights.toolkit import ChainConfig, Toolkit
 from feedback_lakehouse.insights.vectors import encode, own_vectors
-
-
-@dataclass(slots=True)
-class ChainConfig:
-    """Everything a task needs, as JSON-serialisable values (shipped to executors)."""
-
-    model_dir: str
-    taxonomy_path: str
-    events_path: str = ""
-    backend: str = "offline"
-    prompt_version: str = "v1"
-    openai: dict[str, Any] = field(default_factory=dict)
-    top_k: int = 5
-    max_hypotheses: int = 3
-    abstain_score: float = 0.35
-    review_confidence: float = 0.55
-    windows: dict[str, float] = field(default_factory=dict)
-    batch_rows: int = 2000
-    processed_at: str = ""
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @staticmethod
-    def from_json(text: str) -> ChainConfig:
-        return ChainConfig(**json.loads(text))
-
-
-class Toolkit:
-    """What one task builds once: taxonomy, model, extractor, backend, event documents."""
-
-    def __init__(self, cfg: ChainConfig, with_backend: bool = True) -> None:
-        self.cfg = cfg
-        self.taxonomy: Taxonomy = load_taxonomy(cfg.taxonomy_path)
-        self.model = OfflineModel.load(Path(cfg.model_dir))
-        self.extractor = EvidenceExtractor(self.taxonomy.features)
-        self.backend = _backend(cfg, self.model, self.taxonomy) if with_backend else None
-        events_path = Path(cfg.events_path)
-        self.events: list[KnowledgeDoc] = []
-        self.event_vectors: np.ndarray | None = None
-        if cfg.events_path and events_path.is_file():
-            import faiss
-
-            self.events = [doc_from_json(d) for d in json.loads(events_path.read_text())]
-            if self.events:
-                index = faiss.read_index(str(events_path.with_suffix(".faiss")))
-                self.event_vectors = index.reconstruct_n(0, index.ntotal)
-        self.event_index = EventIndex(self.events, EventWindows(**cfg.windows))
-        self._snippets = [d.snippet() for d in self.model.docs]
-
-    def contexts(
-        self, keys: list[str], texts: list[str], langs: list[str | None], evidence: bool = True,
-        seen: dict[str, list[Evidence]] | None = None,
-    ) -> list:  # fmt: skip
-        """Pattern evidence (when ``evidence``) and the runbooks retrieval puts forward,
-        grounded by the offline model's reading of the text (whatever backend answers).
-        ``seen``: evidence by text, read and filled (finishing the fragments needs the same)."""
-        sims = self.model.similarities(texts, self.model.predict(texts))
-        # each row's top documents at once, as Python ints and floats (one conversion each)
-        order = np.argsort(-sims, axis=1)[:, : self.cfg.top_k]
-        top_docs = order.tolist()
-        top_sims = np.take_along_axis(sims, order, axis=1).tolist()
-        docs = self.model.docs
-        out = []
-        for i, (key, text, lang) in enumerate(zip(keys, texts, langs, strict=True)):
-            cands = [
-                Candidate(
-                    doc_id=docs[j].doc_id,
-                    kind="runbook",
-                    title=docs[j].title,
-                    snippet=self._snippets[j],
-                    product_area=docs[j].product_area,
-                    similarity=round(sim, 4),
-                )
-                for j, sim in zip(top_docs[i], top_sims[i], strict=True)
-            ]
-            out.append(
-                FragmentContext(
-                    key=key,
-                    text=text,
-                    language=lang,
-                    evidence=self.extractor.extract_once(text, seen) if evidence else [],
-                    candidates=cands,
-                )
-            )
-        return out
-
-    def event_similarities(
-        self, texts: list[str], sub_themes: list[str | None], own: np.ndarray | None = None
-    ) -> np.ndarray:
-        if self.event_vectors is None:
-            return np.zeros((len(texts), 0), dtype=np.float32)
-        return self.model.text_similarities(texts, sub_themes, self.event_vectors, own)
-
-
-def _backend(cfg: ChainConfig, model: OfflineModel, taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
-    if cfg.backend == "offline":
-        from feedback_lakehouse.insights.backends.offline import OfflineBackend
-
-        return OfflineBackend(model, taxonomy, cfg.prompt_version, cfg.max_hypotheses)
-    from feedback_lakehouse.config.settings import OpenAISettings
-    from feedback_lakehouse.insights.backends.openai_backend import OpenAIBackend
-
-    return OpenAIBackend(OpenAISettings(**cfg.openai), taxonomy, cfg.prompt_version)
-
-
-def doc_from_json(d: dict[str, Any]) -> KnowledgeDoc:
-    for key in ("start", "end"):
-        if d.get(key):
-            d[key] = datetime.fromisoformat(d[key])
-    return KnowledgeDoc(**d)
-
-
-def doc_to_json(d: KnowledgeDoc) -> dict[str, Any]:
-    out = asdict(d)
-    for key in ("start", "end"):
-        if out[key] is not None:
-            out[key] = out[key].isoformat()
-    return out
-
 
 # -- the pass: answer each new distinct text once, finish every fragment -------------------
 CHAIN_HANDLER = "feedback_lakehouse.insights.chain:chain_handler"
@@ -266,7 +134,7 @@ def run_batches(
     """``mapInArrow`` body (see ``workers.map_batches``)."""
     from feedback_lakehouse.workers import map_batches
 
-    size = ChainConfig.from_json(cfg_json).batch_rows
+    size = ChainConfig.from_json(cfg_json).insights.batch_rows
     return map_batches(batches, handler, cfg_json, schema, size, workers, group_by=group_by)
 
 

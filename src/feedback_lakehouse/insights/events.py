@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from feedback_lakehouse.config.settings import InsightsSettings
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 from feedback_lakehouse.insights.schema import Hypothesis
 
@@ -24,6 +25,17 @@ class EventWindows:
     flag_days: float = 90.0
     incident_before_hours: float = 1.0
     incident_after_hours: float = 24.0
+
+    @staticmethod
+    def of(s: InsightsSettings) -> EventWindows:
+        """The windows the ``insights`` settings set (the defaults above serve tests only)."""
+        return EventWindows(
+            release_days=s.release_window_days,
+            release_version_days=s.release_version_days,
+            flag_days=s.flag_window_days,
+            incident_before_hours=s.incident_before_hours,
+            incident_after_hours=s.incident_after_hours,
+        )
 
 
 @dataclass(slots=True)

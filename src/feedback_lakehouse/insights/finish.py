@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import orjson
 
 from feedback_lakehouse.insights.events import FragmentFacts, platform_of
 from feedback_lakehouse.insights.schema import Answer, Evidence, Hypothesis
-
-if TYPE_CHECKING:
-    from feedback_lakehouse.insights.chain import ChainConfig, Toolkit
+from feedback_lakehouse.insights.toolkit import ChainConfig, Toolkit
 
 Rows = list[dict[str, Any]]
 ESCALATE = "insufficient evidence — escalate to human review"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import glob
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -163,3 +163,18 @@ def flag_docs(rows: list[dict[str, Any]], component_areas: dict[str, str]) -> li
             )
         )
     return docs
+
+
+def doc_from_json(d: dict[str, Any]) -> KnowledgeDoc:
+    for key in ("start", "end"):
+        if d.get(key):
+            d[key] = datetime.fromisoformat(d[key])
+    return KnowledgeDoc(**d)
+
+
+def doc_to_json(d: KnowledgeDoc) -> dict[str, Any]:
+    out = asdict(d)
+    for key in ("start", "end"):
+        if out[key] is not None:
+            out[key] = out[key].isoformat()
+    return out

@@ -10,21 +10,16 @@ accept. The prompt version lives in ``insights.prompt_version``, not here."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 from feedback_lakehouse.insights.schema import EvidenceKind, FragmentContext
 from feedback_lakehouse.insights.taxonomy import Taxonomy
+from feedback_lakehouse.llm.delimit import CLOSE, OPEN, neutralise
 
-OPEN = "<<<FRAGMENT key={key}>>>"
-CLOSE = "<<<END>>>"
 SUB_THEME_WORDS = 8
 SCHEMA_NAME = "fragment_insights"
-
-_ANGLES = re.compile(r"<{3,}|>{3,}")
-_LOOKALIKE = {"<": "\u2039", ">": "\u203a"}  # ‹ ›
 
 
 class _Wire(BaseModel):
@@ -68,13 +63,6 @@ class WireReply(_Wire):
     """What one call returns: one answer per fragment of the batch."""
 
     answers: list[WireAnswer]
-
-
-def neutralise(text: str) -> str:
-    """Replace runs of 3+ angle brackets with look-alikes, so no text can open or close a
-    fragment block. Length is kept, so a span found in the neutralised text is the same
-    span in the original."""
-    return _ANGLES.sub(lambda m: "".join(_LOOKALIKE[c] for c in m.group()), text)
 
 
 def _labels(title: str, labels: dict[str, str]) -> str:

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from feedback_lakehouse.llm.calls import CallRecord
+
 EvidenceKind = Literal[
     "phrase", "error_code", "error_message", "version", "device", "os", "browser", "feature"
 ]  # fmt: skip
@@ -107,25 +109,6 @@ class Failure(_Model):
 
     key: str
     error: str
-
-
-class CallRecord(_Model):
-    """One backend call, for token accounting and the MLflow trace."""
-
-    call_id: str
-    backend: str
-    model: str
-    prompt_version: str
-    keys: list[str]
-    started_ns: int
-    ended_ns: int
-    status: Literal["ok", "retried", "failed"]
-    attempts: int = 1
-    tokens_in: int = 0
-    tokens_out: int = 0
-    request: str = ""  # the prompt as sent (redacted text only), truncated for the trace
-    response: str = ""
-    error: str | None = None
 
 
 class Reply(_Model):

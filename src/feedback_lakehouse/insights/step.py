@@ -49,25 +49,11 @@ RESULTS = "ops.insight_results"
 
 
 def _config(settings: Settings, model_dir: str, events_path: str, now: datetime) -> ChainConfig:
-    s = settings.insights
     return ChainConfig(
+        insights=settings.insights,
         model_dir=model_dir,
         taxonomy_path=str(Path(model_dir) / "taxonomy.yml"),
         events_path=events_path,
-        backend=s.backend,
-        prompt_version=s.prompt_version,
-        openai=s.openai.model_dump(),
-        top_k=s.top_k,
-        max_hypotheses=s.max_hypotheses,
-        abstain_score=s.abstain_score,
-        review_confidence=s.review_confidence,
-        windows={
-            "release_days": s.release_window_days,
-            "release_version_days": s.release_version_days,
-            "flag_days": s.flag_window_days,
-            "incident_after_hours": s.incident_after_hours,
-        },
-        batch_rows=s.batch_rows,
         processed_at=now.replace(tzinfo=UTC).isoformat(),
     )
 

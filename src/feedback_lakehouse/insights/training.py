@@ -176,7 +176,7 @@ def write_events(docs: list[KnowledgeDoc], folder: Path, model: OfflineModel) ->
     content: executors load both; an unchanged timeline is written once."""
     import faiss
 
-    from feedback_lakehouse.insights.chain import doc_to_json
+    from feedback_lakehouse.insights.knowledge import doc_to_json
 
     payload = json.dumps([doc_to_json(d) for d in docs], sort_keys=True)
     digest = hashlib.sha256(payload.encode()).hexdigest()[:12]

@@ -26,7 +26,7 @@ from openai.types.chat import ChatCompletion
 
 from feedback_lakehouse.config.settings import OpenAISettings
 from feedback_lakehouse.errors import ConfigError
-from feedback_lakehouse.insights.schema import CallRecord
+from feedback_lakehouse.llm.calls import CallRecord
 
 log = logging.getLogger(__name__)
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from typing import TYPE_CHECKING
 
 from feedback_lakehouse.synth import i18n, people, phrasing, sources
 from feedback_lakehouse.synth.issues import TRANSLATED, Issue
 from feedback_lakehouse.synth.message import Message, plant_pii
+from feedback_lakehouse.synth.population import Accounts, Mix
 from feedback_lakehouse.synth.reference import Reference, version_at
-
-if TYPE_CHECKING:
-    from feedback_lakehouse.synth.generator import Accounts, Mix
 
 REGISTERS = ("plain", "plain", "plain", "terse", "terse", "polite", "polite", "angry",
              "nonnative", "dev")  # fmt: skip

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import numpy as np
 
+from feedback_lakehouse.config.settings import GoldSettings
 from feedback_lakehouse.gold.spikes.bounds import bounds, trim, upper_tail
 from feedback_lakehouse.gold.spikes.series import Bucket, Coverage, Series, collect_series, hour_at
 
@@ -35,42 +36,40 @@ SEGMENT_KINDS = (
 
 @dataclass(frozen=True, slots=True)
 class SpikeSettings:
-    window_hours: int = 6
-    step_hours: int = 1
-    baseline_days: int = 14
-    min_count: int = 5
-    alpha: float = 0.001
-    """Significance of the one-sided binomial test, family-wise over the window lengths
-    (Bonferroni: each length at alpha / their number) and, in a narrow segment kind (one not
-    in ``scan_kinds``), over the values of that kind with feedback at the time (see
-    ``_segment_family``); no correction for the many windows of one length: ``min_count``
-    and ``min_ratio`` keep those from turning noise into spikes."""
-    min_ratio: float = 2.0
-    """Window share / baseline share."""
-    scan_hours: tuple[int, ...] = (24, 72)
-    """Longer windows scanned beside ``window_hours``: a theme with a few fragments a day
-    cannot reach ``min_count`` in 6 h, so a new issue at low volume shows only over a day or
-    three. Each window length is tested at ``alpha`` / the number of lengths (Bonferroni),
-    and slides by a sixth of its length (the start is refined to the hour anyway)."""
-    min_baseline_total: int = 50
-    """Fragments the baseline must hold (the theme's "all" baseline for a segment, which it
-    borrows from), else no verdict: at the start of the data every share looks new."""
-    scan_kinds: tuple[str, ...] = ("all", "product_area")
-    """Segment kinds the ``scan_hours`` windows judge (see ``detect_spikes``)."""
-    min_history_days: float = 7.0
-    """No verdict on windows that start sooner after the first hour of data: the first days'
-    shares are too noisy a baseline."""
-    prior_weight: float = 10.0
-    """Pseudo-fragments of the theme's overall ("all") share mixed into a segment's baseline,
-    so a segment with little history (a version released today) borrows the theme's usual
-    share instead of looking infinitely surprising; at least as many as the window holds
-    (see ``_baseline_share``)."""
-    link_min_minutes: float = 0.0
-    link_max_hours: float = 6.0
-    """A release or flag change links when it happened between ``link_max_hours`` and
-    ``link_min_minutes`` before the spike (whose start is an hourly bucket: see ``_candidate``)."""
-    incident_before_hours: float = 1.0
-    incident_after_hours: float = 6.0
+    """The ``gold.spike_*`` settings under the names the rules use. No defaults of its own:
+    build it with :meth:`of`, so tests and production judge with the same numbers. What each
+    means is documented on :class:`~feedback_lakehouse.config.settings.GoldSettings`."""
+
+    window_hours: int
+    step_hours: int
+    baseline_days: int
+    min_count: int
+    alpha: float
+    min_ratio: float
+    scan_hours: tuple[int, ...]
+    min_baseline_total: int
+    scan_kinds: tuple[str, ...]
+    min_history_days: float
+    prior_weight: float
+    link_min_minutes: float
+    link_max_hours: float
+    incident_before_hours: float
+    incident_after_hours: float
+
+    @staticmethod
+    def of(g: GoldSettings | None = None) -> SpikeSettings:
+        g = g or GoldSettings()
+        return SpikeSettings(
+            window_hours=g.spike_window_hours, step_hours=g.spike_step_hours,
+            baseline_days=g.spike_baseline_days, min_count=g.spike_min_count,
+            alpha=g.spike_alpha, min_ratio=g.spike_min_ratio,
+            scan_hours=tuple(g.spike_scan_hours), min_baseline_total=g.spike_min_baseline_total,
+            scan_kinds=tuple(g.spike_scan_kinds), min_history_days=g.spike_min_history_days,
+            prior_weight=g.spike_prior_weight, link_min_minutes=g.spike_link_min_minutes,
+            link_max_hours=g.spike_link_max_hours,
+            incident_before_hours=g.spike_incident_before_hours,
+            incident_after_hours=g.spike_incident_after_hours,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +216,7 @@ def detect_spikes(buckets: Iterable[Bucket], settings: SpikeSettings | None = No
 
     Hours without a bucket count zero for the theme; a segment's hourly total is read from any
     bucket of that segment and hour, so zero-count rows need not be sent."""
-    cfg = settings or SpikeSettings()
+    cfg = settings or SpikeSettings.of()
     return detect_in_series(collect_series(buckets, pad=baseline_hours(cfg)), cfg)
 
 

@@ -107,7 +107,7 @@ def link_events(
     ``incident_before_hours`` before it and ``incident_after_hours`` after it ended. An event
     targeting the spike's own segment wins over one that merely may reach it; then the smaller
     lag; then the id. A release stands once however many note lines it has."""
-    cfg = settings or SpikeSettings()
+    cfg = settings or SpikeSettings.of()
     docs: dict[str, KnowledgeDoc] = {}
     for doc in events:
         if doc.kind in ("release", "flag", "incident") and doc.start is not None:

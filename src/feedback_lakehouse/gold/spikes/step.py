@@ -38,16 +38,6 @@ SPIKE_COLUMNS = (
 )  # fmt: skip
 
 
-def spike_settings(settings: Settings) -> SpikeSettings:
-    g = settings.gold
-    return SpikeSettings(
-        window_hours=g.spike_window_hours, baseline_days=g.spike_baseline_days,
-        min_count=g.spike_min_count, alpha=g.spike_alpha, min_ratio=g.spike_min_ratio,
-        link_max_hours=g.spike_link_max_hours, scan_hours=tuple(g.spike_scan_hours),
-        scan_kinds=tuple(g.spike_scan_kinds), min_history_days=g.spike_min_history_days,
-    )  # fmt: skip
-
-
 def detect_table(table: Any, cfg: SpikeSettings) -> Rows:
     """Spikes from buckets tagged with the segment kind they are detected for (an Arrow table:
     theme_id, segment_kind, segment_value, hour, count, total, tag): that kind's buckets
@@ -150,9 +140,9 @@ def build_spikes(
     data after ``since`` - baseline - window, and older spikes are kept as they are."""
     import pyarrow as pa
 
-    from feedback_lakehouse.insights.chain import doc_from_json
+    from feedback_lakehouse.insights.knowledge import doc_from_json
 
-    cfg = spike_settings(settings)
+    cfg = SpikeSettings.of(settings.gold)
     ts = pa.timestamp("us")
     schema = pa.schema(
         [("theme_id", pa.string()), ("segment_kind", pa.string()), ("segment_value", pa.string()),

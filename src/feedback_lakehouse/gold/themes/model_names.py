@@ -3,7 +3,7 @@ name (``naming.name_theme``) as the fallback for every theme the model does not 
 
 One call per theme, at most ``concurrency`` in flight. The model sees the theme's sample of
 redacted fragment texts, each between its own delimiters that the text cannot forge
-(``prompts.neutralise``), plus the offline hints; it returns a label, a summary paragraph and
+(``llm.delimit.neutralise``), plus the offline hints; it returns a label, a summary paragraph and
 a severity as strict JSON. Customer text can still talk the model into something, so a reply
 is used only once it passes the checks below (length, one line, no redaction placeholder,
 severity in the taxonomy): a rejected reply gets one repair call with the errors appended,
@@ -25,9 +25,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 
 from feedback_lakehouse.config.settings import OpenAISettings
 from feedback_lakehouse.gold.themes.naming import ThemeName, ThemeSample
-from feedback_lakehouse.insights.prompts import CLOSE, OPEN, neutralise
-from feedback_lakehouse.insights.schema import CallRecord
+from feedback_lakehouse.llm.calls import CallRecord
 from feedback_lakehouse.llm.client import ChatClient, ChatResult
+from feedback_lakehouse.llm.delimit import CLOSE, OPEN, neutralise
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from feedback_lakehouse.gold.themes.model_names import (
 )
 from feedback_lakehouse.gold.themes.naming import ThemeName, ThemeSample, key_phrases, name_theme
 from feedback_lakehouse.gold.themes.splits import sample_members
-from feedback_lakehouse.insights.schema import CallRecord
 from feedback_lakehouse.insights.taxonomy import load_taxonomy
+from feedback_lakehouse.llm.calls import CallRecord
 from feedback_lakehouse.llm.client import ChatClient
 from feedback_lakehouse.step_report import StepReport
 

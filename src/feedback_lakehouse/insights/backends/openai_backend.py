@@ -41,6 +41,7 @@ from feedback_lakehouse.insights.schema import (
 from feedback_lakehouse.insights.taxonomy import Taxonomy
 from feedback_lakehouse.llm.client import NO_KEY as NO_KEY
 from feedback_lakehouse.llm.client import ChatClient, ChatResult
+from feedback_lakehouse.llm.delimit import neutralise
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,11 @@ def locate(quote: str, text: str) -> tuple[int, int] | None:
     quote = quote.strip()
     if not quote:
         return None
-    for haystack in dict.fromkeys((text, prompts.neutralise(text))):
+    for haystack in dict.fromkeys((text, neutralise(text))):
         start = haystack.find(quote)
         if start >= 0:
             return start, start + len(quote)
-    for haystack in dict.fromkeys((text, prompts.neutralise(text))):
+    for haystack in dict.fromkeys((text, neutralise(text))):
         m = re.search(re.escape(quote), haystack, re.IGNORECASE)
         if m:
             return m.start(), m.end()
