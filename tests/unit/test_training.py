@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from feedback_lakehouse.errors import ConfigError
 from feedback_lakehouse.insights.examples import Example, load_examples
 from feedback_lakehouse.insights.knowledge import load_runbooks
 from feedback_lakehouse.insights.taxonomy import load_taxonomy
@@ -55,7 +56,8 @@ def test_a_model_trained_ahead_is_found_not_trained_again(tmp_path: Path, monkey
     assert training._ahead == {}
 
 
-def test_a_failed_training_ahead_leaves_the_error_to_the_step(tmp_path: Path) -> None:
+def test_a_bad_conf_fails_training_ahead_itself(tmp_path: Path) -> None:
+    """A broken conf file fails in the parent, before any step, and starts no child."""
     from feedback_lakehouse.config.settings import load_settings
     from feedback_lakehouse.insights import training
 
@@ -64,7 +66,6 @@ def test_a_failed_training_ahead_leaves_the_error_to_the_step(tmp_path: Path) ->
         environ={"FEEDBACK_LAKEHOUSE_ROOT": str(tmp_path),
                  "FEEDBACK_LAKEHOUSE__INSIGHTS__TAXONOMY": "no-such-taxonomy.yml"},
     )  # fmt: skip
-    training.train_ahead(settings, [])
-    with pytest.raises(Exception, match="no-such-taxonomy"):  # raised here, not in the child
-        training.train_model(settings, [])
+    with pytest.raises(ConfigError, match="no-such-taxonomy"):
+        training.train_ahead(settings, [])
     assert training._ahead == {}

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
+from feedback_lakehouse.config.files import load_model, read_yaml, validated
 from feedback_lakehouse.errors import ConfigError
 
 TARGETS = ("local", "dev", "prod")
@@ -328,16 +329,6 @@ def find_conf_dir(explicit: str | Path | None = None) -> Path:
     )
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
-    return data
-
-
 def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in overlay.items():
@@ -363,17 +354,6 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
     if environ.get(ROOT_ENV):
         out.setdefault("lakehouse", {})["root"] = environ[ROOT_ENV]
     return out
-
-
-def _describe(exc: ValidationError, origin: dict[tuple[str, ...], str]) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = tuple(str(p) for p in err["loc"])
-        source = next(
-            (origin[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in origin), "defaults"
-        )
-        lines.append(f"{source}: {'.'.join(loc)}: {err['msg']}")
-    return "invalid settings:\n  " + "\n  ".join(lines)
 
 
 def _record_origin(data: dict[str, Any], label: str, origin: dict, prefix=()) -> None:
@@ -403,7 +383,7 @@ def load_settings(
             if required:
                 raise ConfigError(f"{path}: file not found")
             continue
-        data = _read_yaml(path)
+        data = read_yaml(path)
         _record_origin(data, str(path), origin)
         merged = _merge(merged, data)
     env = _env_overrides(environ)
@@ -411,19 +391,9 @@ def load_settings(
     merged = _merge(merged, env)
     merged["target"] = target
     merged["conf_dir"] = str(conf.resolve())
-    try:
-        return Settings.model_validate(merged)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, origin)) from None
+    return validated(Settings, merged, origin, "settings")
 
 
 def load_export_mapping(path: str | Path) -> ExportMapping:
     """One bring-your-own-export mapping file (see conf/exports/)."""
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: export mapping file not found")
-    try:
-        return ExportMapping.model_validate(_read_yaml(p))
-    except ValidationError as exc:
-        origin = {(k,): str(p) for k in _read_yaml(p)}
-        raise ConfigError(_describe(exc, origin)) from None
+    return load_model(path, ExportMapping, "export mapping file")

@@ -7,9 +7,9 @@ import glob
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from feedback_lakehouse.config.files import load_model
 from feedback_lakehouse.errors import ConfigError
 from feedback_lakehouse.insights.taxonomy import Taxonomy
 
@@ -43,7 +43,8 @@ class Example:
 
 
 def load_examples(patterns: list[str | Path], taxonomy: Taxonomy) -> list[Example]:
-    """Every example of every file; a label outside the taxonomy fails naming file and key."""
+    """Every example of every file; every problem of every file (a bad file, a label outside
+    the taxonomy) is reported at once, naming file and key."""
     out: list[Example] = []
     paths = sorted({Path(p) for pat in patterns for p in glob.glob(str(pat))})
     if not paths:
@@ -51,16 +52,18 @@ def load_examples(patterns: list[str | Path], taxonomy: Taxonomy) -> list[Exampl
             f"no labeled examples found at {', '.join(map(str, patterns))}; "
             "set insights.examples to your example files"
         )
+    errors: list[str] = []
     for path in paths:
         try:
-            data = _File.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-        except (yaml.YAMLError, ValidationError) as exc:
-            raise ConfigError(f"{path}: {exc}".splitlines()[0] + f" ({exc})") from None
+            data = load_model(path, _File, "examples file")
+        except ConfigError as exc:
+            errors.append(str(exc))
+            continue
         for i, st in enumerate(data.sub_themes):
             for field in LABELS:
                 problem = taxonomy.check(field, getattr(st, field))
                 if problem:
-                    raise ConfigError(f"{path}: sub_themes[{i}] ({st.sub_theme}): {problem}")
+                    errors.append(f"{path}: sub_themes.{i}.{field} ({st.sub_theme}): {problem}")
             out.extend(
                 Example(
                     t.strip(),
@@ -74,4 +77,6 @@ def load_examples(patterns: list[str | Path], taxonomy: Taxonomy) -> list[Exampl
                 for t in st.examples
                 if t and t.strip()
             )
+    if errors:
+        raise ConfigError("\n".join(errors))
     return out

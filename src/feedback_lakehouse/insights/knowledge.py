@@ -12,8 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from feedback_lakehouse.config.files import parse_yaml
 from feedback_lakehouse.errors import ConfigError
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
@@ -53,10 +52,9 @@ def parse_runbook(path: Path, areas: set[str]) -> KnowledgeDoc:
     m = _FRONT.match(raw)
     if not m:
         raise ConfigError(f"{path}: no front matter; start the file with '---', id: ..., '---'")
-    try:
-        meta: dict[str, Any] = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: front matter is not valid YAML: {exc}") from None
+    meta = parse_yaml(m.group(1), f"{path}: front matter") or {}
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{path}: front matter must be a mapping of keys (id, title, ...)")
     for key in ("id", "title", "product_area"):
         if not meta.get(key):
             raise ConfigError(f"{path}: front matter key {key!r} is missing")
@@ -83,12 +81,20 @@ def parse_runbook(path: Path, areas: set[str]) -> KnowledgeDoc:
 
 def load_runbooks(pattern: str | Path, areas: set[str]) -> list[KnowledgeDoc]:
     paths = sorted(Path(p) for p in glob.glob(str(pattern)))
-    docs = [parse_runbook(p, areas) for p in paths]
+    """Every runbook under ``pattern``; every file's problem is reported at once."""
+    docs, errors = [], []
+    for p in paths:
+        try:
+            docs.append(parse_runbook(p, areas))
+        except ConfigError as exc:
+            errors.append(str(exc))
     seen: dict[str, str] = {}
     for d in docs:
         if d.doc_id in seen:
-            raise ConfigError(f"{d.source}: id {d.doc_id} is also used by {seen[d.doc_id]}")
+            errors.append(f"{d.source}: id {d.doc_id} is also used by {seen[d.doc_id]}")
         seen[d.doc_id] = d.source
+    if errors:
+        raise ConfigError("\n".join(errors))
     return docs
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from feedback_lakehouse.errors import ConfigError
+from feedback_lakehouse.config.files import load_model
 
 
 class Sensitive(BaseModel):
@@ -59,16 +58,4 @@ class Taxonomy(BaseModel):
 
 
 def load_taxonomy(path: str | Path) -> Taxonomy:
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{p}: taxonomy file not found (set insights.taxonomy)")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
-    try:
-        return Taxonomy.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(x) for x in first["loc"])
-        raise ConfigError(f"{p}: {key}: {first['msg']}") from None
+    return load_model(path, Taxonomy, "taxonomy file (set insights.taxonomy)")

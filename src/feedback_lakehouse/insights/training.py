@@ -17,17 +17,17 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from feedback_lakehouse.config.check import conf_files
 from feedback_lakehouse.config.settings import Settings
-from feedback_lakehouse.insights.examples import Example, load_examples
+from feedback_lakehouse.insights.examples import Example
 from feedback_lakehouse.insights.knowledge import (
     KnowledgeDoc,
     flag_docs,
     incident_docs,
-    load_runbooks,
     release_docs,
 )
 from feedback_lakehouse.insights.offline_model import ALGORITHM, OfflineModel
-from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
+from feedback_lakehouse.insights.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from feedback_lakehouse.catalog import Catalog
@@ -45,11 +45,8 @@ def train_ahead(settings: Settings, human: list[Example]) -> None:
     root = model_root(settings)
     if root in _ahead:
         return
-    try:
-        folder = _sources(settings, human)[0]
-    except Exception:
-        folder = None
-    if folder is not None and (folder / "model.joblib").is_file():
+    folder = _sources(settings, human)[0]  # a bad conf file fails here, before any step
+    if (folder / "model.joblib").is_file():
         return  # stored already: nothing to learn
     # stderr to a file, not a pipe, so a chatty child never blocks; closed once waited for
     err = tempfile.TemporaryFile()  # noqa: SIM115
@@ -96,16 +93,10 @@ def _sources(
     settings: Settings, human: list[Example] | None
 ) -> tuple[Path, list[Example], list[KnowledgeDoc], Path]:
     """What the model learns from, and the folder its version names (0.2 s: files only)."""
-    taxonomy_file = settings.conf_path(settings.insights.taxonomy)
-    taxonomy = load_taxonomy(taxonomy_file)
-    examples = load_examples(
-        [settings.conf_path(p) for p in settings.insights.examples], taxonomy
-    ) + list(human or [])
-    runbooks = load_runbooks(
-        settings.conf_path(settings.insights.runbooks), set(taxonomy.product_areas)
-    )
-    version = "offline-" + _fingerprint(examples, runbooks, taxonomy)
-    return model_root(settings) / version, examples, runbooks, taxonomy_file
+    conf = conf_files(settings)
+    examples = conf.examples + list(human or [])
+    version = "offline-" + _fingerprint(examples, conf.runbooks, conf.taxonomy)
+    return model_root(settings) / version, examples, conf.runbooks, conf.taxonomy_file
 
 
 def train_model(
