@@ -11,8 +11,23 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CONF = REPO / "conf"
+TESTS = Path(__file__).resolve().parent
+# a test's folder under tests/ decides its marker, so no file can forget it
+FOLDER_MARKERS = {"unit": "unit", "integration": "integration"}
 
 os.environ.setdefault("RUST_LOG", "error")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            folder = item.path.resolve().relative_to(TESTS).parts[0]
+        except ValueError:
+            continue
+        marker = FOLDER_MARKERS.get(folder)
+        if marker and item.get_closest_marker(marker) is None:
+            item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,6 @@ from feedback_lakehouse.bronze.timestamps import parse_timestamp
 from feedback_lakehouse.config.settings import ExportMapping
 from feedback_lakehouse.errors import RecordError
 
-pytestmark = pytest.mark.unit
-
 
 def _ticket(**over: Any) -> dict[str, Any]:
     t = {

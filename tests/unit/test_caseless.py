@@ -11,8 +11,6 @@ from feedback_lakehouse.silver.fragments import _PROBLEM
 from feedback_lakehouse.silver.pii_names import _TRIGGER
 from feedback_lakehouse.text.caseless import fold, folded_pattern, lower_pattern
 
-pytestmark = pytest.mark.unit
-
 TEXTS = [
     "The Export FAILS with ERROR 500 since Monday",
     "Ask for Dr. Müller in FINANCE",

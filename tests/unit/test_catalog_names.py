@@ -9,8 +9,6 @@ from feedback_lakehouse.config.settings import load_settings
 from feedback_lakehouse.errors import TableError
 from feedback_lakehouse.tables import ALL_TABLES, FEEDBACK_RAW
 
-pytestmark = pytest.mark.unit
-
 
 def test_every_table_declares_keys_that_are_columns() -> None:
     for spec in ALL_TABLES:

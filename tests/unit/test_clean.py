@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import pytest
-
 from feedback_lakehouse.silver.clean import MAX_CHARS, apply_aliases, canonical_versions, clean_text
 from feedback_lakehouse.silver.extract import customer_text
 from feedback_lakehouse.text.markup import html_to_text
-
-pytestmark = pytest.mark.unit
 
 TICKET = """Hi team,
 

@@ -19,8 +19,6 @@ from feedback_lakehouse.silver.fragments import (
     split_fragments,
 )
 
-pytestmark = pytest.mark.unit
-
 _SOURCES = {
     "tickets": ("zendesk_tickets", read_jsonl, "id"),
     "chats": ("intercom_chats", read_jsonl, "id"),

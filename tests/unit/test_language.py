@@ -8,8 +8,6 @@ import pytest
 from feedback_lakehouse.silver import language
 from feedback_lakehouse.silver.language import detect_languages, fasttext_guess
 
-pytestmark = pytest.mark.unit
-
 CODES = ("en", "fr", "de", "es", "ja")
 SAMPLES = {
     "en": "The export to CSV keeps failing since the last update, please help us.",

@@ -25,8 +25,6 @@ from feedback_lakehouse.silver.minhash import (
     signatures,
 )
 
-pytestmark = pytest.mark.unit
-
 ISSUE = "Single sign-on redirects back with an error instead of logging us in. Any ETA?"
 
 

@@ -18,8 +18,6 @@ from feedback_lakehouse.gold.themes.naming import ThemeName, ThemeSample, name_t
 from feedback_lakehouse.llm.calls import CallRecord
 from feedback_lakehouse.llm.delimit import neutralise
 
-pytestmark = pytest.mark.unit
-
 KEY = "sk-test-Zq81sEcReT0000"
 KEY_ENV = "FL_TEST_OPENAI_KEY"
 SEVERITIES = ["critical", "high", "medium", "low"]

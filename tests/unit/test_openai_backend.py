@@ -20,8 +20,6 @@ from feedback_lakehouse.insights.schema import Candidate, Evidence, FragmentCont
 from feedback_lakehouse.insights.taxonomy import Taxonomy, load_taxonomy
 from feedback_lakehouse.llm.delimit import neutralise
 
-pytestmark = pytest.mark.unit
-
 KEY = "sk-test-Zq81sEcReT0000"
 KEY_ENV = "FL_TEST_OPENAI_KEY"
 TEXT = "SSO login loops since 4.2; error E1234 on Chrome 126."

@@ -10,8 +10,6 @@ import pytest
 
 from feedback_lakehouse.silver.pii import UNREDACTED_PATTERNS, redact, redact_many
 
-pytestmark = pytest.mark.unit
-
 PLACEHOLDERS = "[EMAIL] [PHONE] [NAME] [ORDER_ID] [CARD] [IP] [ADDRESS]"
 
 

@@ -2,12 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from feedback_lakehouse.bronze.readers import read_csv, read_jsonl
 from feedback_lakehouse.bronze.reasons import RejectReason
-
-pytestmark = pytest.mark.unit
 
 
 def _write(path: Path, data: bytes) -> Path:

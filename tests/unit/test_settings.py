@@ -7,8 +7,6 @@ import pytest
 from feedback_lakehouse.config.settings import load_settings
 from feedback_lakehouse.errors import ConfigError
 
-pytestmark = pytest.mark.unit
-
 
 def test_defaults_and_root_override(conf_dir: Path, tmp_path: Path) -> None:
     s = load_settings("local", conf_dir, environ={"FEEDBACK_LAKEHOUSE_ROOT": str(tmp_path)})

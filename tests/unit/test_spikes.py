@@ -18,8 +18,6 @@ from feedback_lakehouse.gold.spikes.detect import (
 from feedback_lakehouse.gold.spikes.links import link_events
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 
-pytestmark = pytest.mark.unit
-
 T0 = datetime(2026, 9, 1)
 DAY15 = T0 + timedelta(days=15)
 HOURS = 16 * 24

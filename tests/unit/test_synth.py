@@ -20,8 +20,6 @@ from feedback_lakehouse.synth.generator import generate
 from feedback_lakehouse.synth.issues import AREAS, CATEGORIES, build_catalog
 from feedback_lakehouse.synth.people import luhn_ok
 
-pytestmark = pytest.mark.unit
-
 N = 3000
 ADAPTERS = {
     "tickets": adapters.zendesk_ticket,

@@ -12,8 +12,6 @@ from feedback_lakehouse.gold.themes.clustering import normalise, split
 from feedback_lakehouse.gold.themes.model_names import PROMPT_VERSION
 from feedback_lakehouse.gold.themes.names import due
 
-pytestmark = pytest.mark.unit
-
 DIMS = 32
 SPLIT_AT = GoldSettings().split_similarity
 

@@ -12,8 +12,6 @@ from feedback_lakehouse.audit.tracking import (
 )
 from feedback_lakehouse.config.settings import load_settings
 
-pytestmark = pytest.mark.unit
-
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
 

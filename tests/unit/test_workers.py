@@ -13,8 +13,6 @@ from feedback_lakehouse.silver.transform import (
 )
 from feedback_lakehouse.workers import WorkerPool, grouped_chunks, map_batches
 
-pytestmark = pytest.mark.unit
-
 CFG = TransformConfig(adapters={"surveys": "surveys"}, languages=("en", "de"))
 
 
