@@ -66,18 +66,13 @@ class Bench:
 
 def prepare(messages: int, late_share: float, seed: int = 3, prefix: str = "fl-bench-") -> Bench:
     os.environ.setdefault("RUST_LOG", "error")
-    from feedback_lakehouse.catalog import Catalog
-    from feedback_lakehouse.config.settings import load_settings
-    from feedback_lakehouse.engine import get_spark
+    from feedback_lakehouse.lakehouse import open_lakehouse
     from feedback_lakehouse.synth.generator import generate
 
     work = Path(tempfile.mkdtemp(prefix=prefix))
     generate(work / "gen", tickets=messages, seed=seed)
-    settings = load_settings(
+    lh = open_lakehouse(
         "local", REPO / "conf", environ={"FEEDBACK_LAKEHOUSE_ROOT": str(work / "lh")}
     )
-    split_exports(work / "gen", settings.landing_dir, work / "late", late_share)
-    spark = get_spark(settings)
-    catalog = Catalog(spark, settings)
-    catalog.ensure()
-    return Bench(work, settings, spark, catalog)
+    split_exports(work / "gen", lh.settings.landing_dir, work / "late", late_share)
+    return Bench(work, lh.settings, lh.spark, lh.catalog)

@@ -32,14 +32,10 @@ print(json.dumps({"seconds": time.perf_counter() - t,
 
 INGEST = """
 import json, resource, sys, time
-from feedback_lakehouse.config.settings import load_settings
-from feedback_lakehouse.engine import get_spark
-from feedback_lakehouse.catalog import Catalog
+from feedback_lakehouse.lakehouse import open_lakehouse
 from feedback_lakehouse.bronze.ingest import run_ingest
-settings = load_settings("local", sys.argv[2], environ={"FEEDBACK_LAKEHOUSE_ROOT": sys.argv[1]})
-spark = get_spark(settings)
-catalog = Catalog(spark, settings)
-catalog.ensure()
+lh = open_lakehouse("local", sys.argv[2], environ={"FEEDBACK_LAKEHOUSE_ROOT": sys.argv[1]})
+spark, catalog, settings = lh.spark, lh.catalog, lh.settings
 t = time.perf_counter()
 r = run_ingest(spark, catalog, settings)
 print(json.dumps({"seconds": time.perf_counter() - t, "read": r.rows_read,

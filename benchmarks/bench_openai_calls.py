@@ -26,17 +26,15 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("RUST_LOG", "error")
     from fake_openai import FakeOpenAI
-    from feedback_lakehouse.catalog import Catalog
-    from feedback_lakehouse.config.settings import load_settings
-    from feedback_lakehouse.engine import get_spark
     from feedback_lakehouse.insights.step import run_insights
+    from feedback_lakehouse.lakehouse import open_lakehouse
 
     work = Path(tempfile.mkdtemp(prefix="fl-openai-calls-"))
     server = FakeOpenAI().start()
     try:
         shutil.copytree(args.root, work / "lh")  # the caller's lakehouse stays untouched
         os.environ["FL_BENCH_OPENAI_KEY"] = "local-test-server"
-        settings = load_settings(
+        lh = open_lakehouse(
             "local", REPO / "conf",
             environ={
                 "FEEDBACK_LAKEHOUSE_ROOT": str(work / "lh"),
@@ -46,9 +44,7 @@ def main() -> None:
                 "FEEDBACK_LAKEHOUSE__TRACKING__ENABLED": "false",
             },
         )  # fmt: skip
-        spark = get_spark(settings)
-        catalog = Catalog(spark, settings)
-        catalog.ensure()
+        settings, spark, catalog = lh.settings, lh.spark, lh.catalog
         messages = catalog.read("silver.feedback").count()
         first = run_insights(spark, catalog, settings)
         again = run_insights(spark, catalog, settings)

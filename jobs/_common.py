@@ -7,29 +7,32 @@ import json
 import os
 import sys
 
+from feedback_lakehouse.lakehouse import Lakehouse, open_lakehouse
+from feedback_lakehouse.run import CODE_VERSION_ENV
+
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--target", default=os.environ.get("FEEDBACK_LAKEHOUSE_TARGET", "dev"))
+    parser.add_argument("--target", default=None, help="local, dev or prod (default: as the CLI)")
     parser.add_argument("--conf", default=None)
+    parser.add_argument("--catalog", default=None, help="Unity Catalog catalog (bundle variable)")
     parser.add_argument("--git-commit", default="", help="bundle code version, for the run log")
     return parser.parse_args(argv if argv is not None else sys.argv[1:])
 
 
-def session(args: argparse.Namespace):
-    from feedback_lakehouse.catalog import Catalog
-    from feedback_lakehouse.config.settings import load_settings
-    from feedback_lakehouse.engine import get_spark
-
-    settings = load_settings(args.target, args.conf)
-    spark = get_spark(settings)
-    catalog = Catalog(spark, settings)
-    catalog.ensure()
-    return spark, catalog, settings
+def session(args: argparse.Namespace) -> Lakehouse:
+    """The lakehouse of the task's target; the bundle's commit becomes every run's code
+    version, and its ``catalog`` variable the Unity Catalog catalog."""
+    if args.git_commit:
+        os.environ[CODE_VERSION_ENV] = args.git_commit
+    if args.catalog:
+        os.environ["FEEDBACK_LAKEHOUSE__LAKEHOUSE__UC_CATALOG"] = args.catalog
+    return open_lakehouse(args.target, args.conf)
 
 
 def emit(report, args: argparse.Namespace | None = None) -> None:
-    """Print the step report as one JSON line (the job's log), with code version and target."""
+    """Print the step report as one JSON line (the job's log), with code version and target;
+    fail the task when records are unaccounted for (a failed quality gate raises before)."""
     record = report.as_dict()
     if args is not None:
         record.update(target=args.target, git_commit=args.git_commit)

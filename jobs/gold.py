@@ -6,5 +6,5 @@ from feedback_lakehouse.gold.step import run_gold
 
 if __name__ == "__main__":
     args = parse()
-    spark, catalog, settings = session(args)
-    emit(run_gold(spark, catalog, settings), args)
+    lh = session(args)
+    emit(run_gold(lh.spark, lh.catalog, lh.settings), args)

@@ -6,5 +6,5 @@ from feedback_lakehouse.bronze.ingest import run_ingest
 
 if __name__ == "__main__":
     args = parse()
-    spark, catalog, settings = session(args)
-    emit(run_ingest(spark, catalog, settings), args)
+    lh = session(args)
+    emit(run_ingest(lh.spark, lh.catalog, lh.settings), args)

@@ -6,5 +6,5 @@ from feedback_lakehouse.insights.step import run_insights
 
 if __name__ == "__main__":
     args = parse()
-    spark, catalog, settings = session(args)
-    emit(run_insights(spark, catalog, settings), args)
+    lh = session(args)
+    emit(run_insights(lh.spark, lh.catalog, lh.settings), args)

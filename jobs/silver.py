@@ -6,5 +6,5 @@ from feedback_lakehouse.silver.step import run_silver
 
 if __name__ == "__main__":
     args = parse()
-    spark, catalog, settings = session(args)
-    emit(run_silver(spark, catalog, settings), args)
+    lh = session(args)
+    emit(run_silver(lh.spark, lh.catalog, lh.settings), args)

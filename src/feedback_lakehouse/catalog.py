@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.errors import TableError
 from feedback_lakehouse.tables import ALL_TABLES, LAYERS, TableSpec
+from feedback_lakehouse.views import VIEWS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -69,7 +70,8 @@ class Catalog:
 
     # -- create --------------------------------------------------------------------------------
     def ensure(self) -> None:
-        """Create schemas and tables if missing; register existing Delta folders (local)."""
+        """Create schemas and tables if missing, register existing Delta folders (local), and
+        (re)declare the dashboard views."""
         for layer in LAYERS:
             stmt = f"CREATE DATABASE IF NOT EXISTS {self.schema_name(layer)}"
             if not self.databricks:
@@ -85,6 +87,10 @@ class Catalog:
             if not self.databricks:
                 stmt += f" LOCATION {sql_string(self.location(spec.name))}"
             self.spark.sql(stmt)
+        if set(self.specs) >= {t.name for t in ALL_TABLES}:  # views need every table
+            for name, query in VIEWS.items():
+                target = self.view_name(name)
+                self.spark.sql(f"CREATE OR REPLACE VIEW {target} AS {self.rewrite(query)}")
 
     # -- read / write ----------------------------------------------------------------------------
     def read(self, name: str) -> DataFrame:

@@ -26,14 +26,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _session(settings: Settings) -> Any:
-    from feedback_lakehouse.catalog import Catalog
-    from feedback_lakehouse.engine import get_spark
+    from feedback_lakehouse.lakehouse import open_lakehouse
 
     with console.status(f"starting the {settings.engine.kind} engine"):
-        spark = get_spark(settings)
-        catalog = Catalog(spark, settings)
-        catalog.ensure()
-    return spark, catalog
+        lh = open_lakehouse(settings=settings)
+    return lh.spark, lh.catalog
 
 
 def _print_report(report: StepReport) -> None:
@@ -146,25 +143,35 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_sample(settings: Settings, progress: RichProgress) -> None:
+    """The sample data set, when nothing has landed on the embedded engine yet."""
+    from feedback_lakehouse.synth.generator import generate
+
+    sample = settings.sample
+    console.print(f"no exports in {settings.landing_dir}: generating the sample data set")
+    progress.stage(f"generate {sample.tickets:,} sample messages", total=sample.tickets)
+    generate(settings.landing_dir, tickets=sample.tickets, seed=sample.seed, days=sample.days,
+             progress=progress.update)  # fmt: skip
+    progress.done()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from feedback_lakehouse.pipeline import run_pipeline
+    from feedback_lakehouse.pipeline import landing_is_empty, run_pipeline
 
     settings = _settings(args)
     spark, catalog = _session(settings)
     with RichProgress(console) as progress:
-        reports = run_pipeline(spark, catalog, settings, progress=progress, log=console.print)
+        if settings.engine.kind == "local" and landing_is_empty(settings):
+            _generate_sample(settings, progress)
+        reports = run_pipeline(spark, catalog, settings, progress=progress)
     for report in reports:
         _print_report(report)
     return 0
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from feedback_lakehouse.gold.views import create_views
-
     settings = _settings(args)
     _, catalog = _session(settings)
-    if settings.engine.kind == "local":
-        create_views(catalog)  # the embedded engine's catalog lives in memory: re-declare
     df = catalog.sql(args.query)
     rows = [r.asDict(recursive=True) for r in df.limit(args.limit).collect()]
     if args.format == "json":

@@ -1,4 +1,5 @@
-"""Data-quality suites per layer, run with great-expectations on the Spark DataFrame.
+"""Running data-quality suites with great-expectations on a Spark DataFrame; each layer's
+suite lives beside its layer (``bronze/quality.py``, ``silver/quality.py``).
 
 Results are returned to the step (printed, counted) and stored in ``ops.quality_results`` so
 a failing expectation stays visible after the run; ``quality.fail_on_error`` decides whether
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.errors import QualityError
 from feedback_lakehouse.step_report import StepReport
 
@@ -41,30 +41,6 @@ class CheckResult:
     unexpected_count: int
     element_count: int
     details: str
-
-
-def bronze_feedback_checks(allowed_sources: list[str]) -> list[Check]:
-    required = ["source", "source_record_id", "received_at", "ingested_at", "batch_id",
-                "payload", "payload_hash"]  # fmt: skip
-    checks = [Check("ExpectColumnValuesToNotBeNull", {"column": c}) for c in required]
-    checks.append(
-        Check("ExpectColumnValuesToBeInSet", {"column": "source", "value_set": allowed_sources})
-    )
-    checks.append(
-        Check("ExpectCompoundColumnsToBeUnique", {"column_list": ["source", "source_record_id"]})
-    )
-    return checks
-
-
-def bronze_rejected_checks() -> list[Check]:
-    return [
-        Check("ExpectColumnValuesToNotBeNull", {"column": "source_file"}),
-        Check("ExpectColumnValuesToNotBeNull", {"column": "raw_text"}),
-        Check(
-            "ExpectColumnValuesToBeInSet",
-            {"column": "reason", "value_set": [r.value for r in RejectReason]},
-        ),
-    ]
 
 
 def _quiet_gx() -> None:
@@ -122,23 +98,6 @@ def record(catalog: Catalog, run_id: str, step: str, results: list[CheckResult])
     spec = catalog.spec("ops.quality_results")
     df = catalog.spark.createDataFrame(rows, " ".join(spec.schema.split()))
     catalog.merge("ops.quality_results", df)
-
-
-def silver_feedback_checks(unredacted_patterns: dict[str, str]) -> list[Check]:
-    """No e-mail, phone or card pattern may survive outside a placeholder."""
-    checks = [
-        Check("ExpectColumnValuesToNotMatchRegex", {"column": "text_redacted", "regex": pattern})
-        for pattern in unredacted_patterns.values()
-    ]
-    checks.append(Check("ExpectColumnValuesToBeUnique", {"column": "feedback_id"}))
-    return checks
-
-
-def silver_fragment_checks() -> list[Check]:
-    return [
-        Check("ExpectColumnValuesToBeUnique", {"column": "fragment_id"}),
-        Check("ExpectColumnValuesToNotBeNull", {"column": "fingerprint"}),
-    ]
 
 
 def count_check(table: str, name: str, violations: DataFrame, total: int) -> CheckResult:

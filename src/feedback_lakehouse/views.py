@@ -1,15 +1,11 @@
 """Dashboard views over gold, in Spark SQL with logical table names: the same text runs on
 Databricks SQL (names mapped to Unity Catalog) and locally (``feedback-lakehouse sql``).
 
-Sail keeps its catalog in memory, so the views are (re)created whenever a session starts
-(the gold step and the CLI do it); on Databricks ``CREATE OR REPLACE`` keeps them current."""
+Declared here beside ``tables.py`` and created by ``Catalog.ensure`` whenever a lakehouse is
+opened: Sail keeps its catalog in memory, and on Databricks ``CREATE OR REPLACE`` keeps them
+current with the code that was deployed."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from feedback_lakehouse.catalog import Catalog
 
 VIEWS: dict[str, str] = {
     # themes ranked by enterprise impact: enterprise accounts, then ARR, then volume
@@ -107,10 +103,3 @@ VIEWS: dict[str, str] = {
         FROM gold.sla_metrics
         ORDER BY compliance ASC NULLS LAST, messages DESC""",
 }
-
-
-def create_views(catalog: Catalog) -> int:
-    for name, query in VIEWS.items():
-        target = catalog.view_name(name)
-        catalog.spark.sql(f"CREATE OR REPLACE VIEW {target} AS {catalog.rewrite(query)}")
-    return len(VIEWS)

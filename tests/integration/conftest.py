@@ -21,12 +21,16 @@ def load_ground_truth(landing: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def catalog(spark, engine_settings):
-    from feedback_lakehouse.catalog import Catalog
+def lakehouse(spark, engine_settings):
+    """The suite's lakehouse, opened through the same front door as the CLI and the jobs."""
+    from feedback_lakehouse.lakehouse import open_lakehouse
 
-    cat = Catalog(spark, engine_settings)
-    cat.ensure()
-    return cat
+    return open_lakehouse(settings=engine_settings)
+
+
+@pytest.fixture(scope="session")
+def catalog(lakehouse):
+    return lakehouse.catalog
 
 
 @pytest.fixture(scope="session")

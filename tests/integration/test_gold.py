@@ -51,7 +51,7 @@ def test_spike_episodes_gather_a_themes_overlapping_spikes(catalog) -> None:
     """Hand-built spikes: a release spike in "all" echoed in two segments is one episode,
     linked by the spike whose segment the release targets; a later spike of the same theme
     that only touches the first is another; another theme's spike is its own."""
-    from feedback_lakehouse.gold.views import VIEWS
+    from feedback_lakehouse.views import VIEWS
 
     t = datetime(2026, 9, 16)
 
@@ -93,7 +93,7 @@ def test_spike_episodes_gather_a_themes_overlapping_spikes(catalog) -> None:
 
 
 def test_views_answer(catalog, sample, gold_run) -> None:
-    from feedback_lakehouse.gold.views import VIEWS
+    from feedback_lakehouse.views import VIEWS
 
     assert set(VIEWS) == {"gold.v_top_themes", "gold.v_theme_trend", "gold.v_category_area_grid",
                           "gold.v_spikes_timeline", "gold.v_spike_episodes",
@@ -303,6 +303,14 @@ def test_spikes_reopen_history_only_for_fragments_new_to_gold(spark) -> None:
     assert (none.placed, none.since) == (0, None)
 
 
+def _gold_run(catalog, settings, now: datetime):
+    """A gold step run whose clock reads ``now``, for calling the step's parts alone."""
+    from feedback_lakehouse.run import step_run
+
+    with step_run("gold", catalog, settings, now=now) as run:
+        return run
+
+
 def test_a_theme_that_absorbed_another_splits_back(catalog, engine_settings, gold_run) -> None:
     """Two distinct themes put into one, as sticky membership can let happen when both issues
     were small: the split finds them again, moves the smaller to a new theme and says so."""
@@ -310,7 +318,6 @@ def test_a_theme_that_absorbed_another_splits_back(catalog, engine_settings, gol
     from feedback_lakehouse.gold.themes.place import _load_themes
     from feedback_lakehouse.gold.themes.splits import split_themes
     from feedback_lakehouse.insights.training import train_model
-    from feedback_lakehouse.step_report import StepReport
 
     model, folder = train_model(engine_settings)
     themes = _load_themes(catalog)
@@ -334,16 +341,15 @@ def test_a_theme_that_absorbed_another_splits_back(catalog, engine_settings, gol
     a.count += b.count
     active = [t for t in themes if t.theme_id != b.theme_id]
     now = datetime(2030, 1, 1)
-    report = StepReport("gold")
+    run = _gold_run(catalog, engine_settings, now)
+    report = run.report
 
     unchanged = {t.theme_id: t.count for t in active}
-    quiet = StepReport("gold")  # no theme grew: none is looked at, nothing splits
-    assert split_themes(catalog, engine_settings, str(folder), model.version, active, now,
-                        quiet, unchanged) is None  # fmt: skip
-    assert quiet.details["themes_split_checked"] == 0
+    quiet = _gold_run(catalog, engine_settings, now)  # no theme grew: nothing is looked at
+    assert split_themes(quiet, str(folder), model.version, active, unchanged) is None
+    assert quiet.report.details["themes_split_checked"] == 0
 
-    since = split_themes(catalog, engine_settings, str(folder), model.version, active, now,
-                         report, before)  # fmt: skip
+    since = split_themes(run, str(folder), model.version, active, before)
 
     assert report.details["themes_split"] == 1
     assert report.details["themes_split_checked"] == 1, "only the theme that grew is looked at"
@@ -362,8 +368,8 @@ def test_a_theme_that_absorbed_another_splits_back(catalog, engine_settings, gol
     )  # fmt: skip
     assert since == first  # spikes are recomputed from the first moved fragment
     # every theme checked again: the parts stay apart
-    assert split_themes(catalog, engine_settings, str(folder), model.version, active, now,
-                        StepReport("gold"), {}) is None  # fmt: skip
+    again = _gold_run(catalog, engine_settings, now)
+    assert split_themes(again, str(folder), model.version, active, {}) is None
 
 
 def test_model_written_names_stand_until_the_theme_grows(catalog, engine_settings,
@@ -377,7 +383,6 @@ def test_model_written_names_stand_until_the_theme_grows(catalog, engine_setting
     from fake_openai import FakeOpenAI, Step
     from feedback_lakehouse.gold.themes.names import name_themes
     from feedback_lakehouse.gold.themes.place import _load_themes
-    from feedback_lakehouse.step_report import StepReport
 
     secret = "sk-test-theme-names-0000"
     themes = sorted(_load_themes(catalog), key=lambda t: -t.count)[:3]
@@ -401,7 +406,8 @@ def test_model_written_names_stand_until_the_theme_grows(catalog, engine_setting
 
     calls_before = catalog.read("ops.insight_calls").count()
     try:
-        name_themes(catalog, settings, themes, datetime(2030, 1, 1), StepReport("gold"))
+        first = _gold_run(catalog, settings, datetime(2030, 1, 1))
+        name_themes(first, themes)
         rows = stored()
         for t in themes:
             assert rows[t.theme_id]["label"] == label
@@ -409,17 +415,19 @@ def test_model_written_names_stand_until_the_theme_grows(catalog, engine_setting
             assert rows[t.theme_id]["summary"].endswith(paragraph)
         assert len(fake.seen) == 3
         assert catalog.read("ops.insight_calls").count() == calls_before + 3
+        audited = catalog.read("ops.insight_calls").filter(F.col("run_id") == first.run_id)
+        assert audited.count() == 3  # the calls are the run's, under its id
         names = catalog.read("gold.theme_names").filter(F.col("theme_id").isin(ids)).collect()
         assert {(r["source"], r["error"]) for r in names} == {("model:fake-model", None)}
 
-        report = StepReport("gold")  # the same themes again: the names stand, no call
-        name_themes(catalog, settings, themes, datetime(2030, 1, 2), report)
-        assert len(fake.seen) == 3 and report.details["theme_naming_calls"] == 0
+        same = _gold_run(catalog, settings, datetime(2030, 1, 2))  # the names stand, no call
+        name_themes(same, themes)
+        assert len(fake.seen) == 3 and same.report.details["theme_naming_calls"] == 0
         assert {r["label"] for r in stored().values()} == {label}
 
         themes[0].count *= 2  # grown: asked again, and the endpoint now fails
         fake.default = Step(status=500, error=f"upstream down (key {secret})")
-        name_themes(catalog, settings, themes[:1], datetime(2030, 1, 3), StepReport("gold"))
+        name_themes(_gold_run(catalog, settings, datetime(2030, 1, 3)), themes[:1])
         row = stored()[ids[0]]
         assert row["label"] != label  # the offline name
         assert row["summary"].startswith(f"{themes[0].count:,} fragments")
@@ -431,7 +439,7 @@ def test_model_written_names_stand_until_the_theme_grows(catalog, engine_setting
         fake.stop()
         os.environ.pop("FL_TEST_THEME_KEY", None)
         themes[0].count //= 2
-        name_themes(catalog, engine_settings, themes, datetime(2030, 1, 4), StepReport("gold"))
+        name_themes(_gold_run(catalog, engine_settings, datetime(2030, 1, 4)), themes)
 
 
 def test_merged_members_follow_chains_in_one_move(catalog, gold_run) -> None:

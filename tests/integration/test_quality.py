@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from feedback_lakehouse import quality
+from feedback_lakehouse.bronze.quality import bronze_feedback_checks
 from feedback_lakehouse.tables import FEEDBACK_RAW
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,7 @@ def test_bronze_checks_flag_each_fault(spark) -> None:
         _row("chats", None, None),  # missing id and payload
     ]
     df = spark.createDataFrame(rows, " ".join(FEEDBACK_RAW.schema.split()))
-    results = quality.validate(df, "bronze.feedback_raw", quality.bronze_feedback_checks(
+    results = quality.validate(df, "bronze.feedback_raw", bronze_feedback_checks(
         ["tickets", "chats"]
     ))  # fmt: skip
     failed = {(r.expectation, r.column): r.unexpected_count for r in results if not r.success}

@@ -8,11 +8,8 @@ the old one, an identical one changes nothing - and rejected rows are inserted o
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,11 +22,11 @@ from feedback_lakehouse.bronze.files import (
     ingested_versions,
 )
 from feedback_lakehouse.bronze.parse import STATUS_OK, STATUS_REJECTED, FileTask
+from feedback_lakehouse.bronze.quality import check_batch
 from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.bronze.reference_ingest import ingest_reference
 from feedback_lakehouse.config.settings import ExportMapping, Settings
-from feedback_lakehouse.progress import NullProgress, Progress
-from feedback_lakehouse.step_report import StepReport
+from feedback_lakehouse.run import StepRun, as_step
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -59,10 +56,6 @@ def discover(settings: Settings, exports: list[ExportMapping]) -> list[InputFile
             for p in find_files(landing, mapping.path)
         ]
     return found
-
-
-def new_batch_id(now: datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
 def _parse_partitions(settings: Settings, n_files: int) -> int:
@@ -180,14 +173,9 @@ class _RoundResult:
         self.per_source.update(other.per_source)
 
 
-def _ingest_round(
-    spark: SparkSession,
-    catalog: Catalog,
-    settings: Settings,
-    tasks: list[FileTask],
-    report: StepReport,
-) -> _RoundResult:
+def _ingest_round(run: StepRun, tasks: list[FileTask]) -> _RoundResult:
     """Parse one round of files, land its rows, record its files in the manifest."""
+    spark, catalog, settings, report = run.spark, run.catalog, run.settings, run.report
     result = _RoundResult()
     with report.timed("parse"):
         _staged(spark, catalog, tasks, settings)
@@ -221,15 +209,9 @@ def _ingest_round(
     return result
 
 
-def _plan(
-    catalog: Catalog,
-    settings: Settings,
-    exports: list[ExportMapping],
-    batch_id: str,
-    now: datetime,
-    progress: Progress,
-) -> tuple[list[FileTask], dict[str, int], int]:
+def _plan(run: StepRun, exports: list[ExportMapping]) -> tuple[list[FileTask], dict[str, int], int]:
     """New file versions to parse (checksummed), their sizes, and how many were skipped."""
+    catalog, settings, progress = run.catalog, run.settings, run.progress
     files = discover(settings, exports)
     total_bytes = sum(f.path.stat().st_size for f in files)
     progress.stage(f"checksum {len(files)} files ({total_bytes / 1e6:,.0f} MB)", total=total_bytes)
@@ -245,8 +227,8 @@ def _plan(
             continue
         task = FileTask(
             path=str(f.path.resolve()), display_path=shown, source=f.source,
-            adapter=f.adapter, format=f.format, sha256=sha, batch_id=batch_id,
-            ingested_at=now, max_record_bytes=settings.ingest.max_record_bytes,
+            adapter=f.adapter, format=f.format, sha256=sha, batch_id=run.run_id,
+            ingested_at=run.now, max_record_bytes=settings.ingest.max_record_bytes,
             mapping_json=f.mapping_json,
         )  # fmt: skip
         tasks.append(task)
@@ -255,53 +237,19 @@ def _plan(
     return tasks, sizes, skipped
 
 
-def _quality(
-    catalog: Catalog, settings: Settings, exports: list[ExportMapping], batch_id: str
-) -> list[quality.CheckResult]:
+@as_step("ingest")
+def run_ingest(run: StepRun, exports: list[ExportMapping] | None = None) -> None:
+    """Ingest every new export file; see the module docstring for the guarantees. The
+    batch's id is the run's: bronze rows, rejects, the file manifest and the quality results
+    of one run share it."""
     from pyspark.sql import functions as F
 
-    # Allowed: configured sources, this run's exports and any export ingested before (the
-    # manifest remembers it), so a one-off `--export` load does not fail later checks.
-    declared = catalog.read("bronze.ingest_files").select("source").distinct().collect()
-    allowed = sorted(
-        {*settings.ingest.sources, *(m.source for m in [*settings.ingest.exports, *exports])}
-        | {r["source"] for r in declared if not r["source"].startswith("reference.")}
-    )
-    # This batch's rows only, so the check costs what the batch costs; landing on the key
-    # keeps the rest of the table unique.
-    this_batch = F.col("batch_id") == batch_id
-    results = quality.validate(
-        catalog.read("bronze.feedback_raw").filter(this_batch),
-        "bronze.feedback_raw",
-        quality.bronze_feedback_checks(allowed),
-    ) + quality.validate(
-        catalog.read("bronze.rejected").filter(this_batch),
-        "bronze.rejected",
-        quality.bronze_rejected_checks(),
-    )
-    quality.record(catalog, batch_id, "ingest", results)
-    return results
-
-
-def run_ingest(
-    spark: SparkSession,
-    catalog: Catalog,
-    settings: Settings,
-    exports: list[ExportMapping] | None = None,
-    progress: Progress | None = None,
-) -> StepReport:
-    """Ingest every new export file; see the module docstring for the guarantees."""
-    from pyspark.sql import functions as F
-
-    progress = progress or NullProgress()
-    started = time.perf_counter()
-    report = StepReport("ingest")
-    now = datetime.now(UTC).replace(tzinfo=None)
-    batch_id = new_batch_id(now)
-    exports = exports or []
-
+    spark, catalog, settings, report, progress, now = (
+        run.spark, run.catalog, run.settings, run.report, run.progress, run.now
+    )  # fmt: skip
+    batch_id, exports = run.run_id, exports or []
     with report.timed("checksum"):
-        tasks, sizes, skipped = _plan(catalog, settings, exports, batch_id, now, progress)
+        tasks, sizes, skipped = _plan(run, exports)
     report.details.update(batch_id=batch_id, files_new=len(tasks), files_skipped=skipped)
 
     # Remember how each export was mapped: silver reads its text columns from it.
@@ -323,7 +271,7 @@ def run_ingest(
             total=sum(sizes.values()),
         )
         for round_tasks in rounds:
-            total.add(_ingest_round(spark, catalog, settings, round_tasks, report))
+            total.add(_ingest_round(run, round_tasks))
             progress.advance(sum(sizes[t.path] for t in round_tasks))
         progress.done()
     report.rows_read = total.read
@@ -354,8 +302,6 @@ def run_ingest(
 
     progress.stage("data quality checks")
     with report.timed("quality"):
-        results = _quality(catalog, settings, exports, batch_id)
+        results = check_batch(run, exports)
     progress.done()
-    report.duration_s = time.perf_counter() - started
     quality.attach(report, results, settings.quality.fail_on_error)
-    return report

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.run import StepRun
 
 
 def _minutes(later: Column, earlier: Column) -> Column:
@@ -156,8 +157,11 @@ def account_risk(catalog: Catalog) -> DataFrame:
     return ranked.withColumn("arr_rank", F.row_number().over(order))
 
 
-def build_operations(catalog: Catalog, settings: Settings, now: datetime) -> dict[str, int]:
+def build_operations(run: StepRun) -> dict[str, int]:
+    """SLA metrics, coverage and account risk, rebuilt whole (each is small)."""
     from pyspark.sql import functions as F
+
+    catalog, settings, now = run.catalog, run.settings, run.now
 
     out = {}
     for name, df in (

@@ -5,45 +5,31 @@ fragments without a theme are placed) and rebuilt for the fact table (small, mov
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.gold.operations import build_operations
 from feedback_lakehouse.gold.spikes.step import build_spikes
 from feedback_lakehouse.gold.themes.names import check_naming
 from feedback_lakehouse.gold.themes.place import run_themes
-from feedback_lakehouse.gold.views import create_views
 from feedback_lakehouse.gold.voc import build_voc
 from feedback_lakehouse.insights.training import event_documents, train_model, write_events
-from feedback_lakehouse.progress import NullProgress, Progress
-from feedback_lakehouse.step_report import StepReport
+from feedback_lakehouse.run import StepRun, as_step
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
-
     from feedback_lakehouse.catalog import Catalog
 
 STEP = "gold"
 
 
-def run_gold(
-    spark: SparkSession,
-    catalog: Catalog,
-    settings: Settings,
-    progress: Progress | None = None,
-) -> StepReport:
-    progress = progress or NullProgress()
-    report = StepReport(STEP)
-    started = time.perf_counter()
-    now = datetime.now(UTC).replace(tzinfo=None)
+@as_step(STEP)
+def run_gold(run: StepRun) -> None:
+    catalog, settings, report, progress = run.catalog, run.settings, run.report, run.progress
     check_naming(settings)
     # the insights step's model (embedder, sub-theme centroids) and event timeline
     model, folder = train_model(settings)
     events_path = write_events(event_documents(catalog, settings, model), folder, model)
     progress.stage("themes: place new fragments, find new themes, name them")
-    placement = run_themes(catalog, settings, str(folder), now, report, model.version)
+    placement = run_themes(run, str(folder), model.version)
     progress.done()
     # read: fragments without a theme; written: placed in one; "quarantined": no theme close
     # enough yet (kept in gold.theme_members with theme_id null, tried again next run)
@@ -52,13 +38,11 @@ def run_gold(
     report.rows_written = report.rows_read - report.rows_quarantined
     if not placement.placed and catalog.read("gold.themes").limit(1).count():
         # nothing was placed: the facts, spikes and operations tables stand as they are
-        report.details["views"] = create_views(catalog)
         _clean(catalog)
-        report.duration_s = time.perf_counter() - started
-        return report
-    progress.stage("VoC fact table, SLA, coverage, account risk, dashboard views")
+        return
+    progress.stage("VoC fact table, SLA, coverage, account risk")
     with report.timed("voc"):
-        report.details["fct_voc_themes"] = build_voc(catalog, settings, now)
+        report.details["fct_voc_themes"] = build_voc(run)
     # spikes are recomputed from the earliest new fragment on (less the windows' reach)
     since = placement.since
     report.details["spikes_recomputed_from"] = since.isoformat() if since else None
@@ -66,17 +50,14 @@ def run_gold(
         progress.stage("spikes, linked to releases, flag changes and incidents")
         with report.timed("spikes"):
             labels = {r["theme_id"]: r["label"] for r in catalog.read("gold.themes").collect()}
-            spikes = build_spikes(catalog, settings, str(events_path), now, labels, since)
+            spikes = build_spikes(run, str(events_path), labels, since)
             report.details["spikes"] = len(spikes)
             report.details["spikes_linked"] = sum(1 for s in spikes if s.linked_event_id)
         progress.done()
     with report.timed("operations"):
-        report.details.update(build_operations(catalog, settings, now))
-        report.details["views"] = create_views(catalog)
+        report.details.update(build_operations(run))
     progress.done()
     _clean(catalog)
-    report.duration_s = time.perf_counter() - started
-    return report
 
 
 def _clean(catalog: Catalog) -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.run import StepRun
 
 
 def voc_facts(
@@ -137,16 +138,17 @@ def theme_messages(catalog: Catalog) -> DataFrame:
     )
 
 
-def build_voc(catalog: Catalog, settings: Settings, now: datetime) -> int:
+def build_voc(run: StepRun) -> int:
     """Rebuild the fact table. The joined messages are landed once (``ops.voc_messages``):
     the window's end and the three aggregations each read them, and joining members, insights
     and feedback four times was most of the step at 1M fragments."""
+    catalog = run.catalog
     spec = catalog.spec("ops.voc_messages")
     theme_messages(catalog).select(*spec.columns).write.insertInto(
         catalog.physical(spec.name), overwrite=True
     )
     messages = catalog.read(spec.name)
-    facts = voc_facts(messages, catalog.read("gold.themes"), settings, now)
+    facts = voc_facts(messages, catalog.read("gold.themes"), run.settings, run.now)
     spec = catalog.spec("gold.fct_voc_themes")
     facts.select(*spec.columns).write.insertInto(
         catalog.physical("gold.fct_voc_themes"), overwrite=True

@@ -7,18 +7,11 @@ texts (fingerprints; a duplicate message's fragments reuse their original's) tha
 
 from __future__ import annotations
 
-import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedback_lakehouse.audit.tracking import (
-    Tracker,
-    prepare_tracking,
-    traces_deferred,
-    tracked_run,
-)
+from feedback_lakehouse.audit.tracking import traces_deferred
 from feedback_lakehouse.catalog import sql_string
 from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.insights.chain import (
@@ -33,13 +26,12 @@ from feedback_lakehouse.insights.training import (
     train_model,
     write_events,
 )
-from feedback_lakehouse.progress import NullProgress, Progress
-from feedback_lakehouse.step_report import StepReport
+from feedback_lakehouse.run import StepRun, as_step
 from feedback_lakehouse.tables import INSIGHT_RESULTS
 from feedback_lakehouse.workers import auto_workers
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame
 
     from feedback_lakehouse.catalog import Catalog
 
@@ -88,21 +80,15 @@ def _work(catalog: Catalog, backend: str, model: str, prompt: str) -> DataFrame:
     )
 
 
-def run_insights(
-    spark: SparkSession,
-    catalog: Catalog,
-    settings: Settings,
-    progress: Progress | None = None,
-) -> StepReport:
+@as_step(STEP)
+def run_insights(run: StepRun) -> None:
     from pyspark.sql import functions as F
 
-    progress = progress or NullProgress()
-    report = StepReport(STEP)
-    started = time.perf_counter()
-    now = datetime.now(UTC).replace(tzinfo=None)
+    catalog, settings, report, progress, now = (
+        run.catalog, run.settings, run.report, run.progress, run.now
+    )  # fmt: skip
     s = settings.insights
-
-    prepare_tracking(settings)  # the tracking store opens while the model trains
+    run.audit.prepare()  # the tracking store opens while the model trains
     progress.stage("train or load the offline model, index the knowledge base")
     with report.timed("model"):
         model, folder = train_model(settings, human_labels(catalog))
@@ -124,8 +110,7 @@ def run_insights(
         report.rows_read = work.count()
     if report.rows_read == 0:
         report.details.update(calls=0, cache_hits=0, tokens_in=0, tokens_out=0)
-        report.duration_s = time.perf_counter() - started
-        return report
+        return
 
     cache = catalog.read("silver.insight_cache").filter(
         (F.col("backend") == s.backend) & (F.col("model") == model_name)
@@ -163,7 +148,7 @@ def run_insights(
         "error",
     )  # fmt: skip
     finished = results.filter(F.col("stage_kind").isNull())
-    with tracked_run(settings, f"insights-{now:%Y%m%dT%H%M%S}") as tracker:
+    with run.audit.tracked() as tracker:
         with report.timed("land"):
             answers = staged.filter(F.col("kind") == "answer").select(
                 "answer_key", F.lit(s.backend).alias("backend"), F.lit(model_name).alias("model"),
@@ -172,9 +157,10 @@ def run_insights(
             )  # fmt: skip
             catalog.insert_new("silver.insight_cache", answers)
             _land_vectors(catalog, staged, model.version, now)
-            calls = _land_calls(catalog, staged, tracker.run_id or now.isoformat())
+            call_rows = staged.filter(F.col("kind") == "call")
+            calls = run.audit.land_call_json(call_rows)
         # queued now, written by MLflow's background logger while the rows are landed
-        _trace(tracker, catalog, staged, settings.insights.trace_calls)
+        run.audit.trace_json(tracker, call_rows, "analyse", "fragments")
         with report.timed("upsert"):
             counts = catalog.upsert("silver.insights", finished, "processed_at")
         report.rows_written = counts["inserted"] + counts["updated"] + counts["unchanged"]
@@ -197,8 +183,6 @@ def run_insights(
         for name in (RESULTS, WORK):
             catalog.spark.sql(f"DELETE FROM {catalog.physical(name)}")
             catalog.vacuum(name, retention_hours=0)
-    report.duration_s = time.perf_counter() - started
-    return report
 
 
 def _grouped(rows: DataFrame, buckets: int) -> DataFrame:
@@ -229,33 +213,6 @@ def _land_vectors(catalog: Catalog, staged: DataFrame, version: str, now: dateti
     catalog.insert_new("silver.text_vectors", fresh)
 
 
-def _land_calls(catalog: Catalog, staged: DataFrame, run_id: str) -> dict[str, int]:
-    """Call records -> ``ops.insight_calls``; returns the run's call and token totals."""
-    from pyspark.sql import functions as F
-
-    schema = (
-        "call_id STRING, backend STRING, model STRING, prompt_version STRING, "
-        "keys ARRAY<STRING>, started_ns BIGINT, ended_ns BIGINT, status STRING, "
-        "attempts INT, tokens_in BIGINT, tokens_out BIGINT, error STRING"
-    )
-    c = staged.filter(F.col("kind") == "call").select(F.from_json("payload", schema).alias("c"))
-    calls = c.select(
-        F.lit(run_id).alias("run_id"), "c.call_id", "c.backend", "c.model", "c.prompt_version",
-        F.size("c.keys").alias("fragments"),
-        F.timestamp_seconds(F.col("c.started_ns") / 1e9).alias("started_at"),
-        ((F.col("c.ended_ns") - F.col("c.started_ns")) / 1e6).alias("latency_ms"),
-        "c.status", "c.attempts", "c.tokens_in", "c.tokens_out", "c.error",
-    )  # fmt: skip
-    catalog.append("ops.insight_calls", calls)
-    tot = calls.agg(
-        F.count(F.lit(1)).alias("calls"),
-        F.coalesce(F.sum("tokens_in"), F.lit(0)).alias("tokens_in"),
-        F.coalesce(F.sum("tokens_out"), F.lit(0)).alias("tokens_out"),
-        F.coalesce(F.sum("fragments"), F.lit(0)).alias("backend_fragments"),
-    ).first()
-    return {k: int(tot[k]) for k in ("calls", "tokens_in", "tokens_out", "backend_fragments")}
-
-
 def _stats(finished: DataFrame, staged: DataFrame) -> dict[str, int]:
     from pyspark.sql import functions as F
 
@@ -275,30 +232,3 @@ def _stats(finished: DataFrame, staged: DataFrame) -> dict[str, int]:
         "distinct_texts": distinct_texts,
         "backend_answers": answered,
     }
-
-
-def _trace(tracker: Tracker, catalog: Catalog, staged: DataFrame, limit: int) -> None:
-    """The first ``limit`` calls of the run as MLflow traces (a bounded collect: calls are few
-    per run by design, and the cap keeps a huge first run from flooding the store)."""
-    from pyspark.sql import functions as F
-
-    if tracker.mlflow is None or limit == 0:
-        return
-    for row in staged.filter(F.col("kind") == "call").limit(limit).collect():
-        c = json.loads(row["payload"])
-        tracker.trace(
-            f"{c['backend']}.analyse",
-            inputs={"fragments": len(c["keys"]), "keys": c["keys"][:50], "request": c["request"]},
-            outputs={"response": c["response"], "status": c["status"]},
-            attributes={
-                "backend": c["backend"],
-                "model": c["model"],
-                "prompt_version": c["prompt_version"],
-                "attempts": c["attempts"],
-                "tokens_in": c["tokens_in"],
-                "tokens_out": c["tokens_out"],
-            },
-            start_ns=int(c["started_ns"]),
-            end_ns=int(c["ended_ns"]),
-            error=c.get("error"),
-        )

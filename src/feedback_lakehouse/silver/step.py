@@ -6,21 +6,19 @@ a staging table; deduplication and enrichment are Spark joins."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse import quality
 from feedback_lakehouse.config.settings import ExportMapping, Settings
-from feedback_lakehouse.progress import NullProgress, Progress
+from feedback_lakehouse.run import StepRun, as_step
 from feedback_lakehouse.silver import dedup
-from feedback_lakehouse.silver.pii import UNREDACTED_PATTERNS
+from feedback_lakehouse.silver.quality import check_run
 from feedback_lakehouse.silver.transform import WORK_SCHEMA, TransformConfig, transform_batches
-from feedback_lakehouse.step_report import StepReport
 from feedback_lakehouse.workers import auto_workers
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame
 
     from feedback_lakehouse.catalog import Catalog
 
@@ -78,18 +76,13 @@ def _enrich(catalog: Catalog, work: DataFrame, bronze: DataFrame) -> DataFrame:
     ).withColumn("region", F.coalesce(F.col("region"), F.col("envelope_region")))
 
 
-def run_silver(
-    spark: SparkSession,
-    catalog: Catalog,
-    settings: Settings,
-    progress: Progress | None = None,
-) -> StepReport:
+@as_step(STEP)
+def run_silver(run: StepRun) -> None:
     from pyspark.sql import functions as F
 
-    progress = progress or NullProgress()
-    report = StepReport(STEP)
-    started = time.perf_counter()
-    now = datetime.now(UTC).replace(tzinfo=None)
+    catalog, settings, report, progress, now = (
+        run.catalog, run.settings, run.report, run.progress, run.now
+    )  # fmt: skip
     mark = _watermark(catalog)
     bronze = catalog.read("bronze.feedback_raw")
     if mark is not None:
@@ -97,9 +90,8 @@ def run_silver(
     extent = bronze.agg(F.max("ingested_at").alias("high"), F.count("*").alias("n")).first()
     high = extent["high"]
     if high is None:
-        report.duration_s = time.perf_counter() - started
         report.details["watermark"] = str(mark)
-        return report
+        return
 
     progress.stage("clean, detect language, redact PII, split fragments")
     with report.timed("transform"):
@@ -121,11 +113,11 @@ def run_silver(
 
     progress.stage("deduplicate, enrich, write")
     with report.timed("dedup_enrich_write"):
-        land_staged(catalog, settings, bronze, now, report)
+        land_staged(run, bronze)
     progress.done()
     catalog.merge(
         "ops.watermarks",
-        spark.createDataFrame(
+        catalog.spark.createDataFrame(
             [(STEP, "bronze.feedback_raw", high, now)],
             " ".join(catalog.spec("ops.watermarks").schema.split()),
         ),
@@ -135,21 +127,19 @@ def run_silver(
         catalog.vacuum(scratch, retention_hours=0)
     progress.stage("data quality checks")
     with report.timed("quality"):
-        results = _quality(catalog, now)
-        quality.record(catalog, f"silver-{now:%Y%m%dT%H%M%S}", STEP, results)
+        results = check_run(catalog, now)
+        quality.record(catalog, run.run_id, STEP, results)
     progress.done()
     report.details["watermark"] = str(high)
-    report.duration_s = time.perf_counter() - started
     quality.attach(report, results, settings.quality.fail_on_error)
-    return report
 
 
-def land_staged(
-    catalog: Catalog, settings: Settings, bronze: DataFrame, now: datetime, report: StepReport
-) -> None:
+def land_staged(run: StepRun, bronze: DataFrame) -> None:
     """The staged messages -> duplicate links -> ``silver.feedback`` + ``silver.fragments``;
     fills the report's counts. Separate from the text work so each can be measured alone."""
     from pyspark.sql import functions as F
+
+    catalog, settings, now, report = run.catalog, run.settings, run.now, run.report
 
     staged = catalog.read(STAGING)
     report.rows_read = staged.count()
@@ -224,42 +214,3 @@ def land_staged(
         fragments=int(stats["fragments"] or 0),
         pii_redacted=int(stats["pii"] or 0),
     )
-
-
-def _quality(catalog: Catalog, now: datetime) -> list[quality.CheckResult]:
-    """This run's rows: redaction left no raw e-mail/phone/card, ids unique, every non-empty
-    message has a fragment, every duplicate_of points at a message that exists."""
-    from pyspark.sql import functions as F
-
-    this_run = F.col("processed_at") == F.lit(now).cast("timestamp")
-    feedback = catalog.read("silver.feedback").filter(this_run)
-    fragments = catalog.read("silver.fragments").filter(this_run)
-    total = feedback.count()
-    everything = catalog.read("silver.feedback").select(F.col("feedback_id").alias("duplicate_of"))
-    results = quality.validate(
-        feedback.select("feedback_id", "text_redacted"),
-        "silver.feedback",
-        quality.silver_feedback_checks(UNREDACTED_PATTERNS),
-    )
-    results += quality.validate(
-        fragments.select("fragment_id", "fingerprint"),
-        "silver.fragments",
-        quality.silver_fragment_checks(),
-    )
-    no_fragment = feedback.filter((F.col("text_chars") > 0) & (F.col("fragment_count") < 1))
-    results.append(
-        quality.count_check(
-            "silver.feedback", "every_non_empty_message_has_a_fragment",
-            no_fragment.select("feedback_id"), total,
-        )
-    )  # fmt: skip
-    dangling = feedback.filter(F.col("duplicate_of").isNotNull()).join(
-        everything, "duplicate_of", "left_anti"
-    )
-    results.append(
-        quality.count_check(
-            "silver.feedback", "duplicate_of_resolves",
-            dangling.select("feedback_id", "duplicate_of"), total,
-        )
-    )  # fmt: skip
-    return results

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.gold.spikes.detect import (
     SEGMENT_KINDS,
     Spike,
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.run import StepRun
 
 LONG = "ops.spike_messages"
 Rows = list[dict[str, Any]]
@@ -130,9 +130,8 @@ def hourly_buckets(catalog: Catalog, since: datetime | None = None) -> DataFrame
 
 
 def build_spikes(
-    catalog: Catalog, settings: Settings, events_path: str | None, now: datetime,
-    labels: dict[str, str], since: datetime | None = None,
-) -> list[Spike]:  # fmt: skip
+    run: StepRun, events_path: str | None, labels: dict[str, str], since: datetime | None = None
+) -> list[Spike]:
     """Detect, link and write ``gold.spikes``; returns this run's spikes (few).
 
     With ``since`` (the earliest feedback placed in a theme this run) only spikes starting
@@ -142,7 +141,8 @@ def build_spikes(
 
     from feedback_lakehouse.insights.knowledge import doc_from_json
 
-    cfg = SpikeSettings.of(settings.gold)
+    catalog, now = run.catalog, run.now
+    cfg = SpikeSettings.of(run.settings.gold)
     ts = pa.timestamp("us")
     schema = pa.schema(
         [("theme_id", pa.string()), ("segment_kind", pa.string()), ("segment_value", pa.string()),

@@ -12,10 +12,9 @@ written from the data."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from feedback_lakehouse.audit.tracking import tracked_run
+from feedback_lakehouse.config.check import conf_files
 from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.gold.themes.frames import Theme
 from feedback_lakehouse.gold.themes.model_names import (
@@ -26,13 +25,11 @@ from feedback_lakehouse.gold.themes.model_names import (
 )
 from feedback_lakehouse.gold.themes.naming import ThemeName, ThemeSample, key_phrases, name_theme
 from feedback_lakehouse.gold.themes.splits import sample_members
-from feedback_lakehouse.insights.taxonomy import load_taxonomy
-from feedback_lakehouse.llm.calls import CallRecord
 from feedback_lakehouse.llm.client import ChatClient
-from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.run import StepRun
 
 
 def naming_backend(settings: Settings) -> str:
@@ -47,17 +44,16 @@ def check_naming(settings: Settings) -> None:
         ChatClient(settings.insights.openai, purpose=PURPOSE)
 
 
-def name_themes(
-    catalog: Catalog, settings: Settings, themes: list[Theme], now: datetime, report: StepReport
-) -> None:
+def name_themes(run: StepRun, themes: list[Theme]) -> None:
     """Label, summary, variations and representative tickets of each theme -> gold.themes."""
     if not themes:
         return
+    catalog, settings, now = run.catalog, run.settings, run.now
     samples, reps = _samples(catalog, settings, themes)
     phrases = key_phrases(samples)
     names = [name_theme(s, p) for s, p in zip(samples, phrases, strict=True)]
     if naming_backend(settings) == "openai":
-        names = _model_names(catalog, settings, themes, samples, names, now, report)
+        names = _model_names(run, themes, samples, names)
     out = []
     for t, name in zip(themes, names, strict=True):
         out.append({
@@ -127,12 +123,14 @@ def due(stored: dict[str, Any] | None, count: int, model: str, growth: float) ->
 
 
 def _model_names(
-    catalog: Catalog, settings: Settings, themes: list[Theme], samples: list[ThemeSample],
-    offline: list[ThemeName], now: datetime, report: StepReport,
-) -> list[ThemeName]:  # fmt: skip
+    run: StepRun, themes: list[Theme], samples: list[ThemeSample], offline: list[ThemeName]
+) -> list[ThemeName]:
     """The model's names where due (others reuse the stored answer with fresh counts), the
-    offline name where the model failed; calls land in ``ops.insight_calls`` and MLflow."""
+    offline name where the model failed; calls go to the run's audit (``ops.insight_calls``
+    and MLflow)."""
     from pyspark.sql import functions as F
+
+    catalog, settings, now, report = run.catalog, run.settings, run.now, run.report
 
     oa = settings.insights.openai
     ids = [t.theme_id for t in themes]
@@ -150,7 +148,7 @@ def _model_names(
             summary = f"{counts_sentence(samples[i])} {kept['paragraph']}"
             names[i] = replace(offline[i], label=kept["label"], summary=summary,
                                severity=kept["severity"])  # fmt: skip
-    severities = load_taxonomy(settings.conf_path(settings.insights.taxonomy)).severities
+    severities = conf_files(settings).taxonomy.severities
     got, calls = model_names([samples[i] for i in todo], [offline[i] for i in todo], oa,
                              severities, PROMPT_VERSION)  # fmt: skip
     rows = []
@@ -167,37 +165,7 @@ def _model_names(
     report.details["theme_naming_failed"] = sum(1 for n in got if n.source == "offline")
     report.details["theme_naming_calls"] = len(calls)
     if calls:
-        _record_calls(catalog, settings, calls, now)
+        with run.audit.tracked("names") as tracker:
+            run.audit.record_calls(tracker, calls, "name_theme", "themes")
+            tracker.metrics({"theme_naming_calls": len(calls)})
     return names
-
-
-def _record_calls(
-    catalog: Catalog, settings: Settings, calls: list[CallRecord], now: datetime
-) -> None:
-    """Each naming call as a row of ``ops.insight_calls`` (``fragments`` = themes named) and
-    an MLflow trace with its real start and end."""
-    with tracked_run(settings, f"gold-names-{now:%Y%m%dT%H%M%S}") as tracker:
-        run_id = tracker.run_id or now.isoformat()
-        rows = [
-            (run_id, c.call_id, c.backend, c.model, c.prompt_version, len(c.keys),
-             _utc(c.started_ns), (c.ended_ns - c.started_ns) / 1e6,
-             c.status, c.attempts, c.tokens_in, c.tokens_out, c.error)
-            for c in calls
-        ]  # fmt: skip
-        schema = " ".join(catalog.spec("ops.insight_calls").schema.split())
-        catalog.append("ops.insight_calls", catalog.spark.createDataFrame(rows, schema))
-        for c in calls[: settings.insights.trace_calls]:
-            tracker.trace(
-                f"{c.backend}.name_theme",
-                inputs={"themes": c.keys, "request": c.request},
-                outputs={"response": c.response, "status": c.status},
-                attributes={"backend": c.backend, "model": c.model,
-                            "prompt_version": c.prompt_version, "attempts": c.attempts,
-                            "tokens_in": c.tokens_in, "tokens_out": c.tokens_out},
-                start_ns=c.started_ns, end_ns=c.ended_ns, error=c.error,
-            )  # fmt: skip
-        tracker.metrics({"theme_naming_calls": len(calls)})
-
-
-def _utc(ns: int) -> datetime:
-    return datetime.fromtimestamp(ns / 1e9, UTC).replace(tzinfo=None)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.gold.themes.clustering import (
     ClusterSettings,
     merges,
@@ -32,12 +31,12 @@ from feedback_lakehouse.gold.themes.frames import (
 )
 from feedback_lakehouse.gold.themes.names import name_themes
 from feedback_lakehouse.gold.themes.splits import split_themes
-from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.run import StepRun
 
 WORK = "ops.theme_work"
 ASSIGN = "ops.theme_assign"
@@ -53,16 +52,14 @@ class Placement:
     there (less the windows' reach). None: nothing new, spikes stand."""
 
 
-def run_themes(
-    catalog: Catalog, settings: Settings, model_dir: str, now: datetime, report: StepReport,
-    model_version: str = "",
-) -> Placement:  # fmt: skip
+def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placement:
     """Place this run's fragments; says how many found a theme and from when later gold
     tables need recomputing (see ``recompute_from``). Texts the insights step embedded under
     ``model_version`` reuse that vector."""
     from pyspark.sql import functions as F
 
-    g = settings.gold
+    catalog, report, now = run.catalog, run.report, run.now
+    g = run.settings.gold
     cs = ClusterSettings(g.join_similarity, g.min_cluster_size, g.merge_similarity,
                          g.cluster_sample)  # fmt: skip
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
@@ -117,17 +114,15 @@ def run_themes(
         final, catalog.read("gold.theme_members"), catalog.read("silver.fragments")
     )
     with report.timed("land"):
-        _land_members(catalog, final, now, report)
+        _land_members(run, final)
     with report.timed("centroids"):
         active = _update_centroids(catalog, final, themes + born)
-        _merge_themes(catalog, active, born, now, cs, report)
+        _merge_themes(run, active, born, cs)
     with report.timed("split"):
         before = {t.theme_id: t.count for t in themes}
-        moved = split_themes(
-            catalog, settings, model_dir, model_version, active, now, report, before
-        )
+        moved = split_themes(run, model_dir, model_version, active, before)
     with report.timed("name"):
-        name_themes(catalog, settings, active, now, report)
+        name_themes(run, active)
     if moved is not None and (placement.since is None or moved < placement.since):
         # fragments that moved to a new theme: its spike history starts with them
         placement = Placement(placement.placed, moved)
@@ -171,9 +166,10 @@ def _load_themes(catalog: Catalog) -> list[Theme]:
     ]
 
 
-def _land_members(catalog: Catalog, final: DataFrame, now: datetime, report: StepReport) -> None:
+def _land_members(run: StepRun, final: DataFrame) -> None:
     from pyspark.sql import functions as F
 
+    catalog, report, now = run.catalog, run.report, run.now
     rows = final.select(
         "fragment_id", "feedback_id", "theme_id", "similarity",
         F.lit(now).cast("timestamp").alias("assigned_at"),
@@ -199,9 +195,11 @@ def _update_centroids(catalog: Catalog, final: DataFrame, themes: list[Theme]) -
     return out
 
 
-def _merge_themes(catalog: Catalog, themes: list[Theme], born: list[Theme], now: datetime,
-                  cs: ClusterSettings, report: StepReport) -> None:  # fmt: skip
+def _merge_themes(
+    run: StepRun, themes: list[Theme], born: list[Theme], cs: ClusterSettings
+) -> None:
     """Near-identical themes become one; members follow the survivor; lineage records it."""
+    catalog, now = run.catalog, run.now
     lineage = [(now, "born", t.theme_id, None, f"{t.count} fragments") for t in born if t.count]
     moves: dict[str, str] = {}
     if len(themes) > 1:
@@ -219,7 +217,7 @@ def _merge_themes(catalog: Catalog, themes: list[Theme], born: list[Theme], now:
             moves[absorbed.theme_id] = survivor.theme_id
     if moves:
         move_members(catalog, moves)
-    report.details["themes_merged"] = len(moves)
+    run.report.details["themes_merged"] = len(moves)
     if lineage:
         catalog.append(
             "gold.theme_lineage",

@@ -26,12 +26,12 @@ from feedback_lakehouse.gold.themes.frames import (
     theme_vectors,
     vector_sums,
 )
-from feedback_lakehouse.step_report import StepReport
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
     from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.run import StepRun
 
 SPLIT = "ops.theme_split"
 
@@ -69,15 +69,15 @@ def _rung(count: int, growth: float) -> int:
 
 
 def split_themes(
-    catalog: Catalog, settings: Settings, model_dir: str, model_version: str,
-    themes: list[Theme], now: datetime, report: StepReport, before: dict[str, int],
-) -> datetime | None:  # fmt: skip
+    run: StepRun, model_dir: str, model_version: str, themes: list[Theme], before: dict[str, int]
+) -> datetime | None:
     """Split the themes that hold two issues (``themes`` gains the new ones and the split
     ones' centroids and counts are updated). Only themes due by ``split_due`` are looked at
     (``before``: member counts before this run). Returns the earliest ``received_at`` among
     the fragments that moved, from which spikes must be recomputed, or None when none split."""
     from pyspark.sql import functions as F
 
+    catalog, settings, now, report = run.catalog, run.settings, run.now, run.report
     g = settings.gold
     due = [t for t in themes if split_due(before.get(t.theme_id, 0), t.count, g.split_growth)]
     report.details["themes_split_checked"] = len(due)
