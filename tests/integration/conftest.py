@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +12,9 @@ SAMPLE_SEED = 11
 
 
 def load_ground_truth(landing: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for f in sorted((landing / "ground_truth").glob("messages-*.jsonl")):
-        with f.open(encoding="utf-8") as fh:
-            rows += [json.loads(line) for line in fh if line.strip()]
-    return rows
+    from feedback_lakehouse.synth.ground_truth import read_messages
+
+    return list(read_messages(landing))
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ generated sample (only the test reads ground truth; the splitter never does)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from feedback_lakehouse.silver.fragments import (
     fragment_count_accuracy,
     split_fragments,
 )
+from feedback_lakehouse.synth.ground_truth import read_messages
 
 _SOURCES = {
     "tickets": ("zendesk_tickets", read_jsonl, "id"),
@@ -52,11 +52,7 @@ def crude_clean(text: str) -> str:
 
 def load_sample(out: Path) -> list[tuple[str, str, dict[str, Any]]]:
     """(source, cleaned customer text, ground truth) for every readable, valid message."""
-    truth: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in sorted((out / "ground_truth").glob("messages-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            g = json.loads(line)
-            truth[(g["source"], g["source_record_id"])] = g
+    truth = {(g["source"], g["source_record_id"]): g for g in read_messages(out)}
     rows = []
     for source, (adapter, reader, id_field) in _SOURCES.items():
         for path in sorted((out / source).glob("*")):

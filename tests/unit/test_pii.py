@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from feedback_lakehouse.silver.pii import UNREDACTED_PATTERNS, redact, redact_many
+from feedback_lakehouse.synth.ground_truth import read_messages
 
 PLACEHOLDERS = "[EMAIL] [PHONE] [NAME] [ORDER_ID] [CARD] [IP] [ADDRESS]"
 
@@ -132,11 +132,7 @@ def _sample(root: Path) -> list[tuple[str, str, list[dict[str, str]]]]:
         "surveys": ("surveys", "csv", "response_id"),
         "calls": ("calls", "jsonl", "call_id"),
     }
-    truth = {}
-    for path in (root / "ground_truth").glob("messages-*.jsonl"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            m = json.loads(line)
-            truth[(m["source"], m["source_record_id"])] = m
+    truth = {(m["source"], m["source_record_id"]): m for m in read_messages(root)}
     out = []
     for source, (adapter, ext, key) in sources.items():
         for path in sorted((root / source).glob(f"*.{ext}")):

@@ -39,10 +39,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def truth(out: Path) -> list[dict]:
-    rows = []
-    for p in sorted((out / "ground_truth").glob("messages-*.jsonl")):
-        rows += [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
-    return rows
+    return list(ground_truth.read_messages(out))
 
 
 def records(out: Path) -> dict[tuple[str, int], tuple[str, object]]:
@@ -208,7 +205,7 @@ def test_variety_of_a_common_issue(data: Path) -> None:
 
 
 def test_release_cause_has_no_messages_before_deploy(data: Path) -> None:
-    causes = {c["issue_id"]: c for c in json.loads((data / "ground_truth/causes.json").read_text())}
+    causes = {c["issue_id"]: c for c in ground_truth.read_causes(data)}
     assert len(causes) == 8
     for iid, cause in causes.items():
         if cause["type"] not in ("release", "flag"):

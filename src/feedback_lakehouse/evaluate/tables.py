@@ -3,7 +3,6 @@ generator's ground truth (read here and in tests only, never by the pipeline).""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -11,6 +10,8 @@ from datetime import datetime
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from feedback_lakehouse.synth.ground_truth import read_causes, read_messages
 
 if TYPE_CHECKING:
     from feedback_lakehouse.catalog import Catalog
@@ -21,14 +22,11 @@ _WS = re.compile(r"\s+")
 
 def load_truth(landing: Path) -> dict[str, dict[str, Any]]:
     """Ground truth per feedback_id (``source:source_record_id``), valid messages only."""
-    truth: dict[str, dict[str, Any]] = {}
-    for path in sorted((landing / "ground_truth").glob("messages-*.jsonl")):
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                m = json.loads(line)
-                if m["malformed"] is None:
-                    truth[f"{m['source']}:{m['source_record_id']}"] = m
-    return truth
+    return {
+        f"{m['source']}:{m['source_record_id']}": m
+        for m in read_messages(landing)
+        if m["malformed"] is None
+    }
 
 
 def _norm(text: str) -> str:
@@ -244,16 +242,15 @@ def _spike_metrics(
     from feedback_lakehouse.evaluate.spikes import evaluate_spikes, spike_key
     from feedback_lakehouse.gold.spikes.detect import Spike
 
-    causes_file = landing / "ground_truth" / "causes.json"
-    if not causes_file.is_file():
-        return {"error": f"{causes_file} not found"}
+    causes = read_causes(landing)
+    if causes is None:
+        return {"error": f"{landing / 'ground_truth' / 'causes.json'} not found"}
     fields = set(Spike.__dataclass_fields__)
     spikes = []
     for r in catalog.read("gold.spikes").collect():
         d = r.asDict()
         d["start"], d["end"] = d.pop("window_start"), d.pop("window_end")
         spikes.append(Spike(**{k: v for k, v in d.items() if k in fields}))
-    causes = json.loads(causes_file.read_text(encoding="utf-8"))
     by_theme = evaluate_spikes(spikes, theme_issue, causes)
     window_issue = {}
     for s in spikes:

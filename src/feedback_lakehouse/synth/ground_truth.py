@@ -1,11 +1,12 @@
-"""Ground-truth and part-file writers. Ground truth is read by tests and the evaluation only,
-never by the pipeline."""
+"""Ground truth: its writers, and the one reader of what they wrote. Ground truth is read by
+tests, benchmarks and the evaluation only, never by the pipeline."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,21 @@ from feedback_lakehouse.synth.issues import Issue
 from feedback_lakehouse.synth.message import Message
 
 PART_SIZE = 100_000
+FOLDER = "ground_truth"
+
+
+def read_messages(landing: Path) -> Iterator[dict[str, Any]]:
+    """Every generated message's truth (malformed ones included, ``malformed`` says why),
+    in the order written, from ``<landing>/ground_truth/messages-*.jsonl``."""
+    for path in sorted((Path(landing) / FOLDER).glob("messages-*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            yield from (json.loads(line) for line in fh if line.strip())
+
+
+def read_causes(landing: Path) -> list[dict[str, Any]] | None:
+    """The planted spike causes (``causes.json``), or None when the folder has none."""
+    path = Path(landing) / FOLDER / "causes.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 class PartWriter:
