@@ -37,7 +37,7 @@ def main() -> None:
 
         def timed_run() -> tuple[float, dict[str, object]]:
             t, cpu, steal = time.perf_counter(), _cpu_seconds(), _steal_seconds()
-            reports = run_pipeline(spark, catalog, settings, log=lambda _: None)
+            reports = run_pipeline(spark, catalog, settings)
             steps = {r.step: round(r.duration_s, 1) for r in reports}
             steps["phases"] = {r.step: r.details.get("seconds") for r in reports}
             steps["counts"] = {  # e.g. themes merged or split: what a phase's time paid for
