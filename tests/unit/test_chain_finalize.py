@@ -40,7 +40,7 @@ def kit():
     return SimpleNamespace(
         extractor=EvidenceExtractor(["dashboard"]),
         taxonomy=load_taxonomy(CONF / "taxonomy.yml"),
-        event_index=EventIndex([release], EventWindows()),
+        event_index=EventIndex([release], EventWindows.of()),
         model=SimpleNamespace(docs=docs),
     )
 

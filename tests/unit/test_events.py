@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from feedback_lakehouse.insights.events import (
@@ -13,7 +14,7 @@ from feedback_lakehouse.insights.events import (
 from feedback_lakehouse.insights.knowledge import KnowledgeDoc
 
 T0 = datetime(2026, 9, 17, 12, 0)
-W = EventWindows(release_days=14, flag_days=30, incident_after_hours=24)
+W = replace(EventWindows.of(), release_days=14, flag_days=30, incident_after_hours=24)
 
 
 def release(version: str, platform: str | None, area: str | None = "mobile") -> KnowledgeDoc:

@@ -37,9 +37,9 @@ def test_assign_is_nearest_above_threshold_else_unassigned() -> None:
 def test_new_clusters_separate_dense_groups() -> None:
     a, b = normalise(RNG.normal(size=16)), normalise(RNG.normal(size=16))
     vecs = np.vstack([blob(a, 30), blob(b, 25)]).astype(np.float32)
-    clusters = new_clusters(vecs, ClusterSettings(min_cluster_size=8))
+    clusters = new_clusters(vecs, ClusterSettings.of(min_cluster_size=8))
     assert sorted(sorted(c.tolist()) for c in clusters) == [list(range(30)), list(range(30, 55))]
-    assert new_clusters(vecs[:5], ClusterSettings(min_cluster_size=8)) == []
+    assert new_clusters(vecs[:5], ClusterSettings.of(min_cluster_size=8)) == []
 
 
 def test_the_smaller_of_two_near_identical_themes_merges_into_the_bigger() -> None:

@@ -18,17 +18,21 @@ from feedback_lakehouse.insights.schema import Hypothesis
 
 @dataclass(frozen=True, slots=True)
 class EventWindows:
-    release_days: float = 14.0
-    """How long after a deploy a fragment that names no version may be caused by it."""
-    release_version_days: float = 90.0
+    """How long after an event a fragment may be caused by it (the ``insights`` settings'
+    windows; their meaning and defaults: ``InsightsSettings``)."""
+
+    release_days: float
+    """After a deploy, for a fragment that names no version."""
+    release_version_days: float
     """The same for a fragment reporting the release's own version: it runs that build."""
-    flag_days: float = 90.0
-    incident_before_hours: float = 1.0
-    incident_after_hours: float = 24.0
+    flag_days: float
+    incident_before_hours: float
+    incident_after_hours: float
 
     @staticmethod
-    def of(s: InsightsSettings) -> EventWindows:
-        """The windows the ``insights`` settings set (the defaults above serve tests only)."""
+    def of(s: InsightsSettings | None = None) -> EventWindows:
+        """The windows the ``insights`` settings set (the settings' defaults when none)."""
+        s = s or InsightsSettings()
         return EventWindows(
             release_days=s.release_window_days,
             release_version_days=s.release_version_days,

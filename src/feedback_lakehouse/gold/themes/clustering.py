@@ -13,19 +13,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from feedback_lakehouse.config.settings import GoldSettings
+
 
 @dataclass(frozen=True, slots=True)
 class ClusterSettings:
-    join_similarity: float = 0.75
-    """A fragment joins the nearest theme whose centroid is at least this similar."""
-    min_cluster_size: int = 8
-    """Fewer similar fragments than this are not (yet) a theme."""
-    merge_similarity: float = 0.93
-    """Two themes whose centroids are this similar are one theme: the younger merges into
-    the older."""
-    sample: int = 5_000
-    """At most this many unassigned fragments are clustered per run (the rest join the new
-    themes by similarity, or wait for the next run)."""
+    """The ``gold`` settings the clustering reads (their meaning and defaults: ``GoldSettings``)."""
+
+    join_similarity: float
+    min_cluster_size: int
+    merge_similarity: float
+    sample: int
+
+    @staticmethod
+    def of(g: GoldSettings | None = None, **changes: float) -> ClusterSettings:
+        """From the gold settings (defaults when none), with ``changes`` for a test."""
+        g = (g or GoldSettings()).model_copy(update=changes)
+        return ClusterSettings(g.join_similarity, g.min_cluster_size, g.merge_similarity,
+                               g.cluster_sample)  # fmt: skip
 
 
 def normalise(v: np.ndarray) -> np.ndarray:

@@ -60,8 +60,7 @@ def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placeme
 
     catalog, report, now = run.catalog, run.report, run.now
     g = run.settings.gold
-    cs = ClusterSettings(g.join_similarity, g.min_cluster_size, g.merge_similarity,
-                         g.cluster_sample)  # fmt: skip
+    cs = ClusterSettings.of(g)
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
     new = (
         catalog.read("silver.insights")
