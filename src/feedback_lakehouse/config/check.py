@@ -69,12 +69,10 @@ def conf_files(settings: Settings) -> ConfFiles:
 
 def model_endpoints(settings: Settings) -> list[str]:
     """The settings keys whose chat endpoint this run will call."""
-    from feedback_lakehouse.gold.themes.names import naming_backend
-
     out = []
     if settings.insights.backend == "openai":
         out.append("insights.openai")
-    if naming_backend(settings) == "openai":
+    if settings.naming_backend == "openai":
         out.append("gold.naming")
     return out
 

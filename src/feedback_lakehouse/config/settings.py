@@ -310,6 +310,11 @@ class Settings(_Strict):
         p = Path(self.ingest.landing_dir).expanduser()
         return p if p.is_absolute() else self.root / p
 
+    @property
+    def naming_backend(self) -> str:
+        """Who names themes: ``gold.naming``, where ``auto`` follows the insights backend."""
+        return self.insights.backend if self.gold.naming == "auto" else self.gold.naming
+
 
 def find_conf_dir(explicit: str | Path | None = None) -> Path:
     """The conf folder: explicit argument, ``$FEEDBACK_LAKEHOUSE_CONF``, ``./conf`` or the one

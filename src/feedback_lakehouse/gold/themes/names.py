@@ -32,15 +32,10 @@ if TYPE_CHECKING:
     from feedback_lakehouse.run import StepRun
 
 
-def naming_backend(settings: Settings) -> str:
-    g = settings.gold
-    return settings.insights.backend if g.naming == "auto" else g.naming
-
-
 def check_naming(settings: Settings) -> None:
     """Fail before gold writes anything when model names are asked for but the endpoint's
     key is missing (``ConfigError`` naming the variable), not half-way through the step."""
-    if naming_backend(settings) == "openai":
+    if settings.naming_backend == "openai":
         ChatClient(settings.insights.openai, purpose=PURPOSE)
 
 
@@ -52,7 +47,7 @@ def name_themes(run: StepRun, themes: list[Theme]) -> None:
     samples, reps = _samples(catalog, settings, themes)
     phrases = key_phrases(samples)
     names = [name_theme(s, p) for s, p in zip(samples, phrases, strict=True)]
-    if naming_backend(settings) == "openai":
+    if settings.naming_backend == "openai":
         names = _model_names(run, themes, samples, names)
     out = []
     for t, name in zip(themes, names, strict=True):
