@@ -27,7 +27,9 @@ def session(args: argparse.Namespace) -> Lakehouse:
         os.environ[CODE_VERSION_ENV] = args.git_commit
     if args.catalog:
         os.environ["FEEDBACK_LAKEHOUSE__LAKEHOUSE__UC_CATALOG"] = args.catalog
-    return open_lakehouse(args.target, args.conf)
+    lh = open_lakehouse(args.target, args.conf)
+    args.target = lh.settings.target  # the one resolved, for the run log
+    return lh
 
 
 def emit(report, args: argparse.Namespace | None = None) -> None:
