@@ -23,6 +23,7 @@ import itertools
 import os
 import pickle
 import queue
+import signal
 import struct
 import subprocess
 import sys
@@ -285,4 +286,8 @@ def _serve(spec: str) -> None:
 
 
 if __name__ == "__main__":
+    # Ctrl-C in the terminal is the parent's to handle: it stops at a safe point, then closes
+    # this worker's stdin (a worker that took the signal too would die mid-chunk, traceback
+    # and all)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _serve(sys.argv[1])

@@ -11,6 +11,7 @@ import json
 import logging
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -187,5 +188,6 @@ def write_events(docs: list[KnowledgeDoc], folder: Path, model: OfflineModel) ->
 
 
 if __name__ == "__main__":  # the child of ``train_ahead``: our own parent's data, trusted
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _settings, _human = pickle.load(sys.stdin.buffer)
     train_model(_settings, _human)
