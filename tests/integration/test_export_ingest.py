@@ -25,6 +25,19 @@ def _write(path: Path, rows: list[list[str]]) -> None:
         w.writerows(rows)
 
 
+@pytest.fixture(scope="module")
+def exports_lakehouse(spark, engine_settings, tmp_path_factory):
+    """A lakehouse of its own (root and schema prefix): exports ingested here never reach the
+    shared sample lakehouse, whose silver and gold the other modules check against bronze."""
+    from feedback_lakehouse.lakehouse import open_lakehouse
+
+    root = tmp_path_factory.mktemp("exports_lakehouse")
+    lakehouse = engine_settings.lakehouse.model_copy(
+        update={"root": str(root), "schema_prefix": "exports_"}
+    )
+    return open_lakehouse(settings=engine_settings.model_copy(update={"lakehouse": lakehouse}))
+
+
 def _mapping(folder: Path) -> ExportMapping:
     return ExportMapping.model_validate(
         {
@@ -40,9 +53,10 @@ def _mapping(folder: Path) -> ExportMapping:
     )
 
 
-def test_export_then_changed_reexport(spark, catalog, engine_settings, first_ingest, tmp_path):
+def test_export_then_changed_reexport(spark, exports_lakehouse, tmp_path) -> None:
     from feedback_lakehouse.bronze.ingest import run_ingest
 
+    catalog, engine_settings = exports_lakehouse.catalog, exports_lakehouse.settings
     rows = [
         ["H-1", "03.08.2026 14:00", "Dashboard filters reset", "ACC-9", "email"],
         ["H-2", "03.08.2026 15:00", "", "ACC-9", "email"],
@@ -82,9 +96,10 @@ def test_export_then_changed_reexport(spark, catalog, engine_settings, first_ing
 
 
 @pytest.mark.skipif(not CFPB.is_dir(), reason="shared/data/cfpb not present beside the repo")
-def test_real_cfpb_export(spark, catalog, engine_settings, first_ingest) -> None:
+def test_real_cfpb_export(spark, exports_lakehouse) -> None:
     from feedback_lakehouse.bronze.ingest import run_ingest
 
+    catalog, engine_settings = exports_lakehouse.catalog, exports_lakehouse.settings
     mapping = load_export_mapping(REPO / "conf" / "exports" / "cfpb.yml")
     mapping = mapping.model_copy(update={"path": str(CFPB / "*.csv")})
     with next(CFPB.glob("*.csv")).open(encoding="utf-8", newline="") as fh:
