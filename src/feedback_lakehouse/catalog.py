@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.errors import TableError
-from feedback_lakehouse.tables import ALL_TABLES, LAYERS, TableSpec
-from feedback_lakehouse.views import VIEWS
+from feedback_lakehouse.tables import ALL_TABLES, LAYERS, WORKING_TABLES, TableSpec
+from feedback_lakehouse.views import VIEW_DESCRIPTIONS, VIEWS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -207,8 +207,46 @@ class Catalog:
     def sql(self, query: str) -> DataFrame:
         return self.spark.sql(self.rewrite(query))
 
-    def row_counts(self) -> list[tuple[str, str, int]]:
-        """(logical name, grain, rows) for every table."""
+    def row_counts(self, names: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
+        """(logical name, grain, rows) for every table, or for the tables in ``names``."""
+        wanted = set(self.specs) if names is None else set(names)
         return [
-            (spec.name, spec.grain, self.read(spec.name).count()) for spec in self.specs.values()
+            (spec.name, spec.grain, self.read(spec.name).count())
+            for spec in self.specs.values()
+            if spec.name in wanted
+        ]
+
+    # -- listing -------------------------------------------------------------------------------
+    def declared(self) -> list[tuple[str, str]]:
+        """(logical name, kind) of every table (kind ``table``, or ``working table`` for the
+        working tables of a run in progress), then every view (``view``), as ``tables.py`` and
+        ``views.py`` declare them: the engine's own listing differs per engine."""
+        views = list(VIEWS) if set(self.specs) >= {t.name for t in ALL_TABLES} else []
+        tables = [(n, "working table" if n in WORKING_TABLES else "table") for n in self.specs]
+        return tables + [(name, "view") for name in views]
+
+    def describe(self, name: str) -> list[tuple[str, str, str | None]]:
+        """(column, type, ``key`` or None) of a logical table or view as the engine reads it:
+        Sail's DESCRIBE answers no columns for a table registered from an existing folder."""
+        if name not in dict(self.declared()):
+            known = ", ".join(n for n, _ in self.declared())
+            raise TableError(f"table or view not found: {name}; known: {known}")
+        keys = set(self.specs[name].keys) if name in self.specs else set()
+        fields = self.spark.table(self.view_name(name)).schema.fields
+        return [(f.name, f.dataType.simpleString(), "key" if f.name in keys else None)
+                for f in fields]  # fmt: skip
+
+    def listing(self, include_working: bool = False) -> list[dict[str, Any]]:
+        """Tables by layer with row count and grain, each layer's views after its tables with
+        a description; the working tables only with ``include_working`` (not counted else)."""
+        entries = [(n, k) for n, k in self.declared() if include_working or k != "working table"]
+        entries.sort(key=lambda e: (LAYERS.index(e[0].split(".", 1)[0]), e[1] == "view"))
+        counted = self.row_counts(n for n, k in entries if k != "view")
+        about: dict[str, tuple[str, int | None]] = {n: (g, rows) for n, g, rows in counted}
+        for name, kind in entries:
+            if kind == "view":
+                about[name] = (VIEW_DESCRIPTIONS.get(name, "dashboard view"), None)
+        return [
+            {"name": n, "kind": k, "rows": about[n][1], "description": about[n][0]}
+            for n, k in entries
         ]

@@ -1,4 +1,8 @@
-"""``feedback-lakehouse``: the same step functions the Databricks jobs call, from a shell."""
+"""``feedback-lakehouse``: the same step functions the Databricks jobs call, from a shell.
+
+Step reports and query results go to stdout (readable tables, or one JSON document with
+``--format json``); progress, notices and errors go to stderr. The exit code says what
+happened (``EPILOG``). Rendering, Ctrl-C and engine-error wording: ``console/``."""
 
 from __future__ import annotations
 
@@ -10,15 +14,48 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from feedback_lakehouse import interrupt
 from feedback_lakehouse.config.settings import Settings, load_export_mapping, load_settings
-from feedback_lakehouse.console_progress import RichProgress
-from feedback_lakehouse.errors import FeedbackLakehouseError
-from feedback_lakehouse.step_report import StepReport
+from feedback_lakehouse.console.ctrl_c import ctrl_c_stops_at_step_boundary
+from feedback_lakehouse.console.engine_errors import explain_engine_error, from_engine
+from feedback_lakehouse.console.progress import RichProgress
+from feedback_lakehouse.console.render import plain, print_reports, print_rows
+from feedback_lakehouse.console.statements import WRITE_WORDS, answer, writing_verb
+from feedback_lakehouse.errors import FeedbackLakehouseError, QualityError
+from feedback_lakehouse.step_report import StepReport, failed_checks, problems
+from feedback_lakehouse.tables import WORKING_TABLES
 
 console = Console(stderr=True)
 out = Console()
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+EPILOG = """\
+exit codes:
+  0    done
+  1    data problem: a step's records do not add up (read != written + quarantined),
+       a quality gate stopped a step (quality.fail_on_error), or `evaluate` could
+       not measure a section. A failed check without the gate is a warning
+  2    usage, configuration or engine error (the message says what to fix)
+  130  interrupted (Ctrl-C); `feedback-lakehouse run` goes on where it stopped"""
+
+STEP_COMMANDS = ("ingest", "silver", "insights", "gold", "run")
+
+
+class UsageError(FeedbackLakehouseError):
+    """The command line asks for something this command does not do as given."""
+
+
+def _say(message: str, style: str | None = None) -> None:
+    """One notice on stderr, never read as rich markup and never hard-wrapped."""
+    console.print(Text(message, style=style or ""), soft_wrap=True)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -33,20 +70,26 @@ def _session(settings: Settings) -> Any:
     return lh.spark, lh.catalog
 
 
-def _print_report(report: StepReport) -> None:
-    console.print(f"[bold]{report.summary()}[/bold]")
-    for key, value in report.details.items():
-        if key == "quality":
-            failed = [q for q in value if not q["success"]]
-            console.print(f"  quality: {len(value) - len(failed)}/{len(value)} checks passed")
-        else:
-            console.print(f"  {key}: {value}")
-    for msg in report.messages:
-        console.print(f"  [yellow]{msg}[/yellow]")
-    if not report.balanced:
-        console.print("[red]  read != written + quarantined: records unaccounted for[/red]")
+def finish(reports: Sequence[StepReport], fmt: str) -> int:
+    """Print the reports on stdout; name each data problem and each failed quality check on
+    stderr; the exit code (a failed check stops a run only under quality.fail_on_error)."""
+    print_reports(out, reports, fmt)
+    for r in reports:
+        for check in failed_checks(r):
+            _say(f"quality check failed in {r.step}: {check}", "yellow")
+    found = [f"{r.step}: {p}" for r in reports for p in problems(r)]
+    for problem in found:
+        _say(f"data problem in {problem}", "red")
+    return EXIT_DATA if found else EXIT_OK
 
 
+def _stopped_line(command: str | None) -> str:
+    if command in STEP_COMMANDS:
+        return f"stopped; run `feedback-lakehouse {command}` again to go on"
+    return "stopped"
+
+
+# -- commands ----------------------------------------------------------------------------------
 def cmd_generate(args: argparse.Namespace) -> int:
     from feedback_lakehouse.synth.generator import generate
 
@@ -65,11 +108,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
         f"[bold]generated[/bold] {summary.messages:,} messages in {summary.elapsed_s:.1f}s "
         f"({summary.messages / max(summary.elapsed_s, 1e-9):,.0f}/s) into {out_dir}"
     )
-    console.print(f"  per source: {summary.counts}")
-    console.print(f"  planted malformed: {summary.malformed_by_reason}")
+    console.print(f"  per source: {_counts(summary.counts)}")
+    console.print(f"  planted malformed: {_counts(summary.malformed_by_reason)}")
     console.print(f"  duplicates: {summary.duplicates:,}")
     console.print(f"  ground truth (for tests and evaluation only): {out_dir / 'ground_truth'}")
-    return 0
+    return EXIT_OK
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n:,}" for name, n in counts.items()) or "none"
 
 
 def _exports(args: argparse.Namespace) -> list[Any]:
@@ -83,25 +130,18 @@ def _exports(args: argparse.Namespace) -> list[Any]:
     return exports
 
 
+def _run_step(args: argparse.Namespace, step: Callable[..., StepReport], **kwargs: Any) -> int:
+    settings = _settings(args)
+    spark, catalog = _session(settings)
+    with ctrl_c_stops_at_step_boundary(), RichProgress(console) as progress:
+        report = step(spark, catalog, settings, progress=progress, **kwargs)
+    return finish([report], args.format)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from feedback_lakehouse.bronze.ingest import run_ingest
 
-    settings = _settings(args)
-    exports = _exports(args)
-    spark, catalog = _session(settings)
-    with RichProgress(console) as progress:
-        report = run_ingest(spark, catalog, settings, exports=exports, progress=progress)
-    _print_report(report)
-    return 0
-
-
-def _run_step(args: argparse.Namespace, step: Callable[..., StepReport]) -> int:
-    settings = _settings(args)
-    spark, catalog = _session(settings)
-    with RichProgress(console) as progress:
-        report = step(spark, catalog, settings, progress=progress)
-    _print_report(report)
-    return 0
+    return _run_step(args, run_ingest, exports=_exports(args))
 
 
 def cmd_silver(args: argparse.Namespace) -> int:
@@ -122,27 +162,6 @@ def cmd_gold(args: argparse.Namespace) -> int:
     return _run_step(args, run_gold)
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from feedback_lakehouse.evaluate.tables import evaluate_silver
-
-    settings = _settings(args)
-    _, catalog = _session(settings)
-    landing = Path(args.truth) if args.truth else settings.landing_dir
-    from feedback_lakehouse.evaluate.tables import evaluate_gold, evaluate_insights
-    from feedback_lakehouse.insights.examples import load_examples
-    from feedback_lakehouse.insights.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy(settings.conf_path(settings.insights.taxonomy))
-    examples = load_examples([settings.conf_path(p) for p in settings.insights.examples], taxonomy)
-    result = {
-        "silver": evaluate_silver(catalog, landing),
-        "insights": evaluate_insights(catalog, landing, [e.text for e in examples]),
-        "gold": evaluate_gold(catalog, landing),
-    }
-    sys.stdout.write(json.dumps(result, indent=2) + "\n")
-    return 0
-
-
 def _generate_sample(settings: Settings, progress: RichProgress) -> None:
     """The sample data set, when nothing has landed on the embedded engine yet."""
     from feedback_lakehouse.synth.generator import generate
@@ -160,50 +179,160 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     spark, catalog = _session(settings)
-    with RichProgress(console) as progress:
+    with ctrl_c_stops_at_step_boundary(), RichProgress(console) as progress:
         if settings.engine.kind == "local" and landing_is_empty(settings):
             _generate_sample(settings, progress)
         reports = run_pipeline(spark, catalog, settings, progress=progress)
-    for report in reports:
-        _print_report(report)
-    return 0
+    return finish(reports, args.format)
+
+
+# -- evaluate ----------------------------------------------------------------------------------
+def _section(measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """One evaluation section; a failure becomes its ``error`` so the others still run."""
+    try:
+        return measure()
+    except FeedbackLakehouseError as exc:
+        return {"error": str(exc)}
+    except Exception as exc:  # a measurement tool: report every section it could not measure
+        if from_engine(exc):
+            return {"error": explain_engine_error(exc)[0]}
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def section_errors(result: dict[str, Any]) -> dict[str, str]:
+    """``section`` (or ``section.part``) -> error, for every part that could not be measured."""
+    errors = {}
+    for name, section in result.items():
+        if not isinstance(section, dict):
+            continue
+        if "error" in section:
+            errors[name] = str(section["error"])
+        for part, value in section.items():
+            if isinstance(value, dict) and "error" in value:
+                errors[f"{name}.{part}"] = str(value["error"])
+    return errors
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.config.check import conf_files
+    from feedback_lakehouse.evaluate.tables import (
+        evaluate_gold,
+        evaluate_insights,
+        evaluate_silver,
+    )
+
+    settings = _settings(args)
+    _, catalog = _session(settings)
+    landing = Path(args.truth) if args.truth else settings.landing_dir
+    examples = [e.text for e in conf_files(settings).examples]
+    result = {
+        "silver": _section(lambda: evaluate_silver(catalog, landing)),
+        "insights": _section(lambda: evaluate_insights(catalog, landing, examples)),
+        "gold": _section(lambda: evaluate_gold(catalog, landing)),
+    }
+    sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    errors = section_errors(result)
+    for name, error in errors.items():
+        _say(f"evaluate: {name} not measured: {error}", "red")
+    if errors and not (landing / "ground_truth").is_dir():
+        _say(
+            "evaluate measures the sample data set against its ground truth: generate it with "
+            "`feedback-lakehouse generate` (or `run` on an empty landing folder), or pass "
+            "--truth DIR",
+            "yellow",
+        )
+    return EXIT_DATA if errors else EXIT_OK
+
+
+# -- sql and tables ----------------------------------------------------------------------------
+def refusal(verb: str) -> str:
+    """Why ``sql`` did not run a statement, and how to run it."""
+    what = f"{verb} changes data" if WRITE_WORDS.fullmatch(verb) else f"{verb} is not one of them"
+    return (
+        "`sql` is read-only: it runs SELECT, WITH, SHOW, DESCRIBE and EXPLAIN, and "
+        f"{what}. To run a statement that changes something, add --write"
+    )
+
+
+def run_query(catalog: Any, query: str, fetch: int | None) -> tuple[list[str], list[list[Any]]]:
+    """Columns and at most ``fetch`` rows (None: all); DESCRIBE and SHOW on logical names are
+    answered by the catalog."""
+    if (known := answer(catalog, query)) is not None:
+        columns, rows = known
+        return columns, rows if fetch is None else rows[:fetch]
+    df = catalog.sql(query)
+    result = (df if fetch is None else df.limit(fetch)).collect()
+    return list(df.columns), [[plain(v) for v in row] for row in result]
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    _, catalog = _session(settings)
-    df = catalog.sql(args.query)
-    rows = [r.asDict(recursive=True) for r in df.limit(args.limit).collect()]
-    if args.format == "json":
-        # plain JSON on stdout, never wrapped or coloured, so it can be piped
-        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=2) + "\n")
-    else:
-        table = Table(*df.columns)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row.values()))
-        out.print(table)
-    return 0
+    if not args.write and (verb := writing_verb(args.query)):
+        raise UsageError(refusal(verb))
+    _, catalog = _session(_settings(args))
+    limit = args.limit
+    columns, rows = run_query(catalog, args.query, limit + 1 if limit else None)
+    if limit and len(rows) > limit:  # one row more than shown was fetched to know
+        rows = rows[:limit]
+        _say(f"showing the first {limit:,} rows; use --limit N (0 for all)", "yellow")
+    print_rows(out, columns, rows, args.format)
+    return EXIT_OK
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    _, catalog = _session(settings)
-    # physical names only where they differ from the logical ones (Unity Catalog)
-    show_physical = catalog.databricks
-    table = Table("table", *(["physical"] if show_physical else []), "rows", "grain")
-    for name, grain, rows in catalog.row_counts():
-        physical = [catalog.physical(name)] if show_physical else []
-        table.add_row(name, *physical, f"{rows:,}", grain)
-    out.print(table)
-    return 0
+    _, catalog = _session(_settings(args))
+    entries = catalog.listing(include_working=args.all)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(entries, indent=2) + "\n")
+    else:
+        # physical names only where they differ from the logical ones (Unity Catalog)
+        physical = catalog.databricks
+        table = Table("name", "kind", *(["physical"] if physical else []), "rows", "description")
+        table.columns[-2].justify = "right"
+        for e in entries:
+            extra = [catalog.view_name(e["name"])] if physical else []
+            rows = "" if e["rows"] is None else f"{e['rows']:,}"
+            table.add_row(e["name"], e["kind"], *extra, rows, Text(e["description"] or ""))
+        out.print(table)
+    if not args.all:
+        _say(f"{len(WORKING_TABLES)} working tables of runs in progress not shown (--all)", "dim")
+    return EXIT_OK
+
+
+def _report_engine_error(exc: BaseException, query: str) -> None:
+    headline, original = explain_engine_error(exc, query)
+    _say(f"error from the Spark engine: {headline}", "red")
+    if original:
+        _say(f"  {original}")
+
+
+# -- command line ------------------------------------------------------------------------------
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return value
+
+
+def _add_format(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    # SUPPRESS: a subcommand's --format overrides the global one only when given
+    p.add_argument("--format", choices=["table", "json"], default=argparse.SUPPRESS,
+                   help="table (default) or json: one JSON document on stdout")  # fmt: skip
+    return p
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="feedback-lakehouse", description="Customer-feedback lakehouse jobs."
+        prog="feedback-lakehouse",
+        description="Customer-feedback lakehouse jobs.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--target", help="settings overlay: local (default), dev, prod")
     parser.add_argument("--conf", help="conf folder (default: ./conf)")
+    parser.add_argument(
+        "--format", choices=["table", "json"], default="table",
+        help="how reports and results print on stdout (default: table)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("generate", help="write realistic sample exports + ground truth")
@@ -216,31 +345,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="load new export files into bronze")
     p.add_argument("--export", action="append", help="bring-your-own-export mapping (yml)")
     p.add_argument("--path", help="folder holding the export files (overrides the mapping)")
+    _add_format(p)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("silver", help="clean, redact, deduplicate and split new bronze records")
-    p.set_defaults(func=cmd_silver)
-
-    p = sub.add_parser("insights", help="classify fragments, extract evidence, rank root causes")
-    p.set_defaults(func=cmd_insights)
-
-    p = sub.add_parser("gold", help="themes, the VoC fact table and the dashboard views")
-    p.set_defaults(func=cmd_gold)
+    for name, about, func in (
+        ("silver", "clean, redact, deduplicate and split new bronze records", cmd_silver),
+        ("insights", "classify fragments, extract evidence, rank root causes", cmd_insights),
+        ("gold", "themes, the VoC fact table and the dashboard views", cmd_gold),
+        ("run", "the main job: every step in order", cmd_run),
+    ):
+        _add_format(sub.add_parser(name, help=about)).set_defaults(func=func)
 
     p = sub.add_parser("evaluate", help="measure the tables against the sample's ground truth")
     p.add_argument("--truth", help="folder holding ground_truth/ (default: the landing folder)")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("run", help="the main job: every step in order")
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("sql", help="run Spark SQL with logical table names")
+    p = sub.add_parser("sql", help="run Spark SQL with logical table names (read-only)")
     p.add_argument("query")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.add_argument("--limit", type=int, default=1000)
+    _add_format(p)
+    p.add_argument("--limit", type=_non_negative, default=1000,
+                   help="rows shown at most (default 1000; 0 for all)")  # fmt: skip
+    p.add_argument(
+        "--write", action="store_true",
+        help="allow statements that change data (INSERT, DELETE, DROP, ...)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_sql)
 
-    p = sub.add_parser("tables", help="list tables with row counts")
+    p = sub.add_parser("tables", help="list tables (with row counts) and dashboard views")
+    p.add_argument("--all", action="store_true", help="also the working tables of runs")
+    _add_format(p)
     p.set_defaults(func=cmd_tables)
     return parser
 
@@ -249,16 +382,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except interrupt.StopRequested as stop:
+        finish(stop.reports, args.format)  # what finished, and any data problem in it
+        _say(str(stop), "yellow")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        _say(_stopped_line(args.command), "yellow")
+        return EXIT_INTERRUPTED
+    except QualityError as exc:
+        finish(exc.reports, args.format)
+        _say(f"data problem in {args.command}: a quality gate failed "
+             f"(quality.fail_on_error is set): {exc}", "red")  # fmt: skip
+        return EXIT_DATA
     except FeedbackLakehouseError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        return EXIT_USAGE
     except Exception as exc:
         # Engine errors (bad SQL, missing column) are the user's to fix: show the message, not
         # a client-library traceback.
-        if type(exc).__module__.startswith("pyspark"):
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-            console.print(f"[red]error from the Spark engine:[/red] {message}")
-            return 2
+        if from_engine(exc):
+            _report_engine_error(exc, getattr(args, "query", ""))
+            return EXIT_USAGE
         raise
 
 

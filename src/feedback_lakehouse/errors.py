@@ -3,6 +3,8 @@ from bad input data (quarantined, never raised) and from must-stop failures."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class FeedbackLakehouseError(Exception):
     """Base of every error this package raises on purpose."""
@@ -33,3 +35,8 @@ class RecordError(FeedbackLakehouseError):
 
 class QualityError(FeedbackLakehouseError):
     """A data-quality expectation failed and ``quality.fail_on_error`` is set."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.reports: list[Any] = []
+        """The reports of the steps that finished before the gate stopped the run."""

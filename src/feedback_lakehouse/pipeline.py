@@ -15,6 +15,7 @@ from feedback_lakehouse.audit.tracking import traces_flushed_at_end
 from feedback_lakehouse.bronze.files import find_files
 from feedback_lakehouse.bronze.ingest import run_ingest
 from feedback_lakehouse.config.settings import Settings
+from feedback_lakehouse.errors import QualityError
 from feedback_lakehouse.gold.step import run_gold
 from feedback_lakehouse.insights.step import run_insights
 from feedback_lakehouse.insights.training import (
@@ -54,7 +55,8 @@ def run_pipeline(
     progress: Progress | None = None,
 ) -> list[StepReport]:
     """Every step in order; the reports of those that ran. ``interrupt.StopRequested`` when a
-    stop was asked for (its ``reports`` holds the finished steps' reports)."""
+    stop was asked for, ``QualityError`` when a quality gate stopped a step: either holds the
+    finished steps' reports in ``reports``."""
     progress = progress or NullProgress()
     reports: list[StepReport] = []
     names = [name for name, _ in STEPS]
@@ -66,10 +68,10 @@ def run_pipeline(
             for i, (_, step) in enumerate(STEPS):
                 try:
                     interrupt.check(names[:i], names[i:])
-                except interrupt.StopRequested as stop:
-                    stop.reports = reports
+                    reports.append(step(spark, catalog, settings, progress=progress))
+                except (interrupt.StopRequested, QualityError) as stop:
+                    stop.reports = reports  # what finished, for the caller to show
                     raise
-                reports.append(step(spark, catalog, settings, progress=progress))
         finally:
             # a run that stopped before insights leaves no training behind
             if len(reports) < 3:

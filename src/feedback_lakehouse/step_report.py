@@ -60,3 +60,29 @@ class StepReport:
             "details": self.details,
             "messages": self.messages,
         }
+
+
+def problems(report: StepReport) -> list[str]:
+    """What makes a report a data problem, in words: records unaccounted for. The CLI exits 1
+    on it and a job fails its task on it (a failed quality check stops a step only under
+    ``quality.fail_on_error``, by raising ``QualityError``; else it is a warning)."""
+    if report.balanced:
+        return []
+    lost = report.rows_read - report.rows_written - report.rows_quarantined
+    return [
+        f"read {report.rows_read:,} but wrote {report.rows_written:,} and quarantined "
+        f"{report.rows_quarantined:,}: {abs(lost):,} records "
+        + ("unaccounted for" if lost > 0 else "more out than in")
+    ]
+
+
+def failed_checks(report: StepReport) -> list[str]:
+    """The report's failed quality checks, one line each (``table check(column): n rows``)."""
+    results = report.details.get("quality")
+    if not isinstance(results, list):
+        return []
+    return [
+        f"{r.get('table')} {r.get('check')}({r.get('column')}): {r.get('unexpected', 0):,} rows"
+        for r in results
+        if isinstance(r, dict) and r.get("success") is False
+    ]

@@ -448,3 +448,13 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     VOC_MESSAGES,
 )
 LAYERS = ("bronze", "silver", "gold", "ops")
+
+WORKING_TABLES = frozenset(
+    {
+        "ops.ingest_staging", "ops.silver_staging", "ops.silver_dedup_input",
+        "ops.silver_duplicates", "ops.insight_work", "ops.insight_results", "ops.theme_work",
+        "ops.theme_assign", "ops.theme_assign_new", "ops.theme_split", "ops.spike_messages",
+        "ops.voc_messages",
+    }
+)  # fmt: skip
+"""Working tables of a run in progress: emptied after each run; `tables` hides them."""

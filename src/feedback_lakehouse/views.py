@@ -103,3 +103,13 @@ VIEWS: dict[str, str] = {
         FROM gold.sla_metrics
         ORDER BY compliance ASC NULLS LAST, messages DESC""",
 }
+
+VIEW_DESCRIPTIONS = {
+    "gold.v_top_themes": "active themes ranked by enterprise accounts, then ARR, then volume",
+    "gold.v_theme_trend": "weekly message volume per theme",
+    "gold.v_category_area_grid": "category x product area: tickets, enterprise accounts, themes",
+    "gold.v_spikes_timeline": "spikes against the release / flag / incident timeline",
+    "gold.v_spike_episodes": "one row per spike episode (a theme's overlapping spikes as one)",
+    "gold.v_sla": "SLA compliance by priority and tier, worst first",
+}
+"""What each view shows, in a line (listed by `feedback-lakehouse tables`)."""

@@ -1,4 +1,4 @@
-"""Terminal rendering of :class:`feedback_lakehouse.progress.Progress` with rich."""
+"""Terminal rendering of :class:`feedback_lakehouse.progress.Progress` with rich, on stderr."""
 
 from __future__ import annotations
 

@@ -100,11 +100,13 @@ class ChatClient:
         key = env.get(settings.api_key_env, "").strip()
         if not key:
             if settings.base_url is None:
+                env_var = settings.api_key_env
                 raise ConfigError(
-                    f"{purpose}: environment variable {settings.api_key_env} is not set; "
-                    "export the API key there (or set insights.openai.api_key_env to the "
-                    "variable that holds it, or insights.openai.base_url for a local server "
-                    "that needs no key)"
+                    f"{purpose}: environment variable {env_var} is not set, and the settings "
+                    "key insights.openai.api_key_env names it as the one holding the API key: "
+                    f"export {env_var}=<your API key>, or set insights.openai.api_key_env to "
+                    "the variable that holds it (or insights.openai.base_url for a local "
+                    "server that needs no key)"
                 )
             key = NO_KEY
         self.settings = settings
