@@ -26,6 +26,7 @@ from feedback_lakehouse.console.progress import RichProgress
 from feedback_lakehouse.console.render import plain, print_reports, print_rows
 from feedback_lakehouse.console.statements import WRITE_WORDS, answer, writing_verb
 from feedback_lakehouse.errors import FeedbackLakehouseError, QualityError
+from feedback_lakehouse.lease import writer_lease
 from feedback_lakehouse.step_report import StepReport, failed_checks, problems
 from feedback_lakehouse.tables import WORKING_TABLES
 
@@ -181,7 +182,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     spark, catalog = _session(settings)
     with ctrl_c_stops_at_step_boundary(), RichProgress(console) as progress:
         if settings.engine.kind == "local" and landing_is_empty(settings):
-            _generate_sample(settings, progress)
+            with writer_lease(settings, "generate the sample"):  # two runs: one generates
+                if landing_is_empty(settings):
+                    _generate_sample(settings, progress)
         reports = run_pipeline(spark, catalog, settings, progress=progress)
     return finish(reports, args.format)
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from feedback_lakehouse.config.check import check_conf
 from feedback_lakehouse.config.settings import Settings, load_settings
+from feedback_lakehouse.lease import LeaseHeld, writer_lease
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -36,7 +37,8 @@ def open_lakehouse(
 
     Every conf file (settings, taxonomy, labeled examples, runbooks, model endpoint keys) is
     checked before the engine starts, so a mistake fails naming its file and key before any
-    table is touched. Pass ``settings`` to open a lakehouse for settings already loaded."""
+    table is touched. Pass ``settings`` to open a lakehouse for settings already loaded.
+    While another run writes, a lakehouse whose tables all exist opens for reading."""
     from feedback_lakehouse.catalog import Catalog
     from feedback_lakehouse.engine import get_spark
 
@@ -45,5 +47,11 @@ def open_lakehouse(
     check_conf(settings)
     spark = get_spark(settings)
     catalog = Catalog(spark, settings)
-    catalog.ensure()
+    try:
+        with writer_lease(settings, "open"):  # ensure creates the tables that are missing
+            catalog.ensure()
+    except LeaseHeld:
+        if catalog.missing():
+            raise  # creating them would race the run that is writing
+        catalog.ensure()  # every table exists: this only registers them with the engine
     return Lakehouse(settings, spark, catalog)

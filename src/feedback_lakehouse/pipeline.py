@@ -23,7 +23,9 @@ from feedback_lakehouse.insights.training import (
     train_ahead,
     wait_for_training_ahead,
 )
+from feedback_lakehouse.lease import writer_lease
 from feedback_lakehouse.progress import NullProgress, Progress
+from feedback_lakehouse.run import new_run_id, now_utc
 from feedback_lakehouse.silver.step import run_silver
 from feedback_lakehouse.step_report import StepReport
 
@@ -60,10 +62,11 @@ def run_pipeline(
     progress = progress or NullProgress()
     reports: list[StepReport] = []
     names = [name for name, _ in STEPS]
-    # the offline model learns in a child process while ingest and silver run, and insights'
-    # traces are written in the background while gold works
-    train_ahead(settings, human_labels(catalog))
-    with traces_flushed_at_end():
+    # one writer: the lease is taken before the model starts learning into the lakehouse
+    with writer_lease(settings, new_run_id("run", now_utc())), traces_flushed_at_end():
+        # the offline model learns in a child process while ingest and silver run, and
+        # insights' traces are written in the background while gold works
+        train_ahead(settings, human_labels(catalog))
         try:
             for i, (_, step) in enumerate(STEPS):
                 try:

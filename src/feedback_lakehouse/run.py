@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from feedback_lakehouse.audit.calls import Audit
 from feedback_lakehouse.config.settings import Settings
+from feedback_lakehouse.lease import writer_lease
 from feedback_lakehouse.progress import NullProgress, Progress
 from feedback_lakehouse.step_report import StepReport
 
@@ -93,6 +94,11 @@ class StepRun:
         return time.perf_counter() - self.started
 
 
+def now_utc() -> datetime:
+    """The clock every run reads: naive UTC, as the tables store it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def new_run_id(step: str, now: datetime) -> str:
     return f"{step}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
@@ -108,7 +114,7 @@ def step_run(
     """Open a run of ``step`` (its clock reads ``now`` if given: a test or a backfill that
     must stamp a known instant); on the way out, however it is left, the report gets its
     duration."""
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = now or now_utc()
     run_id = new_run_id(step, now)
     version = code_version()
     audit = Audit(catalog, settings, run_id=run_id, step=step, code_version=version,
@@ -117,7 +123,8 @@ def step_run(
                   progress=progress or NullProgress(), report=StepReport(step), run_id=run_id,
                   now=now, code_version=version, audit=audit)  # fmt: skip
     try:
-        yield run
+        with writer_lease(settings, run_id):
+            yield run
     finally:
         run.report.duration_s = run.elapsed()
 

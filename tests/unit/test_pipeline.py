@@ -3,11 +3,21 @@ a stop asked for between steps, and a quality gate; either carries the finished 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from feedback_lakehouse import interrupt, pipeline
+from feedback_lakehouse.config.settings import load_settings
 from feedback_lakehouse.errors import QualityError
 from feedback_lakehouse.step_report import StepReport
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    return load_settings("local", CONF, environ={"FEEDBACK_LAKEHOUSE_ROOT": str(tmp_path)})
 
 
 @pytest.fixture
@@ -33,16 +43,18 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     interrupt.reset()
 
 
-def test_a_stop_asked_for_ends_the_run_at_the_next_step_boundary(steps: list[str]) -> None:
+def test_a_stop_asked_for_ends_the_run_at_the_next_step_boundary(
+    steps: list[str], settings
+) -> None:
     with pytest.raises(interrupt.StopRequested) as stop:
-        pipeline.run_pipeline(None, None, None)
+        pipeline.run_pipeline(None, None, settings)
     assert steps == ["ingest", "silver"]  # silver finished; insights never started
     assert [r.step for r in stop.value.reports] == ["ingest", "silver"]
     assert "Not run: insights, gold" in str(stop.value)
 
 
 def test_a_quality_gate_keeps_the_finished_reports(
-    steps: list[str], monkeypatch: pytest.MonkeyPatch
+    steps: list[str], settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = dict(pipeline.STEPS)
 
@@ -52,6 +64,6 @@ def test_a_quality_gate_keeps_the_finished_reports(
     monkeypatch.setattr(pipeline, "STEPS", (("ingest", gate["ingest"]), ("silver", failing),
                                             ("insights", gate["insights"])))  # fmt: skip
     with pytest.raises(QualityError) as err:
-        pipeline.run_pipeline(None, None, None)
+        pipeline.run_pipeline(None, None, settings)
     assert [r.step for r in err.value.reports] == ["ingest"]
     assert steps == ["ingest"]
