@@ -5,7 +5,6 @@ Run by the silver step on the rows it wrote; results land in ``ops.quality_resul
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse import quality
@@ -13,6 +12,8 @@ from feedback_lakehouse.quality import Check
 from feedback_lakehouse.silver.pii import UNREDACTED_PATTERNS
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
     from feedback_lakehouse.catalog import Catalog
 
 
@@ -33,14 +34,14 @@ def silver_fragment_checks() -> list[Check]:
     ]
 
 
-def check_run(catalog: Catalog, now: datetime) -> list[quality.CheckResult]:
-    """This run's rows: redaction left no raw e-mail/phone/card, ids unique, every non-empty
-    message has a fragment, every duplicate_of points at a message that exists."""
+def check_run(catalog: Catalog, batch: DataFrame) -> list[quality.CheckResult]:
+    """The batch's rows (``batch``: its feedback ids): redaction left no raw e-mail, phone or
+    card, ids unique, every message has the fragments it counts, every duplicate_of points
+    at a message that exists."""
     from pyspark.sql import functions as F
 
-    this_run = F.col("processed_at") == F.lit(now).cast("timestamp")
-    feedback = catalog.read("silver.feedback").filter(this_run)
-    fragments = catalog.read("silver.fragments").filter(this_run)
+    feedback = catalog.read("silver.feedback").join(batch, "feedback_id", "left_semi")
+    fragments = catalog.read("silver.fragments").join(batch, "feedback_id", "left_semi")
     total = feedback.count()
     everything = catalog.read("silver.feedback").select(F.col("feedback_id").alias("duplicate_of"))
     results = quality.validate(
@@ -58,6 +59,20 @@ def check_run(catalog: Catalog, now: datetime) -> list[quality.CheckResult]:
         quality.count_check(
             "silver.feedback", "every_non_empty_message_has_a_fragment",
             no_fragment.select("feedback_id"), total,
+        )
+    )  # fmt: skip
+    # the fragments a message counts are the fragments that exist (a crash between the two
+    # tables must not pass unseen)
+    stored = fragments.groupBy("feedback_id").agg(F.count(F.lit(1)).alias("stored"))
+    short = (
+        feedback.filter(F.col("fragment_count") > 0)
+        .join(stored, "feedback_id", "left")
+        .filter(F.coalesce(F.col("stored"), F.lit(0)) != F.col("fragment_count"))
+    )
+    results.append(
+        quality.count_check(
+            "silver.fragments", "every_message_has_its_fragments",
+            short.select("feedback_id", "fragment_count", "stored"), total,
         )
     )  # fmt: skip
     dangling = feedback.filter(F.col("duplicate_of").isNotNull()).join(

@@ -115,6 +115,14 @@ def run_silver(run: StepRun) -> None:
     with report.timed("dedup_enrich_write"):
         land_staged(run, bronze)
     progress.done()
+    # checked before the watermark moves: a run killed while checking checks the batch again
+    progress.stage("data quality checks")
+    with report.timed("quality"):
+        batch = catalog.read(STAGING).filter(F.col("error").isNull()).select("feedback_id")
+        results = check_run(catalog, batch)
+        quality.record(catalog, run.run_id, STEP, results)
+    progress.done()
+    # the watermark moves only once the batch's messages and fragments are both written
     catalog.merge(
         "ops.watermarks",
         catalog.spark.createDataFrame(
@@ -125,13 +133,14 @@ def run_silver(run: StepRun) -> None:
     for scratch in (STAGING, DEDUP_INPUT):
         catalog.spark.sql(f"DELETE FROM {catalog.physical(scratch)}")
         catalog.vacuum(scratch, retention_hours=0)
-    progress.stage("data quality checks")
-    with report.timed("quality"):
-        results = check_run(catalog, now)
-        quality.record(catalog, run.run_id, STEP, results)
-    progress.done()
     report.details["watermark"] = str(high)
     quality.attach(report, results, settings.quality.fail_on_error)
+
+
+def _batch_rows(catalog: Catalog, staged_ok: DataFrame) -> DataFrame:
+    """The ``silver.feedback`` rows of this batch's messages."""
+    ids = staged_ok.select("feedback_id")
+    return catalog.read("silver.feedback").join(ids, "feedback_id", "left_semi")
 
 
 def land_staged(run: StepRun, bronze: DataFrame) -> None:
@@ -173,10 +182,10 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
     )
     with report.timed("land_feedback"):
         catalog.upsert("silver.feedback", feedback, "payload_hash")
-    # fragments from the staged arrays + the message rows just written (no recomputation)
-    landed = catalog.read("silver.feedback").filter(
-        F.col("processed_at") == F.lit(now).cast("timestamp")
-    )
+    # fragments from the staged arrays + the batch's message rows as they now stand (no
+    # recomputation). Not "the rows this run wrote": after a crash between the two tables the
+    # messages are unchanged and would get no fragments, for good
+    landed = _batch_rows(catalog, ok)
     fragments = (
         ok.select("feedback_id", F.explode("fragments").alias("f"))
         .join(
@@ -198,8 +207,7 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
         catalog.upsert("silver.fragments", fragments, "fingerprint")
     report.rows_written = report.rows_read - report.rows_quarantined
     stats = (
-        catalog.read("silver.feedback")
-        .filter(F.col("processed_at") == F.lit(now).cast("timestamp"))
+        _batch_rows(catalog, ok)
         .agg(
             F.count(F.lit(1)).alias("messages"),
             F.sum(F.when(F.col("duplicate_of").isNotNull(), 1).otherwise(0)).alias("dups"),
