@@ -69,6 +69,17 @@ def chain_handler(cfg_json: str) -> Callable[[Rows], Rows]:
             fresh = {a.key: a for a in reply.answers}
             failed = {f.key: f.error for f in reply.failures}
             vectors = {k: embedded[i] for i, k in enumerate(keys)}
+        # a cached answer whose text has no stored vector (a run killed between landing the
+        # two, or a new offline model under the same chat model): embedded and stored now
+        lacking = {k: v for k, v in _key_texts(rows, "vector").items() if k not in vectors}
+        if lacking:
+            keys = list(lacking)
+            embedded = kit.model.vectors([lacking[k][0] for k in keys])
+            out += [
+                {"stage_kind": "vector", "answer_key": k, "stage_payload": encode(embedded[i])}
+                for i, k in enumerate(keys)
+            ]
+            vectors.update({k: embedded[i] for i, k in enumerate(keys)})
         for r in rows:
             key = r["answer_key"]
             if key in fresh:
@@ -91,11 +102,16 @@ def chain_handler(cfg_json: str) -> Callable[[Rows], Rows]:
 
 
 def _texts_to_answer(rows: Rows) -> dict[str, tuple[str, str | None]]:
-    """Each key without a cached answer -> (text, language) to ask with: the smallest text
-    and language among its rows, so the question does not depend on the rows' order."""
+    """Each key without a cached answer -> (text, language) to ask with."""
+    return _key_texts(rows, "answer")
+
+
+def _key_texts(rows: Rows, missing: str) -> dict[str, tuple[str, str | None]]:
+    """Each key whose rows lack ``missing`` (answer, vector) -> its (text, language): the
+    smallest text and language among its rows, so neither depends on the rows' order."""
     need: dict[str, tuple[str, str | None]] = {}
     for r in rows:
-        if r.get("answer") is not None:
+        if r.get(missing) is not None:
             continue
         key, text, lang = r["answer_key"], r["text"] or "", r["language"]
         seen = need.get(key)
