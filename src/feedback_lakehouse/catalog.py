@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from feedback_lakehouse import faults
 from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.errors import TableError
 from feedback_lakehouse.tables import ALL_TABLES, LAYERS, WORKING_TABLES, TableSpec
@@ -92,6 +93,13 @@ class Catalog:
                 target = self.view_name(name)
                 self.spark.sql(f"CREATE OR REPLACE VIEW {target} AS {self.rewrite(query)}")
 
+    def missing(self) -> list[str]:
+        """Tables whose Delta folder does not exist yet (locally; on Databricks the catalog
+        decides, so none are reported)."""
+        if self.databricks:
+            return []
+        return [n for n in self.specs if not (Path(self.location(n)) / "_delta_log").is_dir()]
+
     # -- read / write ----------------------------------------------------------------------------
     def read(self, name: str) -> DataFrame:
         return self.spark.table(self.physical(name))
@@ -105,6 +113,13 @@ class Catalog:
     def append(self, name: str, df: DataFrame) -> None:
         spec = self.spec(name)
         self._conform(df, spec).write.insertInto(self.physical(name))
+        faults.committed(name)
+
+    def replace(self, name: str, df: DataFrame) -> None:
+        """The table's whole content becomes ``df`` (one commit): for tables rebuilt whole."""
+        spec = self.spec(name)
+        self._conform(df, spec).write.insertInto(self.physical(name), overwrite=True)
+        faults.committed(name)
 
     def insert_new(self, name: str, df: DataFrame) -> None:
         """Insert the rows whose key is not yet in the table (an insert-only MERGE done as a
@@ -165,6 +180,7 @@ class Catalog:
             self.spark.sql(stmt)
         finally:
             self.spark.catalog.dropTempView(view)
+        faults.committed(name)
 
     def merge_rows(self, name: str, rows: list[dict[str, Any]]) -> None:
         """MERGE a few driver-side rows (a theme list, a watermark) by the table's keys."""

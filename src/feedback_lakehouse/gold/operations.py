@@ -169,9 +169,6 @@ def build_operations(run: StepRun) -> dict[str, int]:
         ("gold.coverage", coverage(catalog, settings)),
         ("gold.account_risk", account_risk(catalog)),
     ):
-        spec = catalog.spec(name)
-        df.withColumn("computed_at", F.lit(now).cast("timestamp")).select(
-            *spec.columns
-        ).write.insertInto(catalog.physical(name), overwrite=True)
+        catalog.replace(name, df.withColumn("computed_at", F.lit(now).cast("timestamp")))
         out[name] = catalog.read(name).count()
     return out

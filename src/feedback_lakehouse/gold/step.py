@@ -5,6 +5,7 @@ fragments without a theme are placed) and rebuilt for the fact table (small, mov
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.gold.operations import build_operations
@@ -28,6 +29,11 @@ def run_gold(run: StepRun) -> None:
     # the insights step's model (embedder, sub-theme centroids) and event timeline
     model, folder = train_model(settings)
     events_path = write_events(event_documents(catalog, settings, model), folder, model)
+    # before placing: were the derived tables built from the members as they stand? (not
+    # when a run was killed after placing and before the last of them)
+    built, members_at = _derived_watermark(catalog)
+    stale = members_at is not None and (built is None or members_at > built)
+    report.details["derived_tables_stale"] = stale
     progress.stage("themes: place new fragments, find new themes, name them")
     placement = run_themes(run, str(folder), model.version)
     progress.done()
@@ -36,8 +42,9 @@ def run_gold(run: StepRun) -> None:
     report.rows_read = report.details.get("fragments_without_theme", 0)
     report.rows_quarantined = report.details.get("unassigned", 0)
     report.rows_written = report.rows_read - report.rows_quarantined
-    if not placement.placed and catalog.read("gold.themes").limit(1).count():
-        # nothing was placed: the facts, spikes and operations tables stand as they are
+    if not placement.placed and not stale:
+        # nothing was placed and the derived tables were built from the members as they are:
+        # the facts, spikes and operations tables stand
         _clean(catalog)
         return
     progress.stage("VoC fact table, SLA, coverage, account risk")
@@ -46,7 +53,10 @@ def run_gold(run: StepRun) -> None:
     # spikes are recomputed from the earliest new fragment on (less the windows' reach)
     since = placement.since
     report.details["spikes_recomputed_from"] = since.isoformat() if since else None
-    if since is not None:
+    if stale:  # the last build did not finish: every spike is computed again
+        since = None
+        report.details["spikes_recomputed_from"] = "the beginning"
+    if since is not None or stale:
         progress.stage("spikes, linked to releases, flag changes and incidents")
         with report.timed("spikes"):
             labels = {r["theme_id"]: r["label"] for r in catalog.read("gold.themes").collect()}
@@ -57,7 +67,33 @@ def run_gold(run: StepRun) -> None:
     with report.timed("operations"):
         report.details.update(build_operations(run))
     progress.done()
+    _mark_derived(run)  # last: a run killed before it rebuilds them next time
     _clean(catalog)
+
+
+def _derived_watermark(catalog: Catalog) -> tuple[datetime | None, datetime | None]:
+    """When the derived gold tables were last built completely (the members' newest
+    assignment they were built from), and the members' newest assignment now."""
+    from pyspark.sql import functions as F
+
+    marks = (
+        catalog.read("ops.watermarks")
+        .filter((F.col("step") == STEP) & (F.col("input_table") == "gold.theme_members"))
+        .collect()
+    )
+    newest = catalog.read("gold.theme_members").agg(F.max("assigned_at")).first()[0]
+    return (marks[0]["value"] if marks else None), newest
+
+
+def _mark_derived(run: StepRun) -> None:
+    """Record that the derived tables now stand for the members as they are."""
+    catalog = run.catalog
+    _, newest = _derived_watermark(catalog)
+    if newest is None:
+        return
+    row = [(STEP, "gold.theme_members", newest, run.now)]
+    schema = " ".join(catalog.spec("ops.watermarks").schema.split())
+    catalog.merge("ops.watermarks", catalog.spark.createDataFrame(row, schema))
 
 
 def _clean(catalog: Catalog) -> None:

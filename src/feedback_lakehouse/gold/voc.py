@@ -149,8 +149,5 @@ def build_voc(run: StepRun) -> int:
     )
     messages = catalog.read(spec.name)
     facts = voc_facts(messages, catalog.read("gold.themes"), run.settings, run.now)
-    spec = catalog.spec("gold.fct_voc_themes")
-    facts.select(*spec.columns).write.insertInto(
-        catalog.physical("gold.fct_voc_themes"), overwrite=True
-    )
+    catalog.replace("gold.fct_voc_themes", facts)
     return catalog.read("gold.fct_voc_themes").count()

@@ -218,5 +218,5 @@ def build_spikes(
         [tuple(r.get(c) for c in spec.columns) for r in kept + rows],
         " ".join(spec.schema.split()),
     )
-    df.write.insertInto(catalog.physical("gold.spikes"), overwrite=True)
+    catalog.replace("gold.spikes", df)
     return linked

@@ -61,7 +61,17 @@ def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placeme
     catalog, report, now = run.catalog, run.report, run.now
     g = run.settings.gold
     cs = ClusterSettings.of(g)
-    members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
+    # A member counts as placed once its theme has taken it in: the theme exists and was
+    # written by the run that assigned it, or later. A run killed between the two tables
+    # left members whose theme is missing, or whose theme's count and running-mean centroid
+    # never included them: those are placed again, as fragments without a theme are.
+    themes_at = catalog.read("gold.themes").select("theme_id", F.col("updated_at").alias("_t"))
+    members = (
+        catalog.read("gold.theme_members")
+        .filter(F.col("theme_id").isNotNull())
+        .join(F.broadcast(themes_at), "theme_id")
+        .filter(F.col("assigned_at") <= F.col("_t"))
+    )
     new = (
         catalog.read("silver.insights")
         .filter(F.col("error").isNull())
