@@ -48,6 +48,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "silver.feedback",  # messages written, fragments not: were lost for good
         "silver.insight_cache",  # answers written, text vectors not
         "gold.theme_members",  # members written, their themes not
+        "gold.theme_lineage",  # births recorded, the themes not
         "gold.fct_voc_themes",  # facts written, spikes and operations tables not
     ],
 )

@@ -61,6 +61,7 @@ def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placeme
     catalog, report, now = run.catalog, run.report, run.now
     g = run.settings.gold
     cs = ClusterSettings.of(g)
+    _drop_orphan_lineage(catalog)
     # A member counts as placed once its theme has taken it in: the theme exists and was
     # written by the run that assigned it, or later. A run killed between the two tables
     # left members whose theme is missing, or whose theme's count and running-mean centroid
@@ -236,6 +237,17 @@ def _merge_themes(
     retired = [_retired_row(t, lineage, now) for t in themes if t.count < 0]
     catalog.merge_rows("gold.themes", retired)  # one MERGE for all (none: nothing runs)
     themes[:] = [t for t in themes if t.count > 0]
+
+
+def _drop_orphan_lineage(catalog: Catalog) -> None:
+    """Lineage of themes that were never written (a run killed between the two tables): the
+    rerun places those fragments again and records their themes' births itself."""
+    lineage = catalog.read("gold.theme_lineage")
+    kept = lineage.join(catalog.read("gold.themes").select("theme_id"), "theme_id", "left_semi")
+    rows = kept.collect()  # lineage is small: hundreds of rows
+    if len(rows) < lineage.count():
+        schema = " ".join(catalog.spec("gold.theme_lineage").schema.split())
+        catalog.replace("gold.theme_lineage", catalog.spark.createDataFrame(rows, schema))
 
 
 def move_members(catalog: Catalog, moves: dict[str, str]) -> None:
