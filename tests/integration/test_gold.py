@@ -29,6 +29,37 @@ def test_every_fragment_is_placed_or_kept_waiting(catalog, gold_run) -> None:
     assert placed <= themes
 
 
+def test_the_invariants_name_what_disagrees(catalog, gold_run) -> None:
+    """A clean gold run holds (checked before the tests below take themes apart); a member
+    of a theme that was never written and a theme that counts other fragments than its
+    members are each named, with the command that repairs."""
+    from feedback_lakehouse.invariants import InvariantError, enforce, gold_holds, insights_hold
+
+    assert gold_holds(catalog) == [] and insights_hold(catalog) == []
+    members = catalog.physical("gold.theme_members")
+    themes = catalog.physical("gold.themes")
+    (theme,) = catalog.read("gold.themes").filter("status = 'active'").limit(1).collect()
+    catalog.spark.sql(
+        f"INSERT INTO {members} VALUES ('orphan#0', 'orphan', 'TH-0000000000', 0.9, "
+        "TIMESTAMP '2030-01-01 00:00:00')"
+    )
+    catalog.spark.sql(f"UPDATE {themes} SET fragment_count = fragment_count + 1 "
+                      f"WHERE theme_id = '{theme['theme_id']}'")  # fmt: skip
+    try:
+        broken = gold_holds(catalog)
+        assert len(broken) == 2
+        assert broken[0].startswith("gold.theme_members: 1 members belong to no theme")
+        assert "feedback-lakehouse gold" in broken[0]
+        assert broken[1].startswith("gold.themes: 1 active themes count other fragments")
+        with pytest.raises(InvariantError, match="gold: tables disagree"):
+            enforce("gold", broken)
+    finally:
+        catalog.spark.sql(f"DELETE FROM {members} WHERE fragment_id = 'orphan#0'")
+        catalog.spark.sql(f"UPDATE {themes} SET fragment_count = {theme['fragment_count']} "
+                          f"WHERE theme_id = '{theme['theme_id']}'")  # fmt: skip
+    assert gold_holds(catalog) == []
+
+
 def test_themes_match_the_planted_issues(catalog, sample, gold_run) -> None:
     m = evaluate_gold(catalog, sample)
     assert m["adjusted_rand_index"] >= 0.70, m

@@ -14,6 +14,7 @@ from feedback_lakehouse.gold.themes.names import check_naming
 from feedback_lakehouse.gold.themes.place import run_themes
 from feedback_lakehouse.gold.voc import build_voc
 from feedback_lakehouse.insights.training import event_documents, train_model, write_events
+from feedback_lakehouse.invariants import enforce, gold_holds
 from feedback_lakehouse.run import StepRun, as_step
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ def run_gold(run: StepRun) -> None:
         # nothing was placed and the derived tables were built from the members as they are:
         # the facts, spikes and operations tables stand
         _clean(catalog)
+        with report.timed("invariants"):
+            enforce(STEP, gold_holds(catalog))
         return
     progress.stage("VoC fact table, SLA, coverage, account risk")
     with report.timed("voc"):
@@ -69,6 +72,8 @@ def run_gold(run: StepRun) -> None:
     progress.done()
     _mark_derived(run)  # last: a run killed before it rebuilds them next time
     _clean(catalog)
+    with report.timed("invariants"):
+        enforce(STEP, gold_holds(catalog))
 
 
 def _derived_watermark(catalog: Catalog) -> tuple[datetime | None, datetime | None]:

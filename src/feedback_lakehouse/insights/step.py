@@ -26,6 +26,7 @@ from feedback_lakehouse.insights.training import (
     train_model,
     write_events,
 )
+from feedback_lakehouse.invariants import enforce, insights_hold
 from feedback_lakehouse.run import StepRun, as_step
 from feedback_lakehouse.tables import INSIGHT_RESULTS
 from feedback_lakehouse.workers import auto_workers
@@ -183,6 +184,8 @@ def run_insights(run: StepRun) -> None:
         for name in (RESULTS, WORK):
             catalog.spark.sql(f"DELETE FROM {catalog.physical(name)}")
             catalog.vacuum(name, retention_hours=0)
+    with report.timed("invariants"):
+        enforce(STEP, insights_hold(catalog))
 
 
 def _grouped(rows: DataFrame, buckets: int) -> DataFrame:
