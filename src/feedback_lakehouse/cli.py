@@ -26,6 +26,7 @@ from feedback_lakehouse.console.progress import RichProgress
 from feedback_lakehouse.console.render import plain, print_reports, print_rows
 from feedback_lakehouse.console.statements import WRITE_WORDS, answer, writing_verb
 from feedback_lakehouse.errors import FeedbackLakehouseError, QualityError
+from feedback_lakehouse.invariants import InvariantError
 from feedback_lakehouse.lease import writer_lease
 from feedback_lakehouse.step_report import StepReport, failed_checks, problems
 from feedback_lakehouse.tables import WORKING_TABLES
@@ -394,8 +395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except QualityError as exc:
         finish(exc.reports, args.format)
-        _say(f"data problem in {args.command}: a quality gate failed "
-             f"(quality.fail_on_error is set): {exc}", "red")  # fmt: skip
+        why = "" if isinstance(exc, InvariantError) else (
+            "a quality gate failed (quality.fail_on_error is set): ")  # fmt: skip
+        _say(f"data problem in {args.command}: {why}{exc}", "red")
         return EXIT_DATA
     except FeedbackLakehouseError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)

@@ -128,6 +128,18 @@ def test_a_quality_gate_error_exits_1(env, monkeypatch, capsys) -> None:
     assert "silver" in capsys.readouterr().err
 
 
+def test_tables_that_disagree_exit_1_naming_them(env, monkeypatch, capsys) -> None:
+    from feedback_lakehouse.invariants import InvariantError
+
+    def fail() -> StepReport:
+        raise InvariantError("silver: tables disagree after the step:\n  silver.insights: 3")
+
+    _step_returns(monkeypatch, fail)
+    assert cli.main(["silver"]) == cli.EXIT_DATA
+    err = capsys.readouterr().err
+    assert "data problem in silver: silver: tables disagree" in err and "quality gate" not in err
+
+
 def test_help_documents_the_exit_codes() -> None:
     text = cli.build_parser().format_help()
     for code in ("0 ", "1 ", "2 ", "130"):
