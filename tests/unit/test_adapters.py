@@ -149,3 +149,28 @@ def test_plan_rounds_bounds_each_round_and_keeps_every_file() -> None:
     rounds = plan_rounds(tasks, sizes, round_bytes=100)
     assert [[t.path for t in r] for r in rounds] == [["b"], ["d"], ["a", "c", "e"]]
     assert plan_rounds([], {}, 100) == []
+
+
+def test_timestamps_outside_the_plausible_range_are_quarantined(tmp_path) -> None:
+    """A 0001-01-01 placeholder and a 9999-12-31 date each end in bronze.rejected with their
+    own reason; a plausible one is accepted (they broke silver and gold on every run)."""
+    import json
+
+    from feedback_lakehouse.bronze.parse import STATUS_OK, FileTask, parse_file
+
+    path = tmp_path / "tickets.jsonl"
+    rows = [_ticket(id=1), _ticket(id=2, created_at="0001-01-01T00:00:00Z"),
+            _ticket(id=3, created_at="9999-12-31T23:59:59Z"),
+            _ticket(id=4, solved_at="1970-01-01T00:00:00Z")]  # fmt: skip
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    p = str(path)
+    task = FileTask(p, "tickets.jsonl", "tickets", "zendesk_tickets", "jsonl", "sha", "b",
+                    datetime(2026, 8, 10), 1 << 20, earliest_at=datetime(2000, 1, 1),
+                    latest_at=datetime(2026, 8, 12))  # fmt: skip
+    got = {r["source_record_id"]: (r["status"], r["reason"], r["detail"]) for r in parse_file(task)}
+    assert got["1"][0] == STATUS_OK
+    for record_id in ("2", "3", "4"):
+        assert got[record_id][1] == RejectReason.TIMESTAMP_OUT_OF_RANGE
+    assert "ingest.earliest_timestamp" in got["2"][2] and "received_at=0001-01-01" in got["2"][2]
+    assert "ingest.max_future_hours" in got["3"][2]
+    assert got["4"][2].startswith("resolved_at=1970-01-01")

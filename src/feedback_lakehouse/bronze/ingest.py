@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -229,6 +230,8 @@ def _plan(run: StepRun, exports: list[ExportMapping]) -> tuple[list[FileTask], d
             path=str(f.path.resolve()), display_path=shown, source=f.source,
             adapter=f.adapter, format=f.format, sha256=sha, batch_id=run.run_id,
             ingested_at=run.now, max_record_bytes=settings.ingest.max_record_bytes,
+            earliest_at=settings.ingest.earliest_timestamp,
+            latest_at=run.now + timedelta(hours=settings.ingest.max_future_hours),
             mapping_json=f.mapping_json,
         )  # fmt: skip
         tasks.append(task)

@@ -42,6 +42,9 @@ class FileTask:
     ingested_at: datetime
     max_record_bytes: int
     mapping_json: str = ""
+    earliest_at: datetime | None = None
+    """Record timestamps outside [earliest_at, latest_at] are quarantined."""
+    latest_at: datetime | None = None
 
     def as_row(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,7 +52,7 @@ class FileTask:
 
 TASK_SCHEMA = """path STRING, display_path STRING, source STRING, adapter STRING,
 format STRING, sha256 STRING, batch_id STRING, ingested_at TIMESTAMP,
-max_record_bytes BIGINT, mapping_json STRING"""
+max_record_bytes BIGINT, mapping_json STRING, earliest_at TIMESTAMP, latest_at TIMESTAMP"""
 
 
 def _adapter(task: FileTask) -> Adapter:
@@ -69,6 +72,22 @@ def _best_effort_id(obj: dict[str, Any] | None, task: FileTask) -> str | None:
         if value not in (None, ""):
             return str(value)
     return None
+
+
+def _in_range(envelope: dict[str, Any], task: FileTask) -> None:
+    """RecordError(timestamp_out_of_range) for a timestamp outside the task's bounds."""
+    for field in ("received_at", "resolved_at"):
+        value = envelope.get(field)
+        if value is None:
+            continue
+        if task.earliest_at is not None and value < task.earliest_at:
+            raise RecordError(RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                              f"{field}={value.isoformat()} is before {task.earliest_at:%Y-%m-%d} "
+                              "(ingest.earliest_timestamp)")  # fmt: skip
+        if task.latest_at is not None and value > task.latest_at:
+            raise RecordError(RejectReason.TIMESTAMP_OUT_OF_RANGE,
+                              f"{field}={value.isoformat()} is after the ingest plus "
+                              "ingest.max_future_hours")  # fmt: skip
 
 
 def sha256_text(text: str) -> str:
@@ -95,7 +114,9 @@ def parse_file(task: FileTask) -> Iterator[dict[str, Any]]:
         if error is None and rec.obj is not None:
             try:
                 envelope = adapter(rec.obj)
+                _in_range(envelope, task)
             except RecordError as exc:
+                envelope = None
                 error = exc
             except Exception as exc:  # a record of unexpected shape must not fail the file
                 error = RecordError(RejectReason.UNEXPECTED_SHAPE, f"{type(exc).__name__}: {exc}")
@@ -157,7 +178,9 @@ def parse_tasks_to_arrow(batches: Iterator[Any], rows_per_batch: int) -> Iterato
     schema = _arrow_schema()
     for tasks in batches:
         for raw_task in tasks.to_pylist():
-            raw_task["ingested_at"] = raw_task["ingested_at"].replace(tzinfo=None)
+            for key in ("ingested_at", "earliest_at", "latest_at"):
+                if raw_task.get(key) is not None:
+                    raw_task[key] = raw_task[key].replace(tzinfo=None)
             raw_task["mapping_json"] = raw_task.get("mapping_json") or ""
             task = FileTask(**raw_task)
             buffer: list[dict[str, Any]] = []

@@ -24,6 +24,9 @@ class RejectReason(StrEnum):
     """The raw record exceeds ``ingest.max_record_bytes``."""
     UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
     """The record's timestamp cannot be read in any accepted format."""
+    TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range"
+    """A timestamp is before ``ingest.earliest_timestamp`` or more than
+    ``ingest.max_future_hours`` after the ingest (placeholders such as 0001-01-01)."""
     UNEXPECTED_SHAPE = "unexpected_shape"
     """A field has a type the source contract does not allow (e.g. ``comments`` not a list)."""
     DUPLICATE_RECORD_ID = "duplicate_record_id"

@@ -7,6 +7,7 @@ before it touches a table, not half-way through."""
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -93,6 +94,11 @@ class IngestSettings(_Strict):
     landing_dir: str = "landing"
     """Where exports land; relative paths are under the lakehouse root."""
     max_record_bytes: int = Field(1024 * 1024, gt=0)
+    earliest_timestamp: datetime = datetime(2000, 1, 1)
+    """Record timestamps before this are quarantined as ``timestamp_out_of_range`` (a
+    0001-01-01 placeholder would otherwise break every later step)."""
+    max_future_hours: float = Field(48.0, ge=0)
+    """Timestamps more than this after the ingest are quarantined the same way."""
     output_rows_per_batch: int = Field(10_000, gt=0)
     round_bytes: int = Field(128 * 1024**2, gt=0)
     """Input bytes parsed and written per round; bounds the engine's write buffers."""
