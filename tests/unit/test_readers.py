@@ -63,3 +63,51 @@ def test_csv_bom_and_empty_file(tmp_path: Path) -> None:
     recs = list(read_csv(_write(tmp_path / "bom.csv", b"\xef\xbb\xbfid,x\n1,2\n"), 1000))
     assert recs[0].obj == {"id": "1", "x": "2"}
     assert list(read_csv(_write(tmp_path / "empty.csv", b""), 1000)) == []
+
+
+def test_jsonl_with_a_byte_order_mark_reads_its_first_record(tmp_path: Path) -> None:
+    f = _write(tmp_path / "bom.jsonl", b'\xef\xbb\xbf{"id": 1}\n{"id": 2}\n')
+    recs = list(read_jsonl(f, max_record_bytes=100))
+    assert [r.obj for r in recs] == [{"id": 1}, {"id": 2}]
+    assert recs[1].offset == len(b'\xef\xbb\xbf{"id": 1}\n')  # offsets stay the file's
+
+
+def test_gzip_exports_are_read_record_by_record(tmp_path: Path) -> None:
+    import gzip
+
+    f = _write(tmp_path / "t.jsonl.gz", gzip.compress(b"".join(
+        b'{"id": %d}\n' % i for i in range(20))))  # fmt: skip
+    assert [r.obj["id"] for r in read_jsonl(f, max_record_bytes=100)] == list(range(20))
+    c = _write(tmp_path / "r.csv.gz", gzip.compress(b"id,body\n1,a\n2,b\n"))
+    assert [r.obj for r in read_csv(c, max_record_bytes=100)] == [
+        {"id": "1", "body": "a"}, {"id": "2", "body": "b"},
+    ]  # fmt: skip
+
+
+def test_a_huge_reject_keeps_a_bounded_excerpt(tmp_path: Path) -> None:
+    from feedback_lakehouse.bronze.readers import EXCERPT_BYTES
+
+    big = b'{"id": 9, "body": "' + b"x" * (3 * EXCERPT_BYTES) + b'"}'
+    f = _write(tmp_path / "big.jsonl", big + b"\n")
+    (rec,) = read_jsonl(f, max_record_bytes=1000)
+    assert rec.error is not None and rec.error.reason == RejectReason.RECORD_TOO_LARGE
+    assert rec.raw_bytes == len(big)  # the size as read
+    assert len(rec.raw_text.encode()) < EXCERPT_BYTES + 200
+    assert "sha256 " in rec.raw_text and f"{len(big):,} bytes" in rec.raw_text
+    c = _write(tmp_path / "big.csv", b"id,body\n9," + b"y" * (3 * EXCERPT_BYTES) + b"\n")
+    (row,) = read_csv(c, max_record_bytes=1000)
+    assert row.error.reason == RejectReason.RECORD_TOO_LARGE
+    assert len(row.raw_text.encode()) < EXCERPT_BYTES + 200
+
+
+def test_a_damaged_gzip_keeps_what_came_before(tmp_path: Path) -> None:
+    import gzip
+
+    data = gzip.compress(
+        b"".join(b'{"id": %d, "body": "%s"}\n' % (i, b"x" * 50) for i in range(200))
+    )
+    f = _write(tmp_path / "cut.jsonl", data[: len(data) // 2])  # truncated in transfer
+    recs = list(read_jsonl(f, max_record_bytes=1000))
+    assert recs[-1].error is not None and recs[-1].error.reason == RejectReason.DAMAGED_FILE
+    kept = [r.obj["id"] for r in recs[:-1]]
+    assert kept == list(range(len(kept))) and 0 < len(kept) < 200

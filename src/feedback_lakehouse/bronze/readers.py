@@ -1,17 +1,22 @@
 """Split export files into raw records, keeping where each one starts.
 
 Pure Python over bytes, so a broken line, invalid UTF-8 or a ragged CSV row becomes one
-rejected record with its file and line, never an exception that fails the whole file."""
+rejected record with its file and line, never an exception that fails the whole file. A gzip
+file is read decompressed (known by its first bytes, whatever its name; offsets are then the
+decompressed stream's), and a damaged one keeps the records before the damage. A record too
+large to accept is kept as a bounded excerpt with its size and hash."""
 
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import io
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -19,6 +24,33 @@ from feedback_lakehouse.bronze.reasons import RejectReason
 from feedback_lakehouse.errors import RecordError
 
 csv.field_size_limit(sys.maxsize)
+EXCERPT_BYTES = 64 * 1024
+"""How much of a record too large to accept is kept in ``bronze.rejected``."""
+_BOM = b"\xef\xbb\xbf"
+_GZIP = b"\x1f\x8b"
+
+
+def open_export(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it is gzip."""
+    fh = path.open("rb")
+    if fh.read(2) == _GZIP:
+        fh.close()
+        return gzip.open(path, "rb")
+    fh.seek(0)
+    return fh
+
+
+def excerpt(raw: bytes) -> str:
+    """The start of a raw record too large to store whole, with its size and hash."""
+    head = raw[:EXCERPT_BYTES].decode("utf-8", "backslashreplace")
+    digest = hashlib.sha256(raw).hexdigest()
+    return f"{head} [excerpt: the first {EXCERPT_BYTES:,} of {len(raw):,} bytes, sha256 {digest}]"
+
+
+def _damaged(line: int, exc: BaseException) -> RawRecord:
+    """The rest of a file that cannot be read to its end, as one rejected record."""
+    return RawRecord(line, None, "", 0, error=RecordError(
+        RejectReason.DAMAGED_FILE, f"{type(exc).__name__}: {exc}"))  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -46,16 +78,28 @@ def _decode(raw: bytes) -> tuple[str, RecordError | None]:
 
 def read_jsonl(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
     """One RawRecord per non-blank line; ``obj`` is set only for a valid JSON object."""
-    offset = 0
-    with path.open("rb") as fh:
-        for line_no, line in enumerate(fh, start=1):
+    offset, line_no = 0, 0
+    with open_export(path) as fh:
+        lines = iter(fh)
+        while True:
+            try:
+                line = next(lines)
+            except StopIteration:
+                return
+            except (OSError, EOFError) as exc:  # a damaged gzip: what came before stands
+                yield _damaged(line_no + 1, exc)
+                return
+            line_no += 1
             start, offset = offset, offset + len(line)
             raw = line.rstrip(b"\r\n")
+            if line_no == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
             if not raw.strip():
                 continue
             text, err = _decode(raw)
             rec = RawRecord(line_no, start, text, len(raw))
             if len(raw) > max_record_bytes:
+                rec.raw_text = excerpt(raw)
                 rec.error = RecordError(
                     RejectReason.RECORD_TOO_LARGE,
                     f"{len(raw):,} bytes > ingest.max_record_bytes={max_record_bytes:,}",
@@ -101,7 +145,7 @@ class _LineTap:
 def read_csv(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
     """One RawRecord per CSV row (RFC 4180 quoting, multi-line fields); ``obj`` maps header
     to value. A UTF-8 BOM is ignored; invalid bytes reject only the rows that hold them."""
-    with path.open("rb") as fh:
+    with open_export(path) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
         tap = _LineTap(text)
         reader = csv.reader(tap)
@@ -117,6 +161,9 @@ def read_csv(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
                 row = next(reader)
             except StopIteration:
                 break
+            except (OSError, EOFError) as exc:  # a damaged gzip: what came before stands
+                yield _damaged(start, exc)
+                return
             except csv.Error as exc:
                 raw_bytes = "".join(tap.lines).encode("utf-8", "surrogateescape")
                 tap.lines.clear()
@@ -142,7 +189,7 @@ def read_csv(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
             if bad_utf8:
                 rec.raw_text, rec.error = _decode(raw_bytes)
             if len(raw_bytes) > max_record_bytes:
-                rec.raw_text = raw_bytes.decode("utf-8", "backslashreplace")
+                rec.raw_text = excerpt(raw_bytes)
                 rec.error = RecordError(
                     RejectReason.RECORD_TOO_LARGE,
                     f"{len(raw_bytes):,} bytes > ingest.max_record_bytes={max_record_bytes:,}",

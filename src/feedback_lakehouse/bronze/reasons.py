@@ -29,5 +29,8 @@ class RejectReason(StrEnum):
     ``ingest.max_future_hours`` after the ingest (placeholders such as 0001-01-01)."""
     UNEXPECTED_SHAPE = "unexpected_shape"
     """A field has a type the source contract does not allow (e.g. ``comments`` not a list)."""
+    DAMAGED_FILE = "damaged_file"
+    """The file cannot be read to its end (a truncated or corrupt gzip); the records before
+    the damage are kept, this row stands for the rest."""
     DUPLICATE_RECORD_ID = "duplicate_record_id"
     """The same (source, source_record_id) appears twice in one ingest batch."""
