@@ -174,3 +174,29 @@ def test_timestamps_outside_the_plausible_range_are_quarantined(tmp_path) -> Non
     assert "ingest.earliest_timestamp" in got["2"][2] and "received_at=0001-01-01" in got["2"][2]
     assert "ingest.max_future_hours" in got["3"][2]
     assert got["4"][2].startswith("resolved_at=1970-01-01")
+
+
+def test_wrong_typed_fields_are_shape_errors_not_python_reprs() -> None:
+    """A list where text belongs used to be stored as "['The report', 'is empty']"; a chat
+    whose conversation_parts is a list was accepted here and dropped by silver."""
+
+    def detail(fn, obj) -> str:
+        with pytest.raises(RecordError) as info:
+            fn(obj)
+        assert info.value.reason == RejectReason.UNEXPECTED_SHAPE
+        return info.value.detail
+
+    body = [{"author_role": "end-user", "body": ["The report", "is empty"]}]
+    assert detail(adapters.zendesk_ticket, _ticket(comments=body)) == (
+        "comments[].body is a list, expected text"
+    )
+    fields = {"browser": ["Safari", "Chrome"]}
+    assert "is a list, expected text" in detail(
+        adapters.zendesk_ticket, _ticket(custom_fields=fields)
+    )
+    chat = {
+        "id": "56", "created_at": 1722695325, "source": {"body": "<p>Broken</p>"},
+        "custom_attributes": {"account_id": "ACC-2"},
+        "conversation_parts": [{"author": {"type": "user"}, "body": "still"}],
+    }  # fmt: skip
+    assert detail(adapters.intercom_chat, chat).startswith("conversation_parts is a list")

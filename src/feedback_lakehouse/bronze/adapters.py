@@ -42,11 +42,28 @@ def _get(obj: Mapping[str, Any] | None, *path: str) -> Any:
     return node
 
 
-def _str(value: Any) -> str | None:
+def _shape(what: str, value: Any, expected: str) -> RecordError:
+    return RecordError(RejectReason.UNEXPECTED_SHAPE,
+                       f"{what} is a {type(value).__name__}, expected {expected}")  # fmt: skip
+
+
+def _str(value: Any, what: str = "a field") -> str | None:
+    """A scalar as text; a list or object is a shape error, never its Python repr."""
     if value is None:
         return None
+    if isinstance(value, list | dict):
+        raise _shape(what, value, "text")
     text = str(value).strip()
     return text or None
+
+
+def _body(value: Any, what: str) -> str:
+    """Customer text: a string (or a number); a list or object is a shape error."""
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):
+        raise _shape(what, value, "text")
+    return str(value)
 
 
 def _float(value: Any) -> float | None:
@@ -84,7 +101,7 @@ def zendesk_ticket(obj: Mapping[str, Any]) -> Envelope:
     )
     if first is None:
         raise RecordError(RejectReason.MISSING_REQUIRED_FIELD, "no end-user comment in 'comments'")
-    _require_text(str(first.get("body") or ""), "the first end-user comment")
+    _require_text(_body(first.get("body"), "comments[].body"), "the first end-user comment")
     fields = obj.get("custom_fields") if isinstance(obj.get("custom_fields"), Mapping) else {}
     return {
         "source_record_id": str(record_id),
@@ -112,12 +129,16 @@ def intercom_chat(obj: Mapping[str, Any]) -> Envelope:
     created = _ts(_require(obj, "created_at"), "created_at")
     account = _require(obj, "custom_attributes", "account_id")
     body = _require(obj, "source", "body")
+    parts = obj.get("conversation_parts")
+    if parts is not None and not isinstance(parts, Mapping):
+        raise _shape("conversation_parts", parts, "an object holding a conversation_parts list")
     user_parts = [
-        html_to_text(str(p.get("body") or ""))
+        html_to_text(_body(p.get("body"), "conversation_parts[].body"))
         for p in _get(obj, "conversation_parts", "conversation_parts") or []
         if isinstance(p, Mapping) and _get(p, "author", "type") == "user"
     ]
-    _require_text(html_to_text(str(body)) + " ".join(user_parts), "the customer's chat text")
+    text = html_to_text(_body(body, "source.body")) + " ".join(user_parts)
+    _require_text(text, "the customer's chat text")
     attrs = obj["custom_attributes"]
     closed = _get(obj, "statistics", "last_close_at")
     return {
@@ -170,7 +191,7 @@ def survey_response(obj: Mapping[str, Any]) -> Envelope:
     submitted = _ts(_require(obj, "submitted_at"), "submitted_at")
     score = _require(obj, "score")
     account = _require(obj, "account_id")
-    _require_text(str(obj.get("comment") or ""), "comment")
+    _require_text(_body(obj.get("comment"), "comment"), "comment")
     return {
         "source_record_id": str(record_id),
         "received_at": submitted,
