@@ -48,7 +48,7 @@ exit codes:
   2    usage, configuration or engine error (the message says what to fix)
   130  interrupted (Ctrl-C); `feedback-lakehouse run` goes on where it stopped"""
 
-STEP_COMMANDS = ("ingest", "silver", "insights", "gold", "run")
+STEP_COMMANDS = ("ingest", "silver", "insights", "gold", "run", "maintain")
 
 
 class UsageError(FeedbackLakehouseError):
@@ -162,6 +162,12 @@ def cmd_gold(args: argparse.Namespace) -> int:
     from feedback_lakehouse.gold.step import run_gold
 
     return _run_step(args, run_gold)
+
+
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from feedback_lakehouse.maintenance import run_maintain
+
+    return _run_step(args, run_maintain)
 
 
 def _generate_sample(settings: Settings, progress: RichProgress) -> None:
@@ -356,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("silver", "clean, redact, deduplicate and split new bronze records", cmd_silver),
         ("insights", "classify fragments, extract evidence, rank root causes", cmd_insights),
         ("gold", "themes, the VoC fact table and the dashboard views", cmd_gold),
+        ("maintain", "compact small files and clean up old ones (weekly)", cmd_maintain),
         ("run", "the main job: every step in order", cmd_run),
     ):
         _add_format(sub.add_parser(name, help=about)).set_defaults(func=func)

@@ -49,6 +49,9 @@ class LakehouseSettings(_Strict):
     """Unity Catalog catalog for the databricks engine; None keeps two-part names."""
     schema_prefix: str = ""
     """Prepended to the layer schemas on Databricks (``feedback_`` -> ``feedback_bronze``)."""
+    vacuum_retention_hours: int = Field(168, ge=0)
+    """``maintain`` deletes data files unreferenced for longer than this (time travel and
+    readers in flight keep this long)."""
 
 
 class SampleSettings(_Strict):
