@@ -60,6 +60,22 @@ def test_the_invariants_name_what_disagrees(catalog, gold_run) -> None:
     assert gold_holds(catalog) == []
 
 
+def test_a_rerun_with_nothing_new_rewrites_no_theme(spark, catalog, engine_settings,
+                                                  gold_run) -> None:  # fmt: skip
+    """Fragments still waiting for a theme are tried again, but no theme is rewritten (a
+    no-op run used to add a version and files to gold.themes every time)."""
+    from pathlib import Path
+
+    from feedback_lakehouse.gold.step import run_gold
+
+    logs = {n: Path(catalog.location(n)) / "_delta_log" for n in ("gold.themes",
+            "gold.theme_lineage", "gold.fct_voc_themes", "gold.spikes")}  # fmt: skip
+    before = {n: len(list(p.glob("*.json"))) for n, p in logs.items()}
+    report = run_gold(spark, catalog, engine_settings)
+    assert report.rows_written == 0
+    assert {n: len(list(p.glob("*.json"))) for n, p in logs.items()} == before
+
+
 def test_themes_match_the_planted_issues(catalog, sample, gold_run) -> None:
     m = evaluate_gold(catalog, sample)
     assert m["adjusted_rand_index"] >= 0.70, m

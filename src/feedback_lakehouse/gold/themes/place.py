@@ -119,6 +119,12 @@ def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placeme
                     .unionByName(catalog.read(ASSIGN_NEW))
                 )
     report.details["themes_born"] = len(born)
+    if not born and not final.filter(F.col("theme_id").isNotNull()).limit(1).count():
+        # only fragments that still wait for a theme: no theme changed, none is rewritten (a
+        # no-op run used to rewrite every theme because two fragments were waiting)
+        with report.timed("land"):
+            _land_members(run, final)
+        return Placement(0, None)
     # before landing, which changes who was waiting
     placement = recompute_from(
         final, catalog.read("gold.theme_members"), catalog.read("silver.fragments")
