@@ -1,0 +1,85 @@
+"""Hostile export files, ingested end to end into a lakehouse of their own: every record
+ends accepted or quarantined with its reason (read = written + quarantined), none crashes
+the batch, and silver takes what bronze accepted."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+import pytest
+from pyspark.sql import functions as F
+
+
+def _ticket(record_id: int, **over: Any) -> dict[str, Any]:
+    t = {
+        "id": record_id, "created_at": "2026-08-03T16:22:05Z", "organization_id": "ACC-1",
+        "via": {"channel": "web"},
+        "comments": [{"author_role": "end-user", "body": f"Export {record_id} fails"}],
+    }  # fmt: skip
+    return t | over
+
+
+def _lines(*records: dict[str, Any]) -> bytes:
+    return b"".join(json.dumps(r).encode() + b"\n" for r in records)
+
+
+@pytest.fixture(scope="module")
+def hostile(spark, engine_settings, tmp_path_factory):
+    from feedback_lakehouse.bronze.ingest import run_ingest
+    from feedback_lakehouse.lakehouse import open_lakehouse
+
+    root = tmp_path_factory.mktemp("hostile_lakehouse")
+    tickets = root / "landing" / "tickets"
+    chats = root / "landing" / "chats"
+    tickets.mkdir(parents=True)
+    chats.mkdir(parents=True)
+    (tickets / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + _lines(_ticket(1), _ticket(2)))
+    (tickets / "dates.jsonl").write_bytes(_lines(
+        _ticket(3, created_at="0001-01-01T00:00:00Z"),
+        _ticket(4, created_at="9999-12-31T23:59:59Z"),
+        _ticket(5, comments=[{"author_role": "end-user", "body": ["The report", "is empty"]}]),
+        _ticket(6, comments=[{"author_role": "end-user", "body": "x" * 2_000_000}]),
+    ))  # fmt: skip
+    zipped = _lines(*(_ticket(100 + i) for i in range(20)))
+    (tickets / "zipped.jsonl").write_bytes(gzip.compress(zipped))
+    (chats / "parts.jsonl").write_bytes(_lines({
+        "id": "c1", "created_at": 1722695325, "source": {"body": "<p>Broken</p>"},
+        "custom_attributes": {"account_id": "ACC-1"},
+        "conversation_parts": [{"author": {"type": "user"}, "body": "still broken"}],
+    }))  # fmt: skip
+    lakehouse = engine_settings.lakehouse.model_copy(
+        update={"root": str(root), "schema_prefix": "hostile_"}
+    )
+    lh = open_lakehouse(settings=engine_settings.model_copy(update={"lakehouse": lakehouse}))
+    return lh, run_ingest(lh.spark, lh.catalog, lh.settings)
+
+
+def test_every_hostile_record_ends_somewhere_with_its_reason(hostile) -> None:
+    lh, report = hostile
+    assert report.balanced
+    assert (report.rows_read, report.rows_written) == (27, 22)
+    rejected = lh.catalog.read("bronze.rejected").collect()
+    reasons = {(r["source_file"], r["source_line"]): r["reason"] for r in rejected}
+    assert reasons == {
+        ("tickets/dates.jsonl", 1): "timestamp_out_of_range",
+        ("tickets/dates.jsonl", 2): "timestamp_out_of_range",
+        ("tickets/dates.jsonl", 3): "unexpected_shape",
+        ("tickets/dates.jsonl", 4): "record_too_large",
+        ("chats/parts.jsonl", 1): "unexpected_shape",
+    }
+    huge = next(r for r in rejected if r["reason"] == "record_too_large")
+    assert len(huge["raw_text"]) < 70_000 and "sha256 " in huge["raw_text"]
+    accepted = lh.catalog.read("bronze.feedback_raw").filter(F.col("source") == "tickets")
+    ids = {int(r["source_record_id"]) for r in accepted.select("source_record_id").collect()}
+    assert ids == {1, 2, *range(100, 120)}  # the BOM'd file's first record and all 20 zipped
+
+
+def test_silver_takes_every_accepted_hostile_record(hostile) -> None:
+    from feedback_lakehouse.silver.step import run_silver
+
+    lh, _ = hostile
+    report = run_silver(lh.spark, lh.catalog, lh.settings)
+    assert report.balanced and report.rows_read == 22 and report.rows_quarantined == 0
+    assert lh.catalog.read("silver.feedback").count() == 22
