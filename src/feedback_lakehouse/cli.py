@@ -209,26 +209,13 @@ def _section(measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def section_errors(result: dict[str, Any]) -> dict[str, str]:
-    """``section`` (or ``section.part``) -> error, for every part that could not be measured."""
-    errors = {}
-    for name, section in result.items():
-        if not isinstance(section, dict):
-            continue
-        if "error" in section:
-            errors[name] = str(section["error"])
-        for part, value in section.items():
-            if isinstance(value, dict) and "error" in value:
-                errors[f"{name}.{part}"] = str(value["error"])
-    return errors
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from feedback_lakehouse.config.check import conf_files
     from feedback_lakehouse.evaluate.tables import (
         evaluate_gold,
         evaluate_insights,
         evaluate_silver,
+        section_errors,
     )
 
     settings = _settings(args)

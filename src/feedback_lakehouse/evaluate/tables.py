@@ -271,3 +271,17 @@ def _spike_metrics(
             )
         }
     }
+
+
+def section_errors(result: dict[str, Any]) -> dict[str, str]:
+    """``section`` (or ``section.part``) -> error, for every part that could not be measured."""
+    errors = {}
+    for name, section in result.items():
+        if not isinstance(section, dict):
+            continue
+        if "error" in section:
+            errors[name] = str(section["error"])
+        for part, value in section.items():
+            if isinstance(value, dict) and "error" in value:
+                errors[f"{name}.{part}"] = str(value["error"])
+    return errors
