@@ -96,7 +96,10 @@ def _samples(
     n_sample = settings.gold.summary_sample
     samples, reps = [], {}
     for t in themes:
-        ranked = sorted(by_theme.get(t.theme_id, []), key=lambda r: -r["similarity"])
+        # ties (a duplicate's identical text) broken by id: the same tickets every run
+        ranked = sorted(
+            by_theme.get(t.theme_id, []), key=lambda r: (-r["similarity"], r["fragment_id"])
+        )
         rows = ranked[:n_sample]
         samples.append(ThemeSample(
             t.theme_id, [r["text"] or "" for r in rows], [r["sub_theme"] for r in rows],

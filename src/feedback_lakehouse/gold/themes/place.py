@@ -102,10 +102,14 @@ def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placeme
     if n_pool >= cs.min_cluster_size:
         with report.timed("cluster"):
             frac = min(1.0, cs.sample / n_pool)
-            sample = pool.sample(fraction=frac, seed=7) if frac < 1 else pool
-            # bounded collect: at most ~cluster_sample vectors
-            vecs = np.array([r["vector"] for r in sample.select("vector").collect()],
-                            dtype=np.float32)  # fmt: skip
+            # chosen by a hash of the fragment id, not by the engine's partitions: a rerun
+            # after a crash samples the same fragments
+            by_hash = (F.crc32(F.col("fragment_id")) % 100_000).cast("double") / 100_000.0
+            sample = pool.filter(by_hash < frac) if frac < 1 else pool
+            # bounded collect: at most ~cluster_sample vectors, in one order whatever the
+            # engine's partitions (a rerun after a crash must find the same themes)
+            picked = sample.select("fragment_id", "vector").orderBy("fragment_id").collect()
+            vecs = np.array([r["vector"] for r in picked], dtype=np.float32)
             for rows in new_clusters(vecs, cs):
                 centroid = normalise(vecs[rows].mean(axis=0))
                 born.append(Theme(f"TH-{uuid.uuid4().hex[:10]}", centroid, 0, now, None))
