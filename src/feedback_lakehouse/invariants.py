@@ -31,8 +31,9 @@ def insights_hold(catalog: Catalog) -> list[str]:
             "run `feedback-lakehouse insights` again"]  # fmt: skip
 
 
-def gold_holds(catalog: Catalog) -> list[str]:
-    """Every member's theme exists, and every active theme's count is its members'."""
+def gold_holds(catalog: Catalog, window_days: int) -> list[str]:
+    """Every member's theme exists, every active theme's count is its members', and the fact
+    table counts the messages its members and insights place in the window."""
     from pyspark.sql import functions as F
 
     members = catalog.read("gold.theme_members").filter(F.col("theme_id").isNotNull())
@@ -53,7 +54,33 @@ def gold_holds(catalog: Catalog) -> list[str]:
         out.append(f"gold.themes: {off:,} active themes count other fragments than their "
                    "members in gold.theme_members; report it with the run's log (a rerun "
                    "does not change settled counts)")  # fmt: skip
+    counted_facts = _fact_tickets(catalog)
+    expected = _window_tickets(catalog, window_days)
+    if counted_facts != expected:
+        out.append(f"gold.fct_voc_themes: counts {counted_facts:,} tickets where the members "
+                   f"and insights place {expected:,} in the window; run `feedback-lakehouse "
+                   "gold` again (it rebuilds the facts from them)")  # fmt: skip
     return out
+
+
+def _fact_tickets(catalog: Catalog) -> int:
+    from pyspark.sql import functions as F
+
+    return int(catalog.read("gold.fct_voc_themes").agg(F.sum("ticket_count")).first()[0] or 0)
+
+
+def _window_tickets(catalog: Catalog, window_days: int) -> int:
+    """Theme x message x class rows in the fact table's window (see ``gold.voc``)."""
+    from pyspark.sql import functions as F
+
+    from feedback_lakehouse.gold.voc import theme_messages
+
+    messages = theme_messages(catalog)
+    end = messages.agg(F.max("received_at")).first()[0]
+    if end is None:
+        return 0
+    start = F.lit(end).cast("timestamp") - F.expr(f"INTERVAL {window_days} DAYS")
+    return messages.filter(F.col("received_at") > start).count()
 
 
 def enforce(step: str, broken: list[str]) -> None:

@@ -29,13 +29,14 @@ def test_every_fragment_is_placed_or_kept_waiting(catalog, gold_run) -> None:
     assert placed <= themes
 
 
-def test_the_invariants_name_what_disagrees(catalog, gold_run) -> None:
+def test_the_invariants_name_what_disagrees(catalog, engine_settings, gold_run) -> None:
     """A clean gold run holds (checked before the tests below take themes apart); a member
     of a theme that was never written and a theme that counts other fragments than its
     members are each named, with the command that repairs."""
     from feedback_lakehouse.invariants import InvariantError, enforce, gold_holds, insights_hold
 
-    assert gold_holds(catalog) == [] and insights_hold(catalog) == []
+    window = engine_settings.gold.window_days
+    assert gold_holds(catalog, window) == [] and insights_hold(catalog) == []
     members = catalog.physical("gold.theme_members")
     themes = catalog.physical("gold.themes")
     (theme,) = catalog.read("gold.themes").filter("status = 'active'").limit(1).collect()
@@ -45,19 +46,27 @@ def test_the_invariants_name_what_disagrees(catalog, gold_run) -> None:
     )
     catalog.spark.sql(f"UPDATE {themes} SET fragment_count = fragment_count + 1 "
                       f"WHERE theme_id = '{theme['theme_id']}'")  # fmt: skip
+    facts = catalog.physical("gold.fct_voc_themes")
+    (fact,) = catalog.read("gold.fct_voc_themes").limit(1).collect()
+    where = (f"theme_id = '{fact['theme_id']}' AND category = '{fact['category']}' "
+             f"AND product_area = '{fact['product_area']}'")  # fmt: skip
+    catalog.spark.sql(f"UPDATE {facts} SET ticket_count = ticket_count + 2 WHERE {where}")
     try:
-        broken = gold_holds(catalog)
-        assert len(broken) == 2
+        broken = gold_holds(catalog, window)
+        assert len(broken) == 3
         assert broken[0].startswith("gold.theme_members: 1 members belong to no theme")
         assert "feedback-lakehouse gold" in broken[0]
         assert broken[1].startswith("gold.themes: 1 active themes count other fragments")
+        assert broken[2].startswith("gold.fct_voc_themes: counts ")
         with pytest.raises(InvariantError, match="gold: tables disagree"):
             enforce("gold", broken)
     finally:
         catalog.spark.sql(f"DELETE FROM {members} WHERE fragment_id = 'orphan#0'")
         catalog.spark.sql(f"UPDATE {themes} SET fragment_count = {theme['fragment_count']} "
                           f"WHERE theme_id = '{theme['theme_id']}'")  # fmt: skip
-    assert gold_holds(catalog) == []
+        catalog.spark.sql(f"UPDATE {facts} SET ticket_count = {fact['ticket_count']} "
+                          f"WHERE {where}")  # fmt: skip
+    assert gold_holds(catalog, window) == []
 
 
 def test_a_rerun_with_nothing_new_rewrites_no_theme(spark, catalog, engine_settings,
@@ -72,8 +81,23 @@ def test_a_rerun_with_nothing_new_rewrites_no_theme(spark, catalog, engine_setti
             "gold.theme_lineage", "gold.fct_voc_themes", "gold.spikes")}  # fmt: skip
     before = {n: len(list(p.glob("*.json"))) for n, p in logs.items()}
     report = run_gold(spark, catalog, engine_settings)
-    assert report.rows_written == 0
+    assert report.rows_written == 0 and report.details["derived_tables_stale"] is False
     assert {n: len(list(p.glob("*.json"))) for n, p in logs.items()} == before
+
+    # an insight written after the last build (a fragment reclassified): the facts follow it
+    insights = catalog.physical("silver.insights")
+    (row,) = catalog.read("silver.insights").limit(1).collect()
+    at = row["processed_at"].strftime("%Y-%m-%d %H:%M:%S.%f")
+    catalog.spark.sql(f"UPDATE {insights} SET processed_at = TIMESTAMP '2099-01-01 00:00:00' "
+                      f"WHERE fragment_id = '{row['fragment_id']}'")  # fmt: skip
+    try:
+        again = run_gold(spark, catalog, engine_settings)
+        assert again.details["derived_tables_stale"] is True
+        facts = logs["gold.fct_voc_themes"]
+        assert len(list(facts.glob("*.json"))) > before["gold.fct_voc_themes"]
+    finally:
+        catalog.spark.sql(f"UPDATE {insights} SET processed_at = TIMESTAMP '{at}' "
+                          f"WHERE fragment_id = '{row['fragment_id']}'")  # fmt: skip
 
 
 def test_themes_match_the_planted_issues(catalog, sample, gold_run) -> None:

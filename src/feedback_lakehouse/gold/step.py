@@ -32,8 +32,7 @@ def run_gold(run: StepRun) -> None:
     events_path = write_events(event_documents(catalog, settings, model), folder, model)
     # before placing: were the derived tables built from the members as they stand? (not
     # when a run was killed after placing and before the last of them)
-    built, members_at = _derived_watermark(catalog)
-    stale = members_at is not None and (built is None or members_at > built)
+    stale = _derived_stale(catalog)
     report.details["derived_tables_stale"] = stale
     progress.stage("themes: place new fragments, find new themes, name them")
     placement = run_themes(run, str(folder), model.version)
@@ -48,7 +47,7 @@ def run_gold(run: StepRun) -> None:
         # the facts, spikes and operations tables stand
         _clean(catalog)
         with report.timed("invariants"):
-            enforce(STEP, gold_holds(catalog))
+            enforce(STEP, gold_holds(catalog, settings.gold.window_days))
         return
     progress.stage("VoC fact table, SLA, coverage, account risk")
     with report.timed("voc"):
@@ -73,27 +72,40 @@ def run_gold(run: StepRun) -> None:
     _mark_derived(run)  # last: a run killed before it rebuilds them next time
     _clean(catalog)
     with report.timed("invariants"):
-        enforce(STEP, gold_holds(catalog))
+        enforce(STEP, gold_holds(catalog, settings.gold.window_days))
 
 
-def _derived_watermark(catalog: Catalog) -> tuple[datetime | None, datetime | None]:
-    """When the derived gold tables were last built completely (the members' newest
-    assignment they were built from), and the members' newest assignment now."""
+def _newest(catalog: Catalog, table: str, column: str) -> datetime | None:
     from pyspark.sql import functions as F
 
+    return catalog.read(table).agg(F.max(column)).first()[0]
+
+
+def _derived_stale(catalog: Catalog) -> bool:
+    """Whether the fact table, spikes and operations tables no longer stand for their inputs:
+    members changed since they were last built completely (a run killed before finishing
+    them), or insights were written after that build (a new prompt or model reclassified
+    fragments that keep their themes)."""
+    from pyspark.sql import functions as F
+
+    members_at = _newest(catalog, "gold.theme_members", "assigned_at")
+    if members_at is None:
+        return False
     marks = (
         catalog.read("ops.watermarks")
         .filter((F.col("step") == STEP) & (F.col("input_table") == "gold.theme_members"))
         .collect()
     )
-    newest = catalog.read("gold.theme_members").agg(F.max("assigned_at")).first()[0]
-    return (marks[0]["value"] if marks else None), newest
+    if not marks or members_at > marks[0]["value"]:
+        return True
+    insights_at = _newest(catalog, "silver.insights", "processed_at")
+    return insights_at is not None and insights_at > marks[0]["updated_at"]
 
 
 def _mark_derived(run: StepRun) -> None:
     """Record that the derived tables now stand for the members as they are."""
     catalog = run.catalog
-    _, newest = _derived_watermark(catalog)
+    newest = _newest(catalog, "gold.theme_members", "assigned_at")
     if newest is None:
         return
     row = [(STEP, "gold.theme_members", newest, run.now)]
