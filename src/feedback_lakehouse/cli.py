@@ -77,7 +77,7 @@ def finish(reports: Sequence[StepReport], fmt: str) -> int:
     stderr; the exit code (a failed check stops a run only under quality.fail_on_error)."""
     print_reports(out, reports, fmt)
     for r in reports:
-        for check in failed_checks(r):
+        for check in failed_checks(r.details.get("quality")):
             _say(f"quality check failed in {r.step}: {check}", "yellow")
     found = [f"{r.step}: {p}" for r in reports for p in problems(r)]
     for problem in found:

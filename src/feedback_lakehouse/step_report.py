@@ -76,9 +76,9 @@ def problems(report: StepReport) -> list[str]:
     ]
 
 
-def failed_checks(report: StepReport) -> list[str]:
-    """The report's failed quality checks, one line each (``table check(column): n rows``)."""
-    results = report.details.get("quality")
+def failed_checks(results: Any) -> list[str]:
+    """The failed checks among a report's quality results (``details["quality"]``), one line
+    each: ``table check(column): n rows``."""
     if not isinstance(results, list):
         return []
     return [

@@ -21,27 +21,16 @@ def detail_rows(details: Mapping[str, Any], prefix: str = "") -> list[tuple[str,
     rows: list[tuple[str, str]] = []
     for key, value in details.items():
         name = f"{prefix}{key}"
-        if key == "quality" and _is_quality(value):
-            rows += _quality_rows(name, value)
+        if key == "quality" and isinstance(value, list):
+            failed = failed_checks(value)
+            rows.append((name, f"{len(value) - len(failed)}/{len(value)} checks passed"))
+            rows += [(f"{name} failed", line) for line in failed]
         elif isinstance(value, Mapping) and value:
             rows += detail_rows(value, f"{name}.")
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             rows += [(f"{name}[{i}]", _pairs(v)) for i, v in enumerate(value)]
         else:
             rows.append((name, _text(value)))
-    return rows
-
-
-def _is_quality(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, Mapping) and "success" in v for v in value)
-
-
-def _quality_rows(name: str, results: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    failed = [r for r in results if not r["success"]]
-    rows = [(name, f"{len(results) - len(failed)}/{len(results)} checks passed")]
-    for r in failed:
-        where = f"{r.get('table', '')} {r.get('check', '')}({r.get('column', '')})".strip()
-        rows.append((f"{name} failed", f"{where}: {_text(r.get('unexpected', 0))} rows"))
     return rows
 
 
@@ -71,9 +60,10 @@ def _summary_table(reports: Sequence[StepReport]) -> Table:
     for col in table.columns[1:6]:
         col.justify = "right"
     for r in reports:
+        failed = failed_checks(r.details.get("quality"))
         status = (
             "[red]data problem[/red]" if problems(r)
-            else "[yellow]checks failed[/yellow]" if failed_checks(r) else "ok"
+            else "[yellow]checks failed[/yellow]" if failed else "ok"
         )  # fmt: skip
         table.add_row(
             r.step, f"{r.rows_read:,}", f"{r.rows_written:,}", f"{r.rows_quarantined:,}",
