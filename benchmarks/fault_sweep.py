@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -44,11 +45,8 @@ def main() -> None:
     generate(work / "gen", tickets=args.tickets, seed=5, days=45)
     split_exports(work / "gen", work / "early", work / "late", args.incremental_share)
     full = work / "full"
-    for path in (work / "early", work / "late"):
-        for f in path.rglob("*"):
-            if f.is_file():
-                (full / f.relative_to(path)).parent.mkdir(parents=True, exist_ok=True)
-                (full / f.relative_to(path)).write_bytes(f.read_bytes())
+    for part in (work / "early", work / "late"):
+        shutil.copytree(part, full, dirs_exist_ok=True)
 
     started = time.perf_counter()
     clean_root = new_lakehouse(work / "clean", full)
@@ -66,13 +64,13 @@ def main() -> None:
     # incremental: a clean first run on the early share, the late share lands, then the kill
     inc_clean = new_lakehouse(work / "inc-clean", work / "early")
     run_job(inc_clean, models)
-    _land(work / "late", inc_clean / "landing")
+    shutil.copytree(work / "late", inc_clean / "landing", dirs_exist_ok=True)
     run_job(inc_clean, models)
     inc_reference = snapshot(inc_clean)
     for point in args.points:
         root = new_lakehouse(work / "inc-crash", work / "early")
         run_job(root, models)
-        _land(work / "late", root / "landing")
+        shutil.copytree(work / "late", root / "landing", dirs_exist_ok=True)
         killed = run_job(root, models, kill_after=point) == -9
         run_job(root, models)
         diff = differences(inc_reference, snapshot(root))
@@ -90,14 +88,6 @@ def main() -> None:
     out = REPO / "benchmarks" / "results" / "fault-sweep.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "points"}))
-
-
-def _land(late: Path, landing: Path) -> None:
-    for f in late.rglob("*"):
-        if f.is_file():
-            target = landing / f.relative_to(late)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(f.read_bytes())
 
 
 if __name__ == "__main__":

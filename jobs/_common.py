@@ -25,9 +25,10 @@ def session(args: argparse.Namespace) -> Lakehouse:
     version, and its ``catalog`` variable the Unity Catalog catalog."""
     if args.git_commit:
         os.environ[CODE_VERSION_ENV] = args.git_commit
+    environ = dict(os.environ)
     if args.catalog:
-        os.environ["FEEDBACK_LAKEHOUSE__LAKEHOUSE__UC_CATALOG"] = args.catalog
-    lh = open_lakehouse(args.target, args.conf)
+        environ["FEEDBACK_LAKEHOUSE__LAKEHOUSE__UC_CATALOG"] = args.catalog
+    lh = open_lakehouse(args.target, args.conf, environ=environ)
     args.target = lh.settings.target  # the one resolved, for the run log
     return lh
 

@@ -253,11 +253,12 @@ def _drop_orphan_lineage(catalog: Catalog) -> None:
     """Lineage of themes that were never written (a run killed between the two tables): the
     rerun places those fragments again and records their themes' births itself."""
     lineage = catalog.read("gold.theme_lineage")
-    kept = lineage.join(catalog.read("gold.themes").select("theme_id"), "theme_id", "left_semi")
-    rows = kept.collect()  # lineage is small: hundreds of rows
-    if len(rows) < lineage.count():
-        schema = " ".join(catalog.spec("gold.theme_lineage").schema.split())
-        catalog.replace("gold.theme_lineage", catalog.spark.createDataFrame(rows, schema))
+    themes = catalog.read("gold.themes").select("theme_id")
+    if not lineage.join(themes, "theme_id", "left_anti").limit(1).count():
+        return  # the usual case: one small query, nothing collected
+    rows = lineage.join(themes, "theme_id", "left_semi").collect()  # hundreds of rows
+    schema = " ".join(catalog.spec("gold.theme_lineage").schema.split())
+    catalog.replace("gold.theme_lineage", catalog.spark.createDataFrame(rows, schema))
 
 
 def move_members(catalog: Catalog, moves: dict[str, str]) -> None:
