@@ -33,8 +33,9 @@ def hostile(spark, engine_settings, tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile_lakehouse")
     tickets = root / "landing" / "tickets"
     chats = root / "landing" / "chats"
-    tickets.mkdir(parents=True)
-    chats.mkdir(parents=True)
+    reviews = root / "landing" / "reviews"
+    for folder in (tickets, chats, reviews):
+        folder.mkdir(parents=True)
     (tickets / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + _lines(_ticket(1), _ticket(2)))
     (tickets / "dates.jsonl").write_bytes(_lines(
         _ticket(3, created_at="0001-01-01T00:00:00Z"),
@@ -49,6 +50,18 @@ def hostile(spark, engine_settings, tmp_path_factory):
         "custom_attributes": {"account_id": "ACC-1"},
         "conversation_parts": [{"author": {"type": "user"}, "body": "still broken"}],
     }))  # fmt: skip
+    # line 3 opens a quote that line 5 closes: 7 rows that read as 5 without the detection
+    (reviews / "quotes.csv").write_text(
+        "review_id,submitted_at,rating,title,body\n"
+        'r1,2026-08-01T10:00:00Z,4,Fine,"works"\n'
+        'r2,2026-08-01T11:00:00Z,2,Sync,"stops at ""syncing\n'
+        'r3,2026-08-01T12:00:00Z,1,Crash,"crashes on start"\n'
+        'r4,2026-08-01T13:00:00Z,3,Slow,"slow ""search"" results"\n'
+        'r5,2026-08-01T14:00:00Z,5,Great,"love it"\n'
+        'r6,2026-08-01T15:00:00Z,2,Login,"logs me out"\n'
+        'r7,2026-08-01T16:00:00Z,4,Ok,"ok"\n',
+        encoding="utf-8",
+    )
     lakehouse = engine_settings.lakehouse.model_copy(
         update={"root": str(root), "schema_prefix": "hostile_"}
     )
@@ -59,7 +72,7 @@ def hostile(spark, engine_settings, tmp_path_factory):
 def test_every_hostile_record_ends_somewhere_with_its_reason(hostile) -> None:
     lh, report = hostile
     assert report.balanced
-    assert (report.rows_read, report.rows_written) == (27, 22)
+    assert (report.rows_read, report.rows_written) == (34, 28)
     rejected = lh.catalog.read("bronze.rejected").collect()
     reasons = {(r["source_file"], r["source_line"]): r["reason"] for r in rejected}
     assert reasons == {
@@ -68,12 +81,16 @@ def test_every_hostile_record_ends_somewhere_with_its_reason(hostile) -> None:
         ("tickets/dates.jsonl", 3): "unexpected_shape",
         ("tickets/dates.jsonl", 4): "record_too_large",
         ("chats/parts.jsonl", 1): "unexpected_shape",
+        ("reviews/quotes.csv", 3): "invalid_csv",
     }
     huge = next(r for r in rejected if r["reason"] == "record_too_large")
     assert len(huge["raw_text"]) < 70_000 and "sha256 " in huge["raw_text"]
     accepted = lh.catalog.read("bronze.feedback_raw").filter(F.col("source") == "tickets")
     ids = {int(r["source_record_id"]) for r in accepted.select("source_record_id").collect()}
     assert ids == {1, 2, *range(100, 120)}  # the BOM'd file's first record and all 20 zipped
+    reviews = lh.catalog.read("bronze.feedback_raw").filter(F.col("source") == "reviews")
+    got = {r["source_record_id"] for r in reviews.select("source_record_id").collect()}
+    assert got == {"r1", "r3", "r4", "r5", "r6", "r7"}  # the unclosed quote's row only
 
 
 def test_silver_takes_every_accepted_hostile_record(hostile) -> None:
@@ -81,5 +98,5 @@ def test_silver_takes_every_accepted_hostile_record(hostile) -> None:
 
     lh, _ = hostile
     report = run_silver(lh.spark, lh.catalog, lh.settings)
-    assert report.balanced and report.rows_read == 22 and report.rows_quarantined == 0
-    assert lh.catalog.read("silver.feedback").count() == 22
+    assert report.balanced and report.rows_read == 28 and report.rows_quarantined == 0
+    assert lh.catalog.read("silver.feedback").count() == 28

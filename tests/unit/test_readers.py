@@ -111,3 +111,40 @@ def test_a_damaged_gzip_keeps_what_came_before(tmp_path: Path) -> None:
     assert recs[-1].error is not None and recs[-1].error.reason == RejectReason.DAMAGED_FILE
     kept = [r.obj["id"] for r in recs[:-1]]
     assert kept == list(range(len(kept))) and 0 < len(kept) < 200
+
+
+def test_csv_unclosed_quote_quarantines_its_line_and_reads_the_swallowed_rows(
+    tmp_path: Path,
+) -> None:
+    # the quote opened on line 3 closes on line 4 by chance, so the row has the header's
+    # width: the swallowed line 4 reads as a record of its own and gives it away
+    data = (
+        b"id,when,text,stars\n"
+        b'a1,2026-01-01,"fine",5\n'
+        b'a2,2026-01-02,"stopped after I pressed ""save,3\n'
+        b'a3,2026-01-03,"slow app",2\n'
+        b'a4,2026-01-04,"it says ""done"" but nothing",1\n'
+    )
+    recs = list(read_csv(_write(tmp_path / "q.csv", data), 1000))
+    assert [r.obj["id"] if r.obj else None for r in recs] == ["a1", None, "a3", "a4"]
+    assert [r.line for r in recs] == [2, 3, 4, 5]
+    bad = recs[1]
+    assert bad.error is not None and bad.error.reason == RejectReason.INVALID_CSV
+    assert "opened on line 3" in bad.error.detail and "line 3 quarantined" in bad.error.detail
+    assert bad.raw_text.startswith("a2,") and "a3" not in bad.raw_text
+
+
+def test_csv_quote_left_open_to_the_end_of_the_file_loses_no_row(tmp_path: Path) -> None:
+    data = b'id,text\nb1,"never closed\nb2,second\nb3,third\n'
+    recs = list(read_csv(_write(tmp_path / "eof.csv", data), 1000))
+    assert [r.obj["id"] if r.obj else None for r in recs] == [None, "b2", "b3"]
+    assert recs[0].error is not None and recs[0].error.reason == RejectReason.INVALID_CSV
+
+
+def test_csv_multiline_prose_with_commas_is_not_taken_for_swallowed_rows(
+    tmp_path: Path,
+) -> None:
+    data = b'id,text\nc1,"Hello,\nthe export fails, again\nThanks"\nc2,ok\n'
+    recs = list(read_csv(_write(tmp_path / "prose.csv", data), 1000))
+    assert [r.obj["id"] for r in recs if r.obj] == ["c1", "c2"]
+    assert recs[0].obj["text"] == "Hello,\nthe export fails, again\nThanks"

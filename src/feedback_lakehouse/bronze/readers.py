@@ -4,7 +4,9 @@ Pure Python over bytes, so a broken line, invalid UTF-8 or a ragged CSV row beco
 rejected record with its file and line, never an exception that fails the whole file. A gzip
 file is read decompressed (known by its first bytes, whatever its name; offsets are then the
 decompressed stream's), and a damaged one keeps the records before the damage. A record too
-large to accept is kept as a bounded excerpt with its size and hash."""
+large to accept is kept as a bounded excerpt with its size and hash. A CSV quote that opens and
+never closes swallows the rows after it into one field; a continuation line that reads as a
+whole row of its own gives it away, and that row and the ones after it are read again."""
 
 from __future__ import annotations
 
@@ -123,10 +125,12 @@ def read_jsonl(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
 
 
 class _LineTap:
-    """Feeds physical lines to csv.reader and remembers those of the current record."""
+    """Feeds physical lines to csv.reader and remembers those of the current record; lines
+    given back are read again first (the records an unclosed quote swallowed)."""
 
     def __init__(self, text: io.TextIOBase) -> None:
         self._text = text
+        self._again: list[str] = []
         self.lines: list[str] = []
         self.line_no = 0
 
@@ -134,12 +138,51 @@ class _LineTap:
         return self
 
     def __next__(self) -> str:
-        line = self._text.readline()
+        line = self._again.pop() if self._again else self._text.readline()
         if not line:
             raise StopIteration
         self.line_no += 1
         self.lines.append(line)
         return line
+
+    def give_back(self, lines: list[str]) -> None:
+        self._again.extend(reversed(lines))
+        self.line_no -= len(lines)
+
+
+def _looks_like_record(line: str, width: int) -> bool:
+    """A physical line that reads as a whole row of its own: the header's width and a first
+    field shaped like a key (no spaces)."""
+    try:
+        row = next(csv.reader([line]), [])
+    except csv.Error:
+        return False
+    key = row[0].strip() if row else ""
+    return len(row) == width and 0 < len(key) <= 64 and not any(c.isspace() for c in key)
+
+
+def _swallowed_from(lines: list[str], width: int) -> int | None:
+    """Index of the first continuation line of a multi-line record that reads as a record of
+    its own: a quote opened and not closed swallowed it."""
+    for k in range(1, len(lines)):
+        if _looks_like_record(lines[k], width):
+            return k
+    return None
+
+
+def _unclosed_quote(start: int, lines: list[str], k: int) -> RawRecord:
+    raw = "".join(lines[:k]).rstrip("\r\n")
+    raw_bytes = raw.encode("utf-8", "surrogateescape")
+    span = f"line {start}" if k == 1 else f"lines {start}-{start + k - 1}"
+    detail = (
+        f"a quoted field opened on line {start} is not closed before line {start + k}, "
+        f"which reads as a record of its own ({span} quarantined, read again from line "
+        f"{start + k}); check the quotes on line {start}"
+    )
+    text = raw_bytes.decode("utf-8", "backslashreplace")
+    return RawRecord(
+        start, None, text, len(raw_bytes), error=RecordError(RejectReason.INVALID_CSV, detail)
+    )
 
 
 def read_csv(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
@@ -165,6 +208,12 @@ def read_csv(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
                 yield _damaged(start, exc)
                 return
             except csv.Error as exc:
+                if (k := _swallowed_from(tap.lines, width)) is not None:
+                    rec = _unclosed_quote(start, tap.lines, k)
+                    tap.give_back(tap.lines[k:])
+                    tap.lines.clear()
+                    yield rec
+                    continue
                 raw_bytes = "".join(tap.lines).encode("utf-8", "surrogateescape")
                 tap.lines.clear()
                 yield RawRecord(
@@ -174,6 +223,12 @@ def read_csv(path: Path, max_record_bytes: int) -> Iterator[RawRecord]:
                     len(raw_bytes),
                     error=RecordError(RejectReason.INVALID_CSV, str(exc)),
                 )
+                continue
+            if len(tap.lines) > 1 and (k := _swallowed_from(tap.lines, width)) is not None:
+                rec = _unclosed_quote(start, tap.lines, k)
+                tap.give_back(tap.lines[k:])
+                tap.lines.clear()
+                yield rec
                 continue
             raw = "".join(tap.lines).rstrip("\r\n")
             tap.lines.clear()
