@@ -14,6 +14,7 @@ import csv
 import gzip
 import hashlib
 import io
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -150,22 +151,35 @@ class _LineTap:
         self.line_no -= len(lines)
 
 
-def _looks_like_record(line: str, width: int) -> bool:
-    """A physical line that reads as a whole row of its own: the header's width and a first
-    field shaped like a key (no spaces)."""
+def _key_shape(value: str) -> str:
+    """A key's outline: runs of letters and digits -> ``9`` (holding a digit) or ``a``, other
+    characters kept ("ACC-17" and "ACC-9" -> ``a-9``; "2026-08-01" -> ``9-9-9``)."""
+    runs = re.sub(r"[^\W_]+", lambda m: "9" if any(c.isdigit() for c in m[0]) else "a", value)
+    return runs.strip()
+
+
+def _first_field(line: str) -> str | None:
     try:
         row = next(csv.reader([line]), [])
     except csv.Error:
-        return False
-    key = row[0].strip() if row else ""
-    return len(row) == width and 0 < len(key) <= 64 and not any(c.isspace() for c in key)
+        return None
+    return row[0] if row else None
 
 
 def _swallowed_from(lines: list[str], width: int) -> int | None:
     """Index of the first continuation line of a multi-line record that reads as a record of
-    its own: a quote opened and not closed swallowed it."""
+    its own: the header's width and a first field shaped like the record's own key. A quote
+    opened and not closed swallowed it. Prose with many commas starts with a word, not a key."""
+    own = _first_field(lines[0])
+    if not own:
+        return None
+    shape = _key_shape(own)
     for k in range(1, len(lines)):
-        if _looks_like_record(lines[k], width):
+        try:
+            row = next(csv.reader([lines[k]]), [])
+        except csv.Error:
+            continue
+        if len(row) == width and row[0] and _key_shape(row[0]) == shape:
             return k
     return None
 
