@@ -74,24 +74,38 @@ class Catalog:
         """Create schemas and tables if missing, register existing Delta folders (local), and
         (re)declare the dashboard views."""
         for layer in LAYERS:
-            stmt = f"CREATE DATABASE IF NOT EXISTS {self.schema_name(layer)}"
-            if not self.databricks:
-                stmt += f" LOCATION {sql_string(str(self.settings.root / layer))}"
-            self.spark.sql(stmt)
+            self._ensure_schema(layer)
         for spec in self.specs.values():
-            columns = f"({' '.join(spec.schema.split())}) "
-            if not self.databricks and (Path(self.location(spec.name)) / "_delta_log").is_dir():
-                # Registering an existing table: its log holds the schema. Re-declaring it
-                # trips Sail on nested types (array element names differ), so don't.
-                columns = ""
-            stmt = f"CREATE TABLE IF NOT EXISTS {self.physical(spec.name)} {columns}USING delta"
-            if not self.databricks:
-                stmt += f" LOCATION {sql_string(self.location(spec.name))}"
-            self.spark.sql(stmt)
+            self._ensure_table(spec)
         if set(self.specs) >= {t.name for t in ALL_TABLES}:  # views need every table
             for name, query in VIEWS.items():
                 target = self.view_name(name)
                 self.spark.sql(f"CREATE OR REPLACE VIEW {target} AS {self.rewrite(query)}")
+
+    def ensure_table(self, name: str) -> None:
+        """Create one table (and its schema) if missing, before the others exist."""
+        spec = self.spec(name)
+        self._ensure_schema(spec.layer)
+        self._ensure_table(spec)
+
+    def _ensure_schema(self, layer: str) -> None:
+        stmt = f"CREATE DATABASE IF NOT EXISTS {self.schema_name(layer)}"
+        if not self.databricks:
+            stmt += f" LOCATION {sql_string(str(self.settings.root / layer))}"
+        self.spark.sql(stmt)
+
+    def _ensure_table(self, spec: TableSpec) -> None:
+        columns = f"({' '.join(spec.schema.split())}) "
+        if not self.databricks and (Path(self.location(spec.name)) / "_delta_log").is_dir():
+            # Registering an existing table: its log holds the schema. Re-declaring it
+            # trips Sail on nested types (array element names differ), so don't.
+            columns = ""
+        stmt = f"CREATE TABLE IF NOT EXISTS {self.physical(spec.name)} {columns}USING delta"
+        if not self.databricks:
+            stmt += f" LOCATION {sql_string(self.location(spec.name))}"
+        elif spec.serializable:
+            stmt += " TBLPROPERTIES ('delta.isolationLevel' = 'Serializable')"
+        self.spark.sql(stmt)
 
     def missing(self) -> list[str]:
         """Tables whose Delta folder does not exist yet (locally; on Databricks the catalog
@@ -178,6 +192,21 @@ class Catalog:
         stmt += " WHEN NOT MATCHED THEN INSERT *"
         try:
             self.spark.sql(stmt)
+        finally:
+            self.spark.catalog.dropTempView(view)
+        faults.committed(name)
+
+    def delete_keys(self, name: str, keys: DataFrame) -> None:
+        """Delete the rows whose keys ``keys`` holds (a MERGE: keys are data, never SQL)."""
+        spec = self.spec(name)
+        view = f"_del_{spec.short_name}_{uuid.uuid4().hex[:8]}"
+        keys.select(*spec.keys).distinct().createOrReplaceTempView(view)
+        on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in spec.keys)
+        try:
+            self.spark.sql(
+                f"MERGE INTO {self.physical(name)} AS t USING {view} AS s ON {on} "
+                "WHEN MATCHED THEN DELETE"
+            )
         finally:
             self.spark.catalog.dropTempView(view)
         faults.committed(name)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from feedback_lakehouse.config.check import check_conf
 from feedback_lakehouse.config.settings import Settings, load_settings
 from feedback_lakehouse.lease import LeaseHeld, writer_lease
+from feedback_lakehouse.run import new_run_id, now_utc
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -48,7 +49,8 @@ def open_lakehouse(
     spark = get_spark(settings)
     catalog = Catalog(spark, settings)
     try:
-        with writer_lease(settings, "open"):  # ensure creates the tables that are missing
+        # ensure creates the tables that are missing
+        with writer_lease(settings, new_run_id("open", now_utc()), catalog):
             catalog.ensure()
     except LeaseHeld:
         if catalog.missing():

@@ -63,7 +63,7 @@ def run_pipeline(
     reports: list[StepReport] = []
     names = [name for name, _ in STEPS]
     # one writer: the lease is taken before the model starts learning into the lakehouse
-    with writer_lease(settings, new_run_id("run", now_utc())), traces_flushed_at_end():
+    with writer_lease(settings, new_run_id("run", now_utc()), catalog), traces_flushed_at_end():
         # the offline model learns in a child process while ingest and silver run, and
         # insights' traces are written in the background while gold works
         train_ahead(settings, human_labels(catalog))

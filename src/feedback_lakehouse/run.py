@@ -123,7 +123,7 @@ def step_run(
                   progress=progress or NullProgress(), report=StepReport(step), run_id=run_id,
                   now=now, code_version=version, audit=audit)  # fmt: skip
     try:
-        with writer_lease(settings, run_id):
+        with writer_lease(settings, run_id, catalog):
             yield run
     finally:
         run.report.duration_s = run.elapsed()

@@ -17,6 +17,8 @@ class TableSpec:
     """Spark DDL column list."""
     keys: tuple[str, ...]
     """Natural key: MERGE matches on it and it is unique in the table."""
+    serializable: bool = False
+    """On Databricks: two concurrent writers conflict even when both only insert."""
 
     @property
     def layer(self) -> str:
@@ -141,6 +143,25 @@ SILVER_FRAGMENTS = TableSpec(
     char_start INT, char_end INT, split_cue STRING, language STRING, received_at TIMESTAMP,
     source STRING, account_id STRING, duplicate_of STRING, processed_at TIMESTAMP""",
     ("fragment_id",),
+)
+
+SILVER_REJECTED = TableSpec(
+    "silver.rejected",
+    "one bronze record silver could not read (its text could not be extracted): tried again "
+    "on every silver run and removed once it reads, e.g. after the adapter is fixed",
+    """feedback_id STRING, source STRING, source_record_id STRING, payload_hash STRING,
+    reason STRING, detail STRING, first_rejected_at TIMESTAMP, last_tried_at TIMESTAMP,
+    attempts INT, code_version STRING""",
+    ("feedback_id",),
+)
+
+WRITER_LEASE = TableSpec(
+    "ops.writer_lease",
+    "the run writing this lakehouse, when the lease is a table (lakehouse.lease): at most one row",
+    """lease STRING, token STRING, run_id STRING, holder STRING, acquired_at TIMESTAMP,
+    heartbeat_at TIMESTAMP, expires_at TIMESTAMP""",
+    ("lease",),
+    serializable=True,
 )
 
 WATERMARKS = TableSpec(
@@ -418,7 +439,9 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     FEATURE_FLAGS,
     SILVER_FEEDBACK,
     SILVER_FRAGMENTS,
+    SILVER_REJECTED,
     WATERMARKS,
+    WRITER_LEASE,
     SILVER_STAGING,
     SILVER_DEDUP_INPUT,
     SILVER_DUPLICATES,

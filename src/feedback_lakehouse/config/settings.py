@@ -49,6 +49,12 @@ class LakehouseSettings(_Strict):
     """Unity Catalog catalog for the databricks engine; None keeps two-part names."""
     schema_prefix: str = ""
     """Prepended to the layer schemas on Databricks (``feedback_`` -> ``feedback_bronze``)."""
+    lease: Literal["auto", "file", "table"] = "auto"
+    """How one writer at a time is kept: ``file`` (a lock file under ``root``, local only),
+    ``table`` (a row of ``ops.writer_lease`` with heartbeat and expiry, reaching every cluster
+    on Databricks), ``auto`` (file on the local engine, table elsewhere)."""
+    lease_ttl_seconds: int = Field(600, ge=10)
+    """A table lease without a heartbeat for this long (its run was killed) is taken over."""
     vacuum_retention_hours: int = Field(168, ge=0)
     """``maintain`` deletes data files unreferenced for longer than this (time travel and
     readers in flight keep this long)."""

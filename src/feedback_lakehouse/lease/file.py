@@ -1,13 +1,6 @@
-"""One writer at a time: a lakehouse lease taken before a run writes and released when it ends.
-
-Two runs writing one lakehouse at once doubled every bronze key and multiplied silver and
-insights on the next run. Locally the lease is an exclusive ``flock`` on
-``<root>/.writer.lease``, which holds the holder's run id, process, host and start: the
-operating system releases it when its process ends, however it ends (``kill -9`` included),
-so a killed run's lease is never stale. A second run fails at once naming the holder. The
-lease is re-entrant within a process (the main job holds it across its steps; each step takes
-it again). On Databricks the bundle's jobs run one at a time (``max_concurrent_runs: 1``);
-notebooks and manual runs there are not guarded by this lease."""
+"""The local writer lease: an exclusive ``flock`` on ``<root>/.writer.lease``, which holds the
+holder's run id, process, host and start. The operating system releases it when its process
+ends, however it ends (``kill -9`` included), so a killed run's lease is never stale."""
 
 from __future__ import annotations
 
@@ -20,16 +13,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedback_lakehouse.config.settings import Settings
-from feedback_lakehouse.errors import FeedbackLakehouseError
+from feedback_lakehouse.lease.held import LeaseHeld
 
 FILE = ".writer.lease"
-_held: dict[str, int] = {}
-"""Lakehouse roots this process holds the lease of -> depth of nesting."""
-
-
-class LeaseHeld(FeedbackLakehouseError):
-    """Another run is writing this lakehouse."""
 
 
 def _describe(path: Path) -> str:
@@ -43,21 +29,9 @@ def _describe(path: Path) -> str:
 
 
 @contextmanager
-def writer_lease(settings: Settings, run_id: str) -> Iterator[None]:
-    """Hold the lakehouse's writer lease while the block runs; ``LeaseHeld`` at once when
+def file_lease(root: Path, run_id: str) -> Iterator[None]:
+    """Hold the lease file of ``root`` while the block runs; ``LeaseHeld`` at once when
     another process holds it."""
-    if settings.engine.kind != "local":
-        yield  # see the module docstring
-        return
-    root = settings.root
-    key = str(root)
-    if key in _held:
-        _held[key] += 1
-        try:
-            yield
-        finally:
-            _held[key] -= 1
-        return
     root.mkdir(parents=True, exist_ok=True)
     path = root / FILE
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -74,11 +48,9 @@ def writer_lease(settings: Settings, run_id: str) -> Iterator[None]:
               "since": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(holder).encode(), 0)
-    _held[key] = 1
     try:
         yield
     finally:
-        del _held[key]
         os.ftruncate(fd, 0)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
