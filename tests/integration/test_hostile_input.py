@@ -100,3 +100,69 @@ def test_silver_takes_every_accepted_hostile_record(hostile) -> None:
     report = run_silver(lh.spark, lh.catalog, lh.settings)
     assert report.balanced and report.rows_read == 28 and report.rows_quarantined == 0
     assert lh.catalog.read("silver.feedback").count() == 28
+
+
+def _bronze_copy(lh, record_id: str, source_record_id: str, payload: str):
+    """A bronze row like ticket ``record_id`` with another id and payload, landed now."""
+    from datetime import UTC, datetime
+
+    row = (
+        lh.catalog.read("bronze.feedback_raw")
+        .filter((F.col("source") == "tickets") & (F.col("source_record_id") == record_id))
+        .withColumn("source_record_id", F.lit(source_record_id))
+        .withColumn("payload", F.lit(payload))
+        .withColumn("payload_hash", F.sha2(F.lit(payload), 256))
+        .withColumn("ingested_at", F.lit(datetime.now(UTC).replace(tzinfo=None)))
+    )
+    return row
+
+
+def test_a_record_silver_cannot_read_is_kept_and_tried_again_until_it_reads(hostile) -> None:
+    from feedback_lakehouse.silver.step import run_silver
+
+    lh, _ = hostile
+    lh.catalog.append("bronze.feedback_raw", _bronze_copy(lh, "1", "900", "{not json"))
+    first = run_silver(lh.spark, lh.catalog, lh.settings)
+    assert (first.rows_read, first.rows_quarantined) == (1, 1) and first.balanced
+    [kept] = lh.catalog.read("silver.rejected").collect()
+    assert (kept["feedback_id"], kept["reason"], kept["attempts"]) == (
+        "tickets:900",
+        "unreadable_record",
+        1,
+    )
+    assert "JSONDecodeError" in kept["detail"]
+    again = run_silver(lh.spark, lh.catalog, lh.settings)  # no new input: the reject is retried
+    assert again.rows_read == 1
+    [kept2] = lh.catalog.read("silver.rejected").collect()
+    assert kept2["attempts"] == 2 and kept2["first_rejected_at"] == kept["first_rejected_at"]
+    # the record becomes readable (as when its adapter is fixed): silver takes it in
+    fixed = json.dumps(_ticket(900))
+    lh.spark.sql(
+        f"UPDATE {lh.catalog.physical('bronze.feedback_raw')} SET payload = '{fixed}' "
+        "WHERE source = 'tickets' AND source_record_id = '900'"
+    )
+    third = run_silver(lh.spark, lh.catalog, lh.settings)
+    assert (third.rows_read, third.rows_quarantined) == (1, 0)
+    assert lh.catalog.read("silver.rejected").count() == 0
+    ids = lh.catalog.read("silver.feedback").filter(F.col("feedback_id") == "tickets:900")
+    assert ids.count() == 1
+
+
+def test_a_message_exported_again_with_fewer_fragments_loses_the_stale_ones(hostile) -> None:
+    from feedback_lakehouse.silver.step import run_silver
+
+    lh, _ = hostile
+    first = "The CSV export fails with a timeout every time."
+    body = [
+        {"author_role": "end-user", "body": f"{first}\n\nAlso, the login page rejects my password."}
+    ]
+    two = _bronze_copy(lh, "2", "901", json.dumps(_ticket(901, comments=body)))
+    lh.catalog.append("bronze.feedback_raw", two)
+    run_silver(lh.spark, lh.catalog, lh.settings)
+    frags = lh.catalog.read("silver.fragments").filter(F.col("feedback_id") == "tickets:901")
+    assert frags.count() == 2
+    one = [{"author_role": "end-user", "body": first}]
+    edited = _bronze_copy(lh, "2", "901", json.dumps(_ticket(901, comments=one)))
+    lh.catalog.merge("bronze.feedback_raw", edited)
+    run_silver(lh.spark, lh.catalog, lh.settings)
+    assert [r["ordinal"] for r in frags.collect()] == [0]

@@ -81,6 +81,18 @@ def _work(catalog: Catalog, backend: str, model: str, prompt: str) -> DataFrame:
     )
 
 
+def _drop_orphans(catalog: Catalog) -> None:
+    """Insights of fragments silver no longer has (a message exported again with fewer
+    fragments) go: the fact table would count them."""
+    orphans = (
+        catalog.read("silver.insights")
+        .select("fragment_id")
+        .join(catalog.read("silver.fragments").select("fragment_id"), "fragment_id", "left_anti")
+    )
+    if orphans.limit(1).count():
+        catalog.delete_keys("silver.insights", orphans)
+
+
 @as_step(STEP)
 def run_insights(run: StepRun) -> None:
     from pyspark.sql import functions as F
@@ -104,6 +116,7 @@ def run_insights(run: StepRun) -> None:
     )  # fmt: skip
 
     with report.timed("select"):
+        _drop_orphans(catalog)
         _work(catalog, s.backend, model_name, s.prompt_version).write.insertInto(
             catalog.physical(WORK), overwrite=True
         )

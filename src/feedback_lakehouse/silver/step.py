@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 STEP = "silver"
 STAGING = "ops.silver_staging"
+REJECTED = "silver.rejected"
 DUPLICATES = "ops.silver_duplicates"
 DEDUP_INPUT = "ops.silver_dedup_input"
 
@@ -76,6 +77,22 @@ def _enrich(catalog: Catalog, work: DataFrame, bronze: DataFrame) -> DataFrame:
     ).withColumn("region", F.coalesce(F.col("region"), F.col("envelope_region")))
 
 
+def _batch(catalog: Catalog, mark: datetime | None) -> DataFrame:
+    """Bronze records newer than the watermark, plus those silver could not read before
+    (``silver.rejected``): tried again on every run, so a fixed adapter takes them in."""
+    from pyspark.sql import functions as F
+
+    bronze = catalog.read("bronze.feedback_raw")
+    if mark is None:
+        return bronze
+    retry = catalog.read(REJECTED).select("source", "source_record_id", F.lit(True).alias("_r"))
+    return (
+        bronze.join(retry, ["source", "source_record_id"], "left")
+        .filter((F.col("ingested_at") > F.lit(mark)) | F.col("_r").isNotNull())
+        .drop("_r")
+    )
+
+
 @as_step(STEP)
 def run_silver(run: StepRun) -> None:
     from pyspark.sql import functions as F
@@ -84,14 +101,12 @@ def run_silver(run: StepRun) -> None:
         run.catalog, run.settings, run.report, run.progress, run.now
     )  # fmt: skip
     mark = _watermark(catalog)
-    bronze = catalog.read("bronze.feedback_raw")
-    if mark is not None:
-        bronze = bronze.filter(F.col("ingested_at") > F.lit(mark))
+    bronze = _batch(catalog, mark)
     extent = bronze.agg(F.max("ingested_at").alias("high"), F.count("*").alias("n")).first()
-    high = extent["high"]
-    if high is None:
+    if extent["high"] is None:
         report.details["watermark"] = str(mark)
         return
+    high = max(extent["high"], mark) if mark is not None else extent["high"]  # retries are older
 
     progress.stage("clean, detect language, redact PII, split fragments")
     with report.timed("transform"):
@@ -122,6 +137,7 @@ def run_silver(run: StepRun) -> None:
         results = check_run(catalog, batch)
         quality.record(catalog, run.run_id, STEP, results)
     progress.done()
+    _release_read(catalog)
     # the watermark moves only once the batch's messages and fragments are both written
     catalog.merge(
         "ops.watermarks",
@@ -152,12 +168,11 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
 
     staged = catalog.read(STAGING)
     report.rows_read = staged.count()
-    failed = staged.filter(F.col("error").isNotNull())
-    report.rows_quarantined = failed.count()
+    report.rows_quarantined = _keep_rejected(run, staged)
     if report.rows_quarantined:
         report.messages.append(
-            f"{report.rows_quarantined} records could not be read; see ops.silver_staging"
-            " (column error) and bronze.rejected"
+            f"{report.rows_quarantined} records could not be read; see silver.rejected (they "
+            "are tried again on every run)"
         )
     ok = staged.filter(F.col("error").isNull())
     enriched = _enrich(catalog, ok, bronze)
@@ -205,6 +220,7 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
     )  # fmt: skip
     with report.timed("land_fragments"):
         catalog.upsert("silver.fragments", fragments, "fingerprint")
+        _drop_stale_fragments(catalog, ok)
     report.rows_written = report.rows_read - report.rows_quarantined
     stats = (
         _batch_rows(catalog, ok)
@@ -222,3 +238,57 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
         fragments=int(stats["fragments"] or 0),
         pii_redacted=int(stats["pii"] or 0),
     )
+
+
+def _keep_rejected(run: StepRun, staged: DataFrame) -> int:
+    """Records of the batch silver could not read -> ``silver.rejected`` (attempts counted,
+    the first rejection kept). Returns how many failed."""
+    from pyspark.sql import functions as F
+
+    catalog = run.catalog
+    failed = staged.filter(F.col("error").isNotNull())
+    n = failed.count()
+    before = catalog.read(REJECTED).select(
+        "feedback_id", F.col("first_rejected_at").alias("_first"), F.col("attempts").alias("_n")
+    )
+    if n:
+        rows = (
+            failed.join(before, "feedback_id", "left")
+            .select(
+                "feedback_id", "source", "source_record_id", "payload_hash",
+                F.lit("unreadable_record").alias("reason"), F.col("error").alias("detail"),
+                F.coalesce("_first", F.lit(run.now).cast("timestamp")).alias("first_rejected_at"),
+                F.lit(run.now).cast("timestamp").alias("last_tried_at"),
+                (F.coalesce("_n", F.lit(0)) + 1).cast("int").alias("attempts"),
+                F.lit(run.code_version).alias("code_version"),
+            )
+        )  # fmt: skip
+        catalog.merge(REJECTED, rows)
+    return n
+
+
+def _release_read(catalog: Catalog) -> None:
+    """Rejected records that read this time leave ``silver.rejected``: only once their
+    messages and fragments have landed (the batch is defined by that table until then)."""
+    from pyspark.sql import functions as F
+
+    ok = catalog.read(STAGING).filter(F.col("error").isNull()).select("feedback_id")
+    read_now = catalog.read(REJECTED).select("feedback_id").join(ok, "feedback_id", "left_semi")
+    if read_now.limit(1).count():
+        catalog.delete_keys(REJECTED, ok)  # matched rows only: the staged ones read now
+
+
+def _drop_stale_fragments(catalog: Catalog, ok: DataFrame) -> None:
+    """A message exported again with fewer fragments loses the ones past its new count (their
+    insights and theme places go with them in the next steps)."""
+    from pyspark.sql import functions as F
+
+    counts = ok.select("feedback_id", F.size("fragments").alias("_n"))
+    stale = (
+        catalog.read("silver.fragments")
+        .select("fragment_id", "feedback_id", "ordinal")
+        .join(counts, "feedback_id")
+        .filter(F.col("ordinal") >= F.col("_n"))
+    )
+    if stale.limit(1).count():
+        catalog.delete_keys("silver.fragments", stale)
