@@ -6,6 +6,7 @@ columns of an export. Signatures and quoted replies are still in; cleaning remov
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,11 +54,28 @@ EXTRACTORS = {
 }
 
 
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|tr|rv|sv)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
+_FOLD = re.compile(r"\W+")
+
+
+def subject_title(subject: object, body: str) -> str:
+    """The subject as the message's one-line title (``Re:``/``Fwd:`` dropped), or "" when
+    there is none or the body already says it: the customer wrote it, it is their words."""
+    if not isinstance(subject, str):
+        return ""
+    title = " ".join(_REPLY_PREFIX.sub("", subject).split())
+    folded = _FOLD.sub(" ", title.lower()).strip()
+    if not folded or folded in _FOLD.sub(" ", body.lower()):
+        return ""
+    return title
+
+
 def customer_text(
     adapter: str, obj: Mapping[str, Any], body_columns: list[str] | None = None
 ) -> str:
     """Raw customer text of one record; ``adapter`` names the bronze adapter (``export`` for a
-    bring-your-own export, whose ``body_columns`` are joined by a blank line)."""
+    bring-your-own export, whose ``body_columns`` are joined by a blank line). The subject
+    joins after cleaning (``subject_title``)."""
     if adapter == "export":
         return "\n\n".join(str(obj.get(c) or "").strip() for c in body_columns or [] if obj.get(c))
     return EXTRACTORS[adapter](obj)

@@ -31,13 +31,14 @@ DEDUP_INPUT = "ops.silver_dedup_input"
 
 def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
     adapters = {name: s.adapter for name, s in settings.ingest.sources.items()}
-    bodies = {m.source: list(m.body) for m in settings.ingest.exports}
+    mappings = {m.source: m for m in settings.ingest.exports}
     for row in catalog.read("bronze.export_mappings").collect():  # one row per export source
         mapping = ExportMapping.model_validate_json(row["mapping_json"])
-        bodies[mapping.source] = list(mapping.body)
+        mappings[mapping.source] = mapping
     return TransformConfig(
         adapters=adapters,
-        export_bodies=bodies,
+        export_bodies={s: list(m.body) for s, m in mappings.items()},
+        export_subjects={s: m.subject for s, m in mappings.items() if m.subject},
         aliases=dict(settings.silver.aliases),
         languages=tuple(settings.silver.languages),
         num_perm=settings.silver.minhash_permutations,

@@ -13,8 +13,8 @@ from typing import Any
 import orjson
 
 from feedback_lakehouse.silver.clean import clean_text
-from feedback_lakehouse.silver.extract import customer_text
-from feedback_lakehouse.silver.fragments import fingerprint, split_fragments
+from feedback_lakehouse.silver.extract import customer_text, subject_title
+from feedback_lakehouse.silver.fragments import Fragment, fingerprint, split_fragments
 from feedback_lakehouse.silver.language import detect_languages
 from feedback_lakehouse.silver.minhash import exact_hash, normalise_for_dedup, signatures
 from feedback_lakehouse.silver.pii import redact_many
@@ -33,6 +33,8 @@ class TransformConfig:
     adapters: dict[str, str]
     """source -> bronze adapter name (``export`` for bring-your-own exports)."""
     export_bodies: dict[str, list[str]] = field(default_factory=dict)
+    export_subjects: dict[str, str] = field(default_factory=dict)
+    """source -> the export's subject column, which joins the text as its title line."""
     aliases: dict[str, str] = field(default_factory=dict)
     languages: tuple[str, ...] = ("en",)
     num_perm: int = 64
@@ -47,24 +49,36 @@ class TransformConfig:
         return cls(**data)
 
 
+def message_text(row: dict[str, Any], cfg: TransformConfig) -> tuple[str, str, bool]:
+    """The customer's cleaned words of one bronze row, the cleaning done and whether a title
+    line (the export's subject) opens them. Raises on a record that cannot be read."""
+    obj = orjson.loads(row["payload"])
+    adapter = cfg.adapters.get(row["source"], "export")
+    cleaned = clean_text(customer_text(adapter, obj, cfg.export_bodies.get(row["source"])),
+                         cfg.aliases)  # fmt: skip
+    column = cfg.export_subjects.get(row["source"])
+    title = subject_title(obj.get(column), cleaned.text) if column else ""
+    text = f"{title}\n{cleaned.text}" if title else cleaned.text
+    return text, ",".join(cleaned.removed), bool(title)
+
+
 def transform_rows(rows: list[dict[str, Any]], cfg: TransformConfig) -> list[dict[str, Any]]:
     """One output row per input row, always: a record that cannot be read gets ``error``."""
     texts: list[str] = []
     cleaning: list[str] = []
     errors: list[str | None] = []
+    titled: list[bool] = []
     for row in rows:
         try:
-            obj = orjson.loads(row["payload"])
-            adapter = cfg.adapters.get(row["source"], "export")
-            raw = customer_text(adapter, obj, cfg.export_bodies.get(row["source"]))
-            cleaned = clean_text(raw, cfg.aliases)
-            texts.append(cleaned.text)
-            cleaning.append(",".join(cleaned.removed))
-            errors.append(None)
+            text, removed, title = message_text(row, cfg)
+            error = None
         except Exception as exc:  # quarantined by the step, never dropped
-            texts.append("")
-            cleaning.append("")
-            errors.append(f"{type(exc).__name__}: {exc}"[:500])
+            text, removed, title = "", "", False
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        texts.append(text)
+        cleaning.append(removed)
+        titled.append(title)
+        errors.append(error)
     languages = detect_languages(texts, cfg.languages)
     redactions = redact_many(texts, [lang for lang, _ in languages])
     redacted = [r.text for r in redactions]
@@ -74,7 +88,7 @@ def transform_rows(rows: list[dict[str, Any]], cfg: TransformConfig) -> list[dic
     out = []
     for i, row in enumerate(rows):
         text = redacted[i]
-        frags = split_fragments(text, languages[i][0]) if text else []
+        frags = message_fragments(text, languages[i][0], titled[i])
         types = sorted({s.type for s in redactions[i].spans})
         out.append(
             {
@@ -106,6 +120,22 @@ def transform_rows(rows: list[dict[str, Any]], cfg: TransformConfig) -> list[dic
             }
         )
     return out
+
+
+def message_fragments(text: str, language: str, titled: bool) -> list[Fragment]:
+    """Fragments of a message; a title line (the subject) is not a topic of its own: it
+    opens the first fragment of the body."""
+    if not text:
+        return []
+    if not titled or "\n" not in text:
+        return split_fragments(text, language)
+    cut = text.index("\n") + 1
+    body = split_fragments(text[cut:], language)
+    if not body:
+        return [Fragment(text[: cut - 1], 0, cut - 1, "start")]
+    first = body[0]
+    moved = [Fragment(text[: cut + first.end], 0, cut + first.end, first.cue)]
+    return moved + [Fragment(f.text, f.start + cut, f.end + cut, f.cue) for f in body[1:]]
 
 
 HANDLER = "feedback_lakehouse.silver.transform:rows_handler"
