@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from feedback_lakehouse import interrupt
-from feedback_lakehouse.config.settings import Settings, load_export_mapping, load_settings
+from feedback_lakehouse.config.settings import Settings, load_settings
 from feedback_lakehouse.console.ctrl_c import ctrl_c_stops_at_step_boundary
 from feedback_lakehouse.console.engine_errors import explain_engine_error, from_engine
 from feedback_lakehouse.console.progress import RichProgress
@@ -97,6 +97,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     out_dir = Path(args.out) if args.out else settings.landing_dir
+    if not args.force and any(p.is_file() for p in out_dir.glob("*/*")):
+        _say(f"generate: {out_dir} already holds export files; generating would replace them "
+             "and a later ingest would overwrite their records. Use --out <empty folder>, or "
+             "--force to replace them", "red")  # fmt: skip
+        return EXIT_USAGE
     tickets = args.tickets or settings.sample.tickets
     seed = settings.sample.seed if args.seed is None else args.seed
     with RichProgress(console) as progress:
@@ -121,15 +126,10 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {n:,}" for name, n in counts.items()) or "none"
 
 
-def _exports(args: argparse.Namespace) -> list[Any]:
-    exports = []
-    for path in args.export or []:
-        mapping = load_export_mapping(path)
-        if args.path:
-            pattern = str(Path(args.path).resolve() / Path(mapping.path).name)
-            mapping = mapping.model_copy(update={"path": pattern})
-        exports.append(mapping)
-    return exports
+def _exports(args: argparse.Namespace, settings: Settings) -> list[Any]:
+    from feedback_lakehouse.bronze.exports import command_line_exports
+
+    return command_line_exports(args.export or [], args.path, settings.landing_dir)
 
 
 def _run_step(args: argparse.Namespace, step: Callable[..., StepReport], **kwargs: Any) -> int:
@@ -143,7 +143,8 @@ def _run_step(args: argparse.Namespace, step: Callable[..., StepReport], **kwarg
 def cmd_ingest(args: argparse.Namespace) -> int:
     from feedback_lakehouse.bronze.ingest import run_ingest
 
-    return _run_step(args, run_ingest, exports=_exports(args))
+    exports = _exports(args, _settings(args))
+    return _run_step(args, run_ingest, exports=exports, reprocess=args.reprocess)
 
 
 def cmd_silver(args: argparse.Namespace) -> int:
@@ -183,14 +184,14 @@ def _generate_sample(settings: Settings, progress: RichProgress) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from feedback_lakehouse.pipeline import landing_is_empty, run_pipeline
+    from feedback_lakehouse.pipeline import run_pipeline, wants_sample
 
     settings = _settings(args)
     spark, catalog = _session(settings)
     with ctrl_c_stops_at_step_boundary(), RichProgress(console) as progress:
-        if settings.engine.kind == "local" and landing_is_empty(settings):
+        if wants_sample(settings, catalog):
             with writer_lease(settings, "generate the sample"):  # two runs: one generates
-                if landing_is_empty(settings):
+                if wants_sample(settings, catalog):
                     _generate_sample(settings, progress)
         reports = run_pipeline(spark, catalog, settings, progress=progress)
     return finish(reports, args.format)
@@ -337,11 +338,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tickets", type=int, help="number of feedback messages")
     p.add_argument("--seed", type=int)
     p.add_argument("--days", type=int, help="days of history")
+    p.add_argument("--force", action="store_true", help="replace export files already there")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("ingest", help="load new export files into bronze")
     p.add_argument("--export", action="append", help="bring-your-own-export mapping (yml)")
     p.add_argument("--path", help="folder holding the export files (overrides the mapping)")
+    p.add_argument(
+        "--reprocess",
+        action="store_true",
+        help="read files already ingested again (a changed mapping does so itself)",
+    )
     _add_format(p)
     p.set_defaults(func=cmd_ingest)
 

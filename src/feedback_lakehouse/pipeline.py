@@ -50,6 +50,18 @@ def landing_is_empty(settings: Settings) -> bool:
     return not any(find_files(landing, p) for p in patterns)
 
 
+def wants_sample(settings: Settings, catalog: Catalog) -> bool:
+    """The sample data set is generated only for a first try: the embedded engine, nothing
+    landed, no export configured and nothing in bronze yet. A lakehouse holding the user's
+    own export never gets fictional messages beside it."""
+    return (
+        settings.engine.kind == "local"
+        and not settings.ingest.exports
+        and landing_is_empty(settings)
+        and not catalog.read("bronze.feedback_raw").limit(1).count()
+    )
+
+
 def run_pipeline(
     spark: SparkSession,
     catalog: Catalog,

@@ -111,3 +111,53 @@ def test_real_cfpb_export(spark, exports_lakehouse) -> None:
     assert (report.rows_read, report.rows_written) == (len(records), with_text)
     reasons = report.details["rejected_by_reason"]
     assert reasons == {"empty_body": len(records) - with_text}
+
+
+def test_a_fixed_mapping_reads_the_same_file_again_and_moves_its_rejects(
+    spark, exports_lakehouse, tmp_path
+) -> None:
+    """The first mapping reads the wrong timestamp format: every row is quarantined. Once the
+    mapping is fixed the unchanged file is read again (it was skipped for good before), its
+    rows land and leave bronze.rejected: in exactly one of the two tables."""
+    from feedback_lakehouse.bronze.ingest import run_ingest
+
+    catalog, settings = exports_lakehouse.catalog, exports_lakehouse.settings
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    with (folder / "export.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerow(["F-1", "2026/08/03 14:00", "Search is slow", "ACC-1", "web"])
+        w.writerow(["F-2", "2026/08/04 09:00", "Login loops", "ACC-2", "web"])
+    wrong = _mapping(folder).model_copy(update={"source": "fixdesk"})
+    first = run_ingest(spark, catalog, settings, exports=[wrong])
+    assert (first.rows_read, first.rows_written) == (2, 0)
+    unchanged = run_ingest(spark, catalog, settings, exports=[wrong])
+    assert unchanged.rows_read == 0 and unchanged.details["files_skipped"] == 1
+    fixed_ts = {"column": "Opened", "formats": ["%Y/%m/%d %H:%M"]}
+    fixed = wrong.model_copy(update={"received_at": wrong.received_at.model_validate(fixed_ts)})
+    again = run_ingest(spark, catalog, settings, exports=[fixed])
+    assert (again.rows_read, again.rows_written, again.rows_quarantined) == (2, 2, 0)
+    assert any("read 1 file(s) again" in m for m in again.messages)
+    source = F.col("source") == "fixdesk"
+    assert catalog.read("bronze.feedback_raw").filter(source).count() == 2
+    assert catalog.read("bronze.rejected").filter(source).count() == 0
+    forced = run_ingest(spark, catalog, settings, exports=[fixed], reprocess=True)
+    assert forced.rows_read == 2 and forced.details["unchanged"] == 2  # idempotent
+
+
+def test_a_mapping_naming_columns_the_file_lacks_stops_before_parsing(
+    spark, exports_lakehouse, tmp_path
+) -> None:
+    from feedback_lakehouse.bronze.ingest import run_ingest
+    from feedback_lakehouse.errors import ConfigError
+
+    catalog, settings = exports_lakehouse.catalog, exports_lakehouse.settings
+    (tmp_path / "semi.csv").write_text(
+        "Ticket;Opened;Text;Customer;Via\nS-1;03.08.2026 14:00;Slow;ACC-1;web\n", encoding="utf-8"
+    )
+    mapping = _mapping(tmp_path).model_copy(update={"source": "semidesk"})
+    with pytest.raises(ConfigError, match=r"semicolon-separated") as err:
+        run_ingest(spark, catalog, settings, exports=[mapping])
+    assert "semi.csv" in str(err.value) and "'Ticket'" in str(err.value)
+    assert catalog.read("bronze.rejected").filter(F.col("source") == "semidesk").count() == 0

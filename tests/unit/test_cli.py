@@ -429,3 +429,38 @@ def test_evaluate_exits_1_when_one_section_or_part_fails(env, monkeypatch, capsy
     assert result["insights"] == {"error": "RuntimeError: boom"}
     assert "evaluate: insights not measured: RuntimeError: boom" in captured.err
     assert "evaluate: gold.spikes not measured: causes.json not found" in captured.err
+
+
+# -- onboarding: no fictional data beside the user's own ------------------------------------------
+class _Bronze:
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+
+    def read(self, name: str) -> Any:
+        assert name == "bronze.feedback_raw"
+        return SimpleNamespace(limit=lambda n: SimpleNamespace(count=lambda: min(n, self.rows)))
+
+
+def test_the_sample_is_generated_only_for_a_first_try_on_an_empty_lakehouse(env: Path) -> None:
+    from feedback_lakehouse.pipeline import wants_sample
+
+    settings = load_settings("local", CONF)
+    assert wants_sample(settings, _Bronze(0))
+    assert not wants_sample(settings, _Bronze(160))  # the user's own export is in bronze
+    (settings.landing_dir / "tickets").mkdir(parents=True)
+    (settings.landing_dir / "tickets" / "t.jsonl").write_text("{}\n", encoding="utf-8")
+    assert not wants_sample(settings, _Bronze(0))
+
+
+def test_generate_refuses_to_replace_export_files_already_there(env: Path, capsys) -> None:
+    out = env / "landing"
+    (out / "tickets").mkdir(parents=True)
+    (out / "tickets" / "mine.jsonl").write_text("{}\n", encoding="utf-8")
+    assert cli.main(["generate", "--out", str(out), "--tickets", "10"]) == cli.EXIT_USAGE
+    assert "already holds export files" in capsys.readouterr().err
+    assert (out / "tickets" / "mine.jsonl").read_text(encoding="utf-8") == "{}\n"
+
+
+def test_ingest_path_without_an_export_is_a_usage_error(env: Path, capsys) -> None:
+    assert cli.main(["ingest", "--path", str(env)]) == cli.EXIT_USAGE
+    assert "add --export <mapping.yml>" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from feedback_lakehouse import quality
 from feedback_lakehouse.bronze.adapters import BUILTIN_FORMATS
+from feedback_lakehouse.bronze.exports import check_columns
 from feedback_lakehouse.bronze.files import (
     display_path,
     file_sha256,
@@ -174,6 +175,22 @@ class _RoundResult:
         self.per_source.update(other.per_source)
 
 
+def _drop_rejects_read_now(catalog: Catalog, tasks: list[FileTask], rejected: DataFrame) -> None:
+    """A file read again (its mapping fixed) keeps only the rejects of this reading: a line
+    accepted now leaves ``bronze.rejected`` (removed after the new rows landed, never before)."""
+    from pyspark.sql import functions as F
+
+    key = ["file_sha256", "source_line"]
+    stale = (
+        catalog.read("bronze.rejected")
+        .filter(F.col("file_sha256").isin([t.sha256 for t in tasks]))
+        .select(*key)
+        .join(rejected.select(*key), key, "left_anti")
+    )
+    if stale.limit(1).count():
+        catalog.delete_keys("bronze.rejected", stale)
+
+
 def _ingest_round(run: StepRun, tasks: list[FileTask]) -> _RoundResult:
     """Parse one round of files, land its rows, record its files in the manifest."""
     spark, catalog, settings, report = run.spark, run.catalog, run.settings, run.report
@@ -189,6 +206,7 @@ def _ingest_round(run: StepRun, tasks: list[FileTask]) -> _RoundResult:
         result.quarantined = rejected.count()
         result.outcome = catalog.upsert("bronze.feedback_raw", accepted, "payload_hash")
         catalog.insert_new("bronze.rejected", rejected)
+        _drop_rejects_read_now(catalog, tasks, rejected)
         counts = _per_file_counts(catalog)
         result.read = sum(n for n, _ in counts.values())
         manifest = []
@@ -210,22 +228,43 @@ def _ingest_round(run: StepRun, tasks: list[FileTask]) -> _RoundResult:
     return result
 
 
-def _plan(run: StepRun, exports: list[ExportMapping]) -> tuple[list[FileTask], dict[str, int], int]:
-    """New file versions to parse (checksummed), their sizes, and how many were skipped."""
+def _mapping_columns(mapping_json: str) -> str:
+    """A mapping as it reads records: everything but where its files are."""
+    return ExportMapping.model_validate_json(mapping_json).model_dump_json(exclude={"path"})
+
+
+def _stored_mappings(catalog: Catalog) -> dict[str, str]:
+    rows = catalog.read("bronze.export_mappings").select("source", "mapping_json").collect()
+    return {r["source"]: _mapping_columns(r["mapping_json"]) for r in rows}
+
+
+def _plan(
+    run: StepRun, exports: list[ExportMapping], reprocess: bool
+) -> tuple[list[FileTask], dict[str, int], int]:
+    """New file versions to parse (checksummed), their sizes, and how many were skipped. A
+    file already read is read again when its export's mapping changed since (or when asked):
+    the fixed mapping is what the user wants applied to it."""
     catalog, settings, progress = run.catalog, run.settings, run.progress
     files = discover(settings, exports)
     total_bytes = sum(f.path.stat().st_size for f in files)
     progress.stage(f"checksum {len(files)} files ({total_bytes / 1e6:,.0f} MB)", total=total_bytes)
     seen = ingested_versions(catalog)
+    stored = _stored_mappings(catalog)
     tasks: list[FileTask] = []
     sizes: dict[str, int] = {}
-    skipped = 0
+    skipped, again = 0, Counter[str]()
     for f in files:
         sha = file_sha256(f.path, progress)
         shown = display_path(f.path, settings.landing_dir)
+        changed = bool(f.mapping_json) and stored.get(f.source, _mapping_columns(
+            f.mapping_json)) != _mapping_columns(f.mapping_json)  # fmt: skip
         if (shown, sha) in seen:
-            skipped += 1
-            continue
+            if not (reprocess or changed):
+                skipped += 1
+                continue
+            again[f.source] += 1
+        if f.mapping_json:
+            check_columns(f.path, ExportMapping.model_validate_json(f.mapping_json))
         task = FileTask(
             path=str(f.path.resolve()), display_path=shown, source=f.source,
             adapter=f.adapter, format=f.format, sha256=sha, batch_id=run.run_id,
@@ -237,11 +276,16 @@ def _plan(run: StepRun, exports: list[ExportMapping]) -> tuple[list[FileTask], d
         tasks.append(task)
         sizes[task.path] = f.path.stat().st_size
     progress.done()
+    why = "asked to (--reprocess)" if reprocess else "its export mapping changed"
+    for source, n in again.items():
+        run.report.messages.append(f"{source}: read {n} file(s) again: {why}")
     return tasks, sizes, skipped
 
 
 @as_step("ingest")
-def run_ingest(run: StepRun, exports: list[ExportMapping] | None = None) -> None:
+def run_ingest(
+    run: StepRun, exports: list[ExportMapping] | None = None, reprocess: bool = False
+) -> None:
     """Ingest every new export file; see the module docstring for the guarantees. The
     batch's id is the run's: bronze rows, rejects, the file manifest and the quality results
     of one run share it."""
@@ -252,19 +296,8 @@ def run_ingest(run: StepRun, exports: list[ExportMapping] | None = None) -> None
     )  # fmt: skip
     batch_id, exports = run.run_id, exports or []
     with report.timed("checksum"):
-        tasks, sizes, skipped = _plan(run, exports)
+        tasks, sizes, skipped = _plan(run, exports, reprocess)
     report.details.update(batch_id=batch_id, files_new=len(tasks), files_skipped=skipped)
-
-    # Remember how each export was mapped: silver reads its text columns from it.
-    mappings = {m.source: m for m in [*settings.ingest.exports, *exports]}
-    if mappings:
-        catalog.merge(
-            "bronze.export_mappings",
-            spark.createDataFrame(
-                [(m.source, m.model_dump_json(), now) for m in mappings.values()],
-                " ".join(catalog.spec("bronze.export_mappings").schema.split()),
-            ),
-        )
 
     total = _RoundResult()
     rounds = plan_rounds(tasks, sizes, settings.ingest.round_bytes)
@@ -277,6 +310,17 @@ def run_ingest(run: StepRun, exports: list[ExportMapping] | None = None) -> None
             total.add(_ingest_round(run, round_tasks))
             progress.advance(sum(sizes[t.path] for t in round_tasks))
         progress.done()
+    # Remember how each export was mapped, once its files are read with it: silver reads its
+    # text columns from it, and a changed mapping reads the files again next time
+    mappings = {m.source: m for m in [*settings.ingest.exports, *exports]}
+    if mappings:
+        catalog.merge(
+            "bronze.export_mappings",
+            spark.createDataFrame(
+                [(m.source, m.model_dump_json(), now) for m in mappings.values()],
+                " ".join(catalog.spec("bronze.export_mappings").schema.split()),
+            ),
+        )
     report.rows_read = total.read
     report.rows_quarantined = total.quarantined
     report.rows_written = sum(total.outcome.values())

@@ -32,17 +32,6 @@ _REGIONS = {
     "ja": ("JP",),
 }
 
-# Quality-gate patterns, run by Spark's `rlike` on Databricks (Java regex) and on Sail (Rust
-# regex, which has no lookaround): boundaries are consuming groups, not lookarounds.
-UNREDACTED_PATTERNS: dict[str, str] = {
-    "email": r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[A-Za-z]{2,}",
-    # International, (area) code, 0-trunk or 3-3-4 groupings, or 4+ groups; not dates.
-    "phone": r"(?:^|[^\w.+-])(?:\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}"
-    r"|\(\d{2,4}\)[ .-]?\d{2,4}(?:[ .-]\d{2,4}){1,3}|0\d{1,4}[ .-]\d{3,4}[ .-]?\d{3,4}"
-    r"|\d{3}[ .-]\d{3}[ .-]\d{4}|\d{2,4}(?:[ .-]\d{2,4}){3,4})(?:[^\w.-]|$)",
-    "card": r"(?:^|[^\d-])\d(?:[ -]?\d){12,18}(?:[^\d-]|$)",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class PiiSpan:
