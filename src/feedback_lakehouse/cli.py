@@ -111,14 +111,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
             progress=progress.update,
         )  # fmt: skip
         progress.done()
-    console.print(
-        f"[bold]generated[/bold] {summary.messages:,} messages in {summary.elapsed_s:.1f}s "
-        f"({summary.messages / max(summary.elapsed_s, 1e-9):,.0f}/s) into {out_dir}"
-    )
-    console.print(f"  per source: {_counts(summary.counts)}")
-    console.print(f"  planted malformed: {_counts(summary.malformed_by_reason)}")
-    console.print(f"  duplicates: {summary.duplicates:,}")
-    console.print(f"  ground truth (for tests and evaluation only): {out_dir / 'ground_truth'}")
+    rate = summary.messages / max(summary.elapsed_s, 1e-9)
+    _say(f"generated {summary.messages:,} messages in {summary.elapsed_s:.1f}s ({rate:,.0f}/s) "
+         f"into {out_dir}\n  per source: {_counts(summary.counts)}\n  planted malformed: "
+         f"{_counts(summary.malformed_by_reason)}\n  duplicates: {summary.duplicates:,}\n"
+         f"  ground truth (for tests and evaluation only): {out_dir / 'ground_truth'}")  # fmt: skip
     return EXIT_OK
 
 
@@ -176,7 +173,7 @@ def _generate_sample(settings: Settings, progress: RichProgress) -> None:
     from feedback_lakehouse.synth.generator import generate
 
     sample = settings.sample
-    console.print(f"no exports in {settings.landing_dir}: generating the sample data set")
+    _say(f"no exports in {settings.landing_dir}: generating the sample data set")
     progress.stage(f"generate {sample.tickets:,} sample messages", total=sample.tickets)
     generate(settings.landing_dir, tickets=sample.tickets, seed=sample.seed, days=sample.days,
              progress=progress.update)  # fmt: skip

@@ -9,6 +9,7 @@ every check. Both now stop at once naming what was looked for and what was found
 from __future__ import annotations
 
 import csv
+import glob
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,7 +52,8 @@ def command_line_exports(
     for file in mapping_files:
         mapping = load_export_mapping(file)
         if folder:
-            pattern = str(Path(folder).resolve() / Path(mapping.path).name)
+            # the folder is a folder, not a pattern: brackets in its name match themselves
+            pattern = str(Path(glob.escape(str(Path(folder).resolve()))) / Path(mapping.path).name)
             mapping = mapping.model_copy(update={"path": pattern})
         if not find_files(landing, mapping.path):
             where = mapping.path if Path(mapping.path).is_absolute() else landing / mapping.path

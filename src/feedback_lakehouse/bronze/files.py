@@ -21,8 +21,9 @@ def ingested_versions(catalog: Catalog) -> set[tuple[str, str]]:
 
 
 def find_files(base: Path, pattern: str) -> list[Path]:
-    """Files matching a glob relative to ``base`` (or absolute), sorted for determinism."""
-    full = pattern if Path(pattern).is_absolute() else str(base / pattern)
+    """Files matching a glob relative to ``base`` (or absolute), sorted for determinism.
+    ``base`` is a folder, not a pattern: brackets in its name match themselves."""
+    full = pattern if Path(pattern).is_absolute() else str(Path(glob.escape(str(base))) / pattern)
     return sorted(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
 
 

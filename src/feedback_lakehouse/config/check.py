@@ -93,6 +93,11 @@ def check_conf(settings: Settings) -> ConfFiles:
             ChatClient(settings.insights.openai, purpose=purpose)
         except ConfigError as exc:
             errors.append(str(exc))
+    if settings.engine.kind == "local" and set(str(settings.root)) & set("[]*?"):
+        errors.append(
+            f"lakehouse.root: {settings.root} has [ ] * or ?, which the local engine reads as a "
+            "file pattern (its tables would not be found again); choose a folder without them"
+        )
     if errors:
         raise ConfigError("the conf folder has problems; fix them and run again:\n  "
                           + "\n  ".join(e.replace("\n", "\n  ") for e in errors))  # fmt: skip

@@ -22,7 +22,7 @@ class RichProgress:
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # paths and names are data
             BarColumn(bar_width=24),
             TaskProgressColumn(),
             TimeElapsedColumn(),
