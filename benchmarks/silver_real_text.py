@@ -47,15 +47,21 @@ def lost_share(raw: str, kept: str) -> float:
     return sum((before - after).values()) / total if total else 0.0
 
 
-def survives(value: str, redacted: str) -> bool:
-    """A labeled PII value is leaked when any of its parts stays readable: a word of a name or
-    address (2+ letters), or its digits run together for numbers."""
-    digits = re.sub(r"\D", "", value)
-    if len(digits) >= 6 and digits in re.sub(r"\D", "", redacted):
-        return True
-    out_words = {w.lower() for w in _WORD.findall(redacted)}
-    parts = [w.lower() for w in _WORD.findall(value) if len(w) >= 2 and not w.isdigit()]
-    return any(p in out_words for p in parts) if parts else False
+def caught(value: str, text: str, spans: Any) -> bool:
+    """A labeled PII value is caught when every letter and digit of each of its occurrences in
+    the text lies inside a redacted span. Its words elsewhere (a surname in a company name,
+    "PO" before a number) do not count. A value the text no longer holds (cleaning cut it)
+    counts as caught."""
+    pattern = r"\s+".join(re.escape(part) for part in value.split())
+    covered = [False] * len(text)
+    for span in spans:
+        covered[span.start : span.end] = [True] * (span.end - span.start)
+    found = False
+    for m in re.finditer(pattern, text):
+        found = True
+        if not all(covered[i] for i in range(m.start(), m.end()) if text[i].isalnum()):
+            return False
+    return found or value not in text
 
 
 def _process(texts: list[str]) -> tuple[list[str], list[str], list[Any]]:
@@ -82,7 +88,7 @@ def handwritten(folder: Path, with_subject: bool) -> dict[str, Any]:
         for item in lab["pii"]:
             hit = per_type.setdefault(item["type"], [0, 0])
             hit[1] += 1
-            hit[0] += not survives(item["value"], red.text)
+            hit[0] += caught(item["value"], text, red.spans)
         # a redaction over-reaches when it covers none of the message's labeled values
         values = [v["value"] for v in lab["pii"]]
         for span in red.spans:

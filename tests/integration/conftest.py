@@ -70,3 +70,19 @@ def gold_run(spark, catalog, engine_settings, insights_run):
     from feedback_lakehouse.gold.step import run_gold
 
     return run_gold(spark, catalog, engine_settings)
+
+
+@pytest.fixture
+def cli_call(capsys):
+    """``cli.main`` with the shipped conf, in-process; returns (exit code, stdout, stderr)."""
+    from feedback_lakehouse import cli
+
+    conf = Path(__file__).resolve().parents[2] / "conf"
+    capsys.readouterr()
+
+    def call(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(["--conf", str(conf), *argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return call

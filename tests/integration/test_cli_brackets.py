@@ -12,7 +12,6 @@ import pytest
 
 from feedback_lakehouse import cli
 
-CONF = Path(__file__).resolve().parents[2] / "conf"
 TEXTS = [
     "Upload to [/data/local/tmp/] fails with [bold]E42[/bold] since Monday.",
     "The export shows [red] and [link=https://example.invalid]here[/link] instead of names.",
@@ -21,7 +20,7 @@ TEXTS = [
 
 
 @pytest.fixture
-def bracketed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
+def bracketed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_call):
     root = tmp_path / "lakehouse"
     folder = tmp_path / "drop [1]"
     folder.mkdir()
@@ -39,14 +38,7 @@ def bracketed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     monkeypatch.setenv("FEEDBACK_LAKEHOUSE_ROOT", str(root))
     monkeypatch.setenv("FEEDBACK_LAKEHOUSE__LAKEHOUSE__SCHEMA_PREFIX", "brackets_")
     monkeypatch.delenv("FEEDBACK_LAKEHOUSE_TARGET", raising=False)
-    capsys.readouterr()
-
-    def call(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(["--conf", str(CONF), *argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return call, mapping, folder
+    return cli_call, mapping, folder
 
 
 def test_text_full_of_brackets_goes_through_the_cli_as_written(spark, bracketed) -> None:

@@ -15,23 +15,15 @@ from feedback_lakehouse import cli
 from feedback_lakehouse.tables import WORKING_TABLES
 from feedback_lakehouse.views import VIEWS
 
-CONF = Path(__file__).resolve().parents[2] / "conf"
 Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def run(engine_settings, gold_run, monkeypatch: pytest.MonkeyPatch, capsys) -> Run:
+def run(engine_settings, gold_run, monkeypatch: pytest.MonkeyPatch, cli_call) -> Run:
     """``cli.main`` on the suite's lakehouse root; returns (exit code, stdout, stderr)."""
     monkeypatch.setenv("FEEDBACK_LAKEHOUSE_ROOT", str(engine_settings.root))
     monkeypatch.delenv("FEEDBACK_LAKEHOUSE_TARGET", raising=False)
-    capsys.readouterr()
-
-    def call(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(["--conf", str(CONF), *argv])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return call
+    return cli_call
 
 
 def _json(out: str) -> Any:

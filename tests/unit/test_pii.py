@@ -199,3 +199,52 @@ def test_the_quality_gate_reads_redacted_text_with_the_redactors_own_detectors()
     })  # fmt: skip
     [out] = list(residual_pii(iter([batch])))
     assert out.to_pylist() == [{"feedback_id": "leak", "pii_types": "PHONE"}]  # ids, no text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        # test card numbers are cards, however they are spaced
+        ("charged to 4111  1111 1111 1111 twice", "charged to [CARD] twice", "4111"),
+        ("card 5555-5555-5555-4444.", "card [CARD].", "5555"),
+        # credentials: the word stays, the value goes; a sentence's comma is not the secret's
+        ("password: Zebra!42, then it failed", "password: [SECRET], then", "Zebra"),
+        ("our key sk-live-4eC39HqLyjWDarjtT1zdp7dc leaked", "our key [SECRET] leaked", "4eC3"),
+        ("Authorization: Bearer 9f8e7d6c5b4a39281706fedcba", "Bearer [SECRET]", "9f8e"),
+        # an address written to dodge scrapers
+        ("write to kai dot berg at example dot org today", "write to [EMAIL] today", "berg"),
+        ("or kai[at]example.org", "or [EMAIL]", "kai"),
+        # order numbers: PO with a space, letter segments, a bare hash id, an announced number
+        ("PO 7700123456 is open", "PO [ORDER_ID] is open", "7700123456"),
+        ("ref PO-ACME-2026-0042 please", "ref [ORDER_ID] please", "ACME"),
+        ("see #QX55120 in the portal", "see [ORDER_ID] in", "QX55120"),
+        ("the order number for this year is 7700654321.", "is [ORDER_ID].", "7700654321"),
+        # a phone in a fictional range written internationally
+        ("ring +44 7700 900123 after six", "ring [PHONE] after", "7700"),
+        # greeted and thanking names
+        ("Hi Ottilie,\nthe chart is blank.\nThanks, Bram", "Hi [NAME],", "Ottilie"),
+        ("The chart is blank.\nThank you - Bram", "Thank you - [NAME]", "Bram"),
+        # UK and continental address forms
+        ("ship to Flat 2, 9 Elm Road, Leeds LS1 4AB", "ship to [ADDRESS]", "Elm"),
+        ("office:\nKaiveien 7\n4005 Stavanger\nthanks", "office:\n[ADDRESS]", "Kaiveien"),
+    ],
+)
+def test_pii_people_paste_into_tickets_is_redacted(text: str, kept: str, gone: str) -> None:
+    out = redact(text, "en").text
+    assert kept in out and gone not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pip install torchvision==0.15.2.1 fails on the M1",  # a pinned version, not an IP
+        "issue #12345 is the same as #12346",  # issue numbers have no letters
+        "Hi team,\nHello there!",  # greeting no one in particular
+        "The Loan Officer at the Chase Branch said JP Morgan Chase bank agreed",  # roles, orgs
+        "we reset the password twice and rotated the API key",  # no value given
+        "meet at the office at 10, that is all",  # a spelled-out 'at' with no address
+        "Chrome 120, 2024 Edition crashes",  # a year is not a postcode
+    ],
+)
+def test_technical_and_ordinary_text_is_not_redacted(text: str) -> None:
+    assert redact(text, "en").text == text

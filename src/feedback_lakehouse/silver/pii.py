@@ -18,11 +18,12 @@ from functools import lru_cache
 import phonenumbers
 
 from feedback_lakehouse.silver.pii_names import find_names
-from feedback_lakehouse.text.caseless import fold
+from feedback_lakehouse.text.caseless import fold, folded_pattern
 
-TYPES = ("EMAIL", "PHONE", "NAME", "ORDER_ID", "CARD", "IP", "ADDRESS")
+TYPES = ("EMAIL", "PHONE", "NAME", "ORDER_ID", "CARD", "IP", "ADDRESS", "SECRET")
 # Higher wins when two candidate spans have the same length.
-_PRIORITY = {"EMAIL": 7, "CARD": 6, "IP": 5, "ORDER_ID": 4, "PHONE": 3, "ADDRESS": 2, "NAME": 1}
+_PRIORITY = {"SECRET": 8, "EMAIL": 7, "CARD": 6, "IP": 5, "ORDER_ID": 4, "PHONE": 3,
+             "ADDRESS": 2, "NAME": 1}  # fmt: skip
 _ALL_REGIONS = ("US", "GB", "FR", "DE", "ES", "JP")
 _REGIONS = {
     "en": ("US", "GB"),
@@ -52,14 +53,14 @@ class Redaction:
 
 _EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 _IPV4 = re.compile(
-    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    r"(?<![\w.=~^<>])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
     r"(?![\w]|\.\d)"
 )
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
-_CARD = re.compile(r"(?<![\d.,-])\d(?:[ -]?\d){12,18}(?![\d.,]\d|-\d|\d)")
+_CARD = re.compile(r"(?<![\d.,-])\d(?:[ -]{0,2}\d){12,18}(?![\d.,]\d|-\d|\d)")
 _ORDER = re.compile(
-    r"\b(?-i:(?:INV|PO|ORD|SO|RMA)-[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*)\b"
-    r"|(?:\b(?:order|invoice|ticket|ref(?:erence)?|receipt|purchase order|commande|facture"
+    r"\b(?-i:(?:INV|PO|ORD|SO|RMA)(?=[A-Z0-9-]*\d)(?:-[A-Z0-9]+)+)\b"
+    r"|(?:\b(?:order|invoice|(?-i:PO)|ref(?:erence)?|receipt|purchase order|commande|facture"
     r"|bestellung|rechnung|auftrag|pedido|factura)[ \t]*(?:no\.?|nr\.?|number|num\.?"
     r"|n[º°]\.?|#|id)?[ \t]*[:#]?[ \t]*|\bn[º°][ \t]*|注文番号[:：]?\s*|請求書番号[:：]?\s*)"
     r"(?P<id>(?-i:#?(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,22}[A-Z0-9]|#[A-Z0-9]{6,12}))\b",
@@ -67,13 +68,62 @@ _ORDER = re.compile(
 )
 # Every match of _ORDER holds one of these (folded): a cheap test before the pattern runs.
 _ORDER_HINTS = (
-    "inv-", "po-", "ord-", "so-", "rma-", "order", "invoice", "ticket", "ref", "receipt",
-    "commande", "facture", "bestellung", "rechnung", "auftrag", "pedido", "factura", "nº",
-    "n°", "注文番号", "請求書番号",
+    "inv-", "po ", "po-", "po#", "po:", "po.", "ord-", "so-", "rma-", "order", "invoice",
+    "ref", "receipt", "commande", "facture", "bestell", "rechnung", "auftrag", "pedido",
+    "factura", "numéro", "número", "numero", "nº", "n°", "注文番号", "請求書番号",
 )  # fmt: skip
+# A number announced as an order / invoice / PO number a few words earlier in the sentence
+# ("our Bestellnummer for 2026 is 4500087312", "PO number (current term: 4500123987)").
+_ORDER_ANNOUNCED = re.compile(
+    r"(?:(?:order|invoice|purchase|po|bestell|rechnungs|auftrags)[ \t-]?"
+    r"(?:number|nummer|no\b|nr\b)|num[eé]ro de (?:commande|facture)"
+    r"|n[uú]mero de (?:pedido|factura))"
+    r"[^.!?\n]{0,60}?(?<![\w.-])(?P<id>\d{6,14})(?![\w.-]\w)",
+    re.IGNORECASE,
+)
+# a bare "#A77813": letters then digits after a hash (an issue number "#123" has no letter)
+_HASH_ID = re.compile(r"(?<![\w#])#[A-Z]{1,3}\d{5,12}\b")
+_ORDER_HINT = re.compile("|".join(map(re.escape, _ORDER_HINTS)))
+_SIX_DIGITS = re.compile(r"\d{6}")
+_ANNOUNCE_HINTS = ("number", "nummer", " no", " nr", "numéro", "número")
 _ORDER_KEEP = re.compile(r"^(?:ERR|HTTP|KB|REL|INC|FLAG|ACC|CALL|AG|CVE|ISO|RFC)[-_]", re.I)
 _PHONE_CAND = re.compile(
     r"(?<![\w.+/-])(?:\+|\(\+?)?\d[\d \t().\-/]*(?:[ \t]*\n[ \t]*[\d(][\d \t().\-/]*)?\d(?![\w])"
+)
+# Credentials customers paste: vendor key shapes, JWTs, bearer tokens, and the value after
+# "password:" / "api key =" and the like (the word stays, the value goes).
+_VENDOR_KEY = re.compile(
+    r"\b(?:(?:sk|pk|rk)[-_](?:live|test|prod)[-_][A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{20,}"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}"
+    r"|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{4,})"
+)
+# run on the folded text (same offsets): a lower-case pattern scans faster than IGNORECASE
+_SECRET_VALUE = folded_pattern(
+    r"\bbearer[ \t]+(?P<bearer>[\w.~+/-]{16,}=*)"
+    r"|\b(?:password|passwd|pwd|passcode|pin|token|api[ _-]?key|secret|client[ _-]secret"
+    r"|access[ _-]key|mot de passe|passwort|kennwort|contraseña|senha)"
+    r"(?:[ \t]+(?:is|was|ist|est|es|é))?[ \t]*[:=][ \t]*(?P<value>[^\s\[\]]{4,})"
+    r"|\b(?:password|passwd|pwd|passcode|token|api[ _-]?key|secret)[ \t]+(?:is|was)[ \t]+"
+    r"(?P<said>(?=[^\s]*[\d!@#$%^&*])[^\s\[\]]{6,})"
+)
+_VENDOR_HINT = re.compile(r"sk[-_]|pk[-_]|rk[-_]|gh[pousr]_|xox|akia|aiza|eyj")
+_SECRET_HINTS = (
+    "sk_", "sk-", "pk_", "pk-", "rk_", "rk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox",
+    "akia", "aiza", "eyj", "bearer", "passw", "pwd", "passcode", "pin:", "pin =", "pin=",
+    "pin is", "token", "key:", "key =", "key=", "key is", "secret", "mot de passe", "kennwort",
+    "contraseña", "senha",
+)  # fmt: skip
+_SECRET_HINT = re.compile("|".join(map(re.escape, _SECRET_HINTS)))
+# "jane dot doe at example dot com", "jane[at]example.com": an address written to dodge
+# scrapers is still an address. A spelled-out "at" needs a spelled-out "dot" and a known
+# top-level domain, so "meet at the office" stays.
+_TLD = r"(?:com|org|net|io|co|de|fr|es|it|nl|uk|eu|ca|au|jp|br|pt|ch|at|be|se|no|dk|info|biz)"
+_DOT = r"(?:[ \t]*(?:\(dot\)|\[dot\]|\{dot\})[ \t]*|[ \t]+dot[ \t]+)"
+_EMAIL_DODGE = re.compile(
+    rf"(?<![\w.])[\w+-]+(?:(?:\.|{_DOT})[\w+-]+)*[ \t]*(?:\(at\)|\[at\]|\{{at\}})[ \t]*"
+    rf"[\w-]+(?:(?:\.|{_DOT})[\w-]+)*(?:\.|{_DOT}){_TLD}\b"
+    rf"|(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*[ \t]+at[ \t]+[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}\b",
+    re.IGNORECASE,
 )
 _DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 _STREET_EN = (
@@ -100,6 +150,23 @@ _ADDRESS = re.compile(
     r"|(?:東京都|北海道|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)[\u4e00-\u9fff\u3040-\u30ff]{1,20}"
     r"\d+(?:[-－丁目番地号]\d*){1,4}"
 )
+# UK extras: "Flat 3," / "Unit 5," before an address, a street named without a number after
+# one, and a postcode on its own ("EC1A 1BB").
+_UNIT = r"(?:Flat|Apartment|Apt\.?|Unit|Suite)[ \t]+\w{1,5},?[ \t]+"
+_ADDRESS_UNIT = re.compile(
+    rf"\b{_UNIT}(?:\d{{1,5}}[A-Za-z]?,?[ \t]+)?(?:[A-ZÀ-Þ][\w'’.-]*[ \t]+){{1,3}}{_STREET_EN}\b"
+    rf"{_POST_TAIL}"
+)
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
+_UK_POSTCODE_HINT = re.compile(r" \d[A-Z][A-Z]\b")
+# A street and number, then (after a comma or a line break) a postcode and a city: the
+# continental form ("Strandkaien 14" / "5013 Bergen"). A 4-digit code that reads as a year
+# (19xx, 20xx) is not taken for a postcode.
+_ADDRESS_EU = re.compile(
+    rf"(?<![\w-])[A-ZÀ-Þ][\wß-ÿ'’-]+(?:[ \t][A-ZÀ-Þ][\wß-ÿ'’-]+)?[ \t]+\d{{1,4}}[a-z]?"
+    rf"(?:,[ \t]*\n?|[ \t]*\n)[ \t]*(?!(?:19|20)\d\d\b)\d{{4,5}}[ \t]+{_CITY}"
+)
+_POSTCODE_LINE_HINT = re.compile(r"[,\n][ \t]*\d{4}")
 # German streets: a capitalised word plus house number; the suffix is checked in Python
 # because a suffix alternation inside the pattern is slow on long texts.
 _ADDRESS_DE = re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+\.?[ \t]+\d{{1,4}}[a-z]?\b{_POST_TAIL}")
@@ -164,9 +231,15 @@ def _valid_phone(candidate: str, regions: tuple[str, ...]) -> bool:
         return False
     if candidate.lstrip("(").startswith("+"):
         try:
-            return phonenumbers.is_valid_number(phonenumbers.parse(candidate, None))
+            num = phonenumbers.parse(candidate, None)
         except phonenumbers.NumberParseException:
             return False
+        # fictional and unallocated ranges are still someone's way of writing a phone number
+        groups = re.findall(r"\d+", candidate)
+        grouped = len(groups) >= 3 and all(len(g) >= 2 for g in groups[1:])
+        return phonenumbers.is_valid_number(num) or (
+            grouped and phonenumbers.is_possible_number(num)
+        )
     nums = []
     for region in regions:  # the text's own regions first: most numbers stop at the first
         try:
@@ -211,6 +284,10 @@ def _candidates(text: str, language: str | None) -> list[tuple[int, int, str]]:
     folded = fold(text)
     if "@" in text:
         found += [(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
+    if ("at" in folded) and ("dot" in folded or "(at)" in folded or "[at]" in folded):
+        found += [(m.start(), m.end(), "EMAIL") for m in _EMAIL_DODGE.finditer(text)]
+    if _SECRET_HINT.search(folded):
+        found += _secrets(text, folded)
     if _DIGIT.search(text) is not None:
         found += _numeric_candidates(text, folded, language)
     elif "#" in text:  # an order id such as "#AB12CD" may have no digit
@@ -227,11 +304,26 @@ def _candidates(text: str, language: str | None) -> list[tuple[int, int, str]]:
     return found
 
 
+def _secrets(text: str, folded: str) -> list[tuple[int, int, str]]:
+    found = []
+    if _VENDOR_HINT.search(folded):
+        found += [(m.start(), m.end(), "SECRET") for m in _VENDOR_KEY.finditer(text)]
+    for m in _SECRET_VALUE.finditer(folded):
+        group = next(g for g in ("value", "said", "bearer") if m.group(g))
+        start, end = m.start(group), m.end(group)
+        while end > start and text[end - 1] in ",;.)]\"'":  # the sentence's, not the secret's
+            end -= 1
+        found.append((start, end, "SECRET"))
+    return found
+
+
 def _order_ids(text: str, folded: str) -> list[tuple[int, int, str]]:
-    if not any(hint in folded for hint in _ORDER_HINTS):
-        return []
     found: list[tuple[int, int, str]] = []
-    for m in _ORDER.finditer(text):
+    if "#" in text:
+        found += [(m.start(), m.end(), "ORDER_ID") for m in _HASH_ID.finditer(text)]
+    if _SIX_DIGITS.search(text) and any(w in folded for w in _ANNOUNCE_HINTS):
+        found += [(m.start("id"), m.end("id"), "ORDER_ID") for m in _ORDER_ANNOUNCED.finditer(text)]
+    for m in _ORDER.finditer(text) if _ORDER_HINT.search(folded) else ():
         if not _ORDER_KEEP.match(m.group()):
             # "Order #X" is one token; for "Reference: X" only the id is personal.
             start = m.start() if m.group("id") is None or "#" in m.group() else m.start("id")
@@ -245,11 +337,17 @@ def _numeric_candidates(text: str, folded: str, language: str | None) -> list[tu
     found += [(m.start(), m.end(), "IP") for m in _IPV4.finditer(text)]
     for m in _CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 2:
+        if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 1:
             found.append((m.start(), m.end(), "CARD"))
     found += _order_ids(text, folded)
     if any(hint in text for hint in _ADDRESS_HINTS) and _ADDRESS_NEEDS.search(text):
         found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(text)]
+    if any(unit in text for unit in ("Flat", "Apartment", "Apt", "Unit", "Suite")):
+        found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS_UNIT.finditer(text)]
+    if _UK_POSTCODE_HINT.search(text):
+        found += [(m.start(), m.end(), "ADDRESS") for m in _UK_POSTCODE.finditer(text)]
+    if _POSTCODE_LINE_HINT.search(text):
+        found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS_EU.finditer(text)]
     if any(hint in folded for hint in _DE_STREET_HINTS):
         for m in _ADDRESS_DE.finditer(text):
             word = m.group().split()[0]
