@@ -127,6 +127,39 @@ def handwritten(folder: Path, with_subject: bool) -> dict[str, Any]:
     }
 
 
+def handwritten_duplicates(folder: Path) -> dict[str, Any]:
+    """The hand-written set through ingest and silver on the embedded engine, in a lakehouse of
+    its own: pairwise duplicate precision/recall against its labels, per kind found."""
+    import os
+    import tempfile
+
+    from feedback_lakehouse.bronze.ingest import run_ingest
+    from feedback_lakehouse.config.settings import load_export_mapping
+    from feedback_lakehouse.evaluate.tables import dedup_metrics
+    from feedback_lakehouse.lakehouse import open_lakehouse
+    from feedback_lakehouse.silver.step import run_silver
+
+    labels = {r["id"]: r for r in map(json.loads, (folder / "labels.jsonl").open(encoding="utf-8"))}
+    with tempfile.TemporaryDirectory() as root:
+        os.environ["FEEDBACK_LAKEHOUSE_ROOT"] = root
+        lh = open_lakehouse("local", REPO / "conf")
+        mapping = load_export_mapping(REPO / "benchmarks/exports/handwritten-dev.yml")
+        mapping = mapping.model_copy(update={"path": str(folder / "messages.jsonl")})
+        run_ingest(lh.spark, lh.catalog, lh.settings, exports=[mapping])
+        run_silver(lh.spark, lh.catalog, lh.settings)
+        rows = (
+            lh.catalog.read("silver.feedback")
+            .select("source_record_id", "duplicate_of", "duplicate_kind")
+            .collect()
+        )
+        kinds = Counter(r["duplicate_kind"] for r in rows if r["duplicate_kind"])
+    found = {r["source_record_id"]: (r["duplicate_of"] or "").split(":", 1)[-1] or None
+             for r in rows}  # fmt: skip
+    truth = {i: {"duplicate_of": lab["duplicate_of"]} for i, lab in labels.items()}
+    return {"labeled_duplicates": sum(1 for lab in labels.values() if lab["duplicate_of"]),
+            "found_by_kind": dict(kinds), **dedup_metrics(truth, found)}  # fmt: skip
+
+
 def _overlap(a: str, b: str) -> bool:
     wa, wb = set(_WORD.findall(a.lower())), set(_WORD.findall(b.lower()))
     return bool(wa & wb)
@@ -163,6 +196,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--per-set", type=int, default=1000)
+    parser.add_argument(
+        "--no-engine",
+        action="store_true",
+        help="skip the duplicate measure (it runs ingest and silver)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/silver-text.json")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -178,6 +216,8 @@ def main() -> None:
             args.per_set,
         )),
     }  # fmt: skip
+    if not args.no_engine:
+        result["handwritten_dev_duplicates"] = handwritten_duplicates(hw)
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     text = json.dumps(result, indent=2)

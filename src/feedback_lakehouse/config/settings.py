@@ -131,6 +131,11 @@ class SilverSettings(_Strict):
     dedup_min_jaccard: float = Field(0.55, gt=0, le=1)
     dedup_anonymous_min_jaccard: float = Field(0.9, gt=0, le=1)
     dedup_anonymous_min_chars: int = Field(60, ge=0)
+    follow_up_window_days: int = Field(30, gt=0)
+    """A message that refers to an earlier contact is linked to its account's earlier message
+    on the same problem received at most this long before (``silver.follow_ups``)."""
+    follow_up_min_overlap: float = Field(0.2, gt=0, le=1)
+    """Share of the shorter message's distinctive words (IDF-weighted) the two must share."""
     dedup_chunk_rows: int = Field(200_000, gt=0)
     """New messages per dedup slice; bounds the memory of the signature joins."""
     minhash_permutations: int = Field(64, gt=0)

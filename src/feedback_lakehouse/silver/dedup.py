@@ -45,10 +45,14 @@ def _bands(df: DataFrame, bands: int, rows: int, window_s: int, probe: bool) -> 
     return out.withColumn("slot", slot)
 
 
-def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings, sink: str) -> DataFrame:
-    """(feedback_id, duplicate_of, duplicate_kind exact|near) for the new messages that repeat
-    an earlier one; ``new`` needs feedback_id, received_at, account_id, exact_hash, minhash,
-    text_chars.
+def find_duplicates(
+    catalog: Catalog, new: DataFrame, settings: Settings, sink: str,
+    texts: DataFrame | None = None,
+) -> DataFrame:  # fmt: skip
+    """(feedback_id, duplicate_of, duplicate_kind exact|near|follow_up) for the new messages
+    that repeat an earlier one; ``new`` needs feedback_id, received_at, account_id,
+    exact_hash, minhash, text_chars; ``texts`` (feedback_id, received_at, account_id, text)
+    adds follow-ups (``silver.follow_ups``).
 
     The new messages are handled in time slices of about ``silver.dedup_chunk_rows`` messages
     (each slice joins only its own window), their direct links written to ``sink``; then
@@ -69,6 +73,11 @@ def find_duplicates(catalog: Catalog, new: DataFrame, settings: Settings, sink: 
         start, end = lo + i * step, (hi if i == slices - 1 else lo + (i + 1) * step)
         links = _direct_links(catalog, new, settings, start, end, window_s)
         links.write.insertInto(catalog.physical(sink), overwrite=(i == 0))
+    if texts is not None:
+        from feedback_lakehouse.silver.follow_ups import follow_up_links
+
+        taken = catalog.read(sink).select("feedback_id")
+        follow_up_links(catalog, texts, settings, taken).write.insertInto(catalog.physical(sink))
     direct = catalog.read(sink)
     # resolve chains: a link to a message that is itself a duplicate points at its original
     resolved = direct

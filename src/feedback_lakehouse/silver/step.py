@@ -190,7 +190,13 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
     )  # fmt: skip
     with report.timed("dedup"):
         narrow.write.insertInto(catalog.physical(DEDUP_INPUT), overwrite=True)
-        duplicates = dedup.find_duplicates(catalog, catalog.read(DEDUP_INPUT), settings, DUPLICATES)
+        texts = ok.select("feedback_id", F.col("text_redacted").alias("text")).join(
+            catalog.read(DEDUP_INPUT).select("feedback_id", "received_at", "account_id"),
+            "feedback_id",
+        )
+        duplicates = dedup.find_duplicates(
+            catalog, catalog.read(DEDUP_INPUT), settings, DUPLICATES, texts
+        )
     feedback = (
         enriched.join(duplicates, "feedback_id", "left")
         .withColumn("fragment_count", F.size("fragments"))
