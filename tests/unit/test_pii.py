@@ -240,6 +240,7 @@ def test_pii_people_paste_into_tickets_is_redacted(text: str, kept: str, gone: s
         "pip install torchvision==0.15.2.1 fails on the M1",  # a pinned version, not an IP
         "issue #12345 is the same as #12346",  # issue numbers have no letters
         "Hi team,\nHello there!",  # greeting no one in particular
+        "hey Seriously, we got billed twice",  # an adverb after a greeting is not a name
         "The Loan Officer at the Chase Branch said JP Morgan Chase bank agreed",  # roles, orgs
         "we reset the password twice and rotated the API key",  # no value given
         "meet at the office at 10, that is all",  # a spelled-out 'at' with no address

@@ -356,6 +356,12 @@ def _greeting_lines(folded: str) -> Iterator[int]:
             yield start
 
 
+def _greeted(word: str) -> bool:
+    """"hi Seriously, ..." greets no one: a word shaped like an adverb or gerund is a name
+    only when the gazetteers know it (Emily, Ted)."""
+    return not _WORDLIKE.search(word.lower()) or word in gazetteers()[0]
+
+
 def _greeting_names(text: str, folded: str) -> Iterator[tuple[int, int]]:
     matches = (_GREETING.match(text, start) for start in _greeting_lines(folded))
     for m in matches:
@@ -363,7 +369,7 @@ def _greeting_names(text: str, folded: str) -> Iterator[tuple[int, int]]:
             continue
         group = "name" if m.group("name") else "signed"
         toks = [t for t in _tokens(m.group(group), m.start(group)) if t[0] not in STOP]
-        if toks and toks[0][1] == m.start(group):
+        if toks and toks[0][1] == m.start(group) and _greeted(toks[0][0]):
             yield toks[0][1], toks[-1][2]
     # a message signed with a bare name on its last line, after a blank line
     last = text.rstrip()
