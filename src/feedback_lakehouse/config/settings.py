@@ -50,9 +50,7 @@ class LakehouseSettings(_Strict):
     schema_prefix: str = ""
     """Prepended to the layer schemas on Databricks (``feedback_`` -> ``feedback_bronze``)."""
     lease: Literal["auto", "file", "table"] = "auto"
-    """How one writer at a time is kept: ``file`` (a lock file under ``root``, local only),
-    ``table`` (a row of ``ops.writer_lease`` with heartbeat and expiry, reaching every cluster
-    on Databricks), ``auto`` (file on the local engine, table elsewhere)."""
+    """``file``, ``table`` or ``auto`` (file on the local engine); see ``lease``."""
     lease_ttl_seconds: int = Field(600, ge=10)
     """A table lease without a heartbeat for this long (its run was killed) is taken over."""
     vacuum_retention_hours: int = Field(168, ge=0)
@@ -132,10 +130,8 @@ class SilverSettings(_Strict):
     dedup_anonymous_min_jaccard: float = Field(0.9, gt=0, le=1)
     dedup_anonymous_min_chars: int = Field(60, ge=0)
     follow_up_window_days: int = Field(30, gt=0)
-    """A message that refers to an earlier contact is linked to its account's earlier message
-    on the same problem received at most this long before (``silver.follow_ups``)."""
     follow_up_min_overlap: float = Field(0.2, gt=0, le=1)
-    """Share of the shorter message's distinctive words (IDF-weighted) the two must share."""
+    """Original at most ``window_days`` older, sharing this much (see ``silver.follow_ups``)."""
     dedup_chunk_rows: int = Field(200_000, gt=0)
     """New messages per dedup slice; bounds the memory of the signature joins."""
     minhash_permutations: int = Field(64, gt=0)

@@ -357,7 +357,7 @@ def _greeting_lines(folded: str) -> Iterator[int]:
 
 
 def _greeted(word: str) -> bool:
-    """"hi Seriously, ..." greets no one: a word shaped like an adverb or gerund is a name
+    """ "hi Seriously, ..." greets no one: a word shaped like an adverb or gerund is a name
     only when the gazetteers know it (Emily, Ted)."""
     return not _WORDLIKE.search(word.lower()) or word in gazetteers()[0]
 
