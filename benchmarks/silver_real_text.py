@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from feedback_lakehouse.silver.clean import clean_text
+from feedback_lakehouse.silver.clean import clean_text, customer_turns
 from feedback_lakehouse.silver.extract import customer_text
 from feedback_lakehouse.silver.language import detect_languages
 from feedback_lakehouse.silver.pii import redact_many
@@ -41,8 +41,9 @@ def _words(text: str) -> Counter[str]:
 
 
 def lost_share(raw: str, kept: str) -> float:
-    """Share of the raw text's words that cleaning removed."""
-    before, after = _words(raw), _words(kept)
+    """Share of the customer's own words that cleaning removed (an agent's turns in a pasted
+    transcript are not theirs)."""
+    before, after = _words(customer_turns(raw)[0]), _words(kept)
     total = sum(before.values())
     return sum((before - after).values()) / total if total else 0.0
 

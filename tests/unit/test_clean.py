@@ -103,3 +103,20 @@ def test_text_broken_throughout_is_repaired() -> None:
     assert clean_text(broken).text == (
         "The export shows été and café and naïve everywhere in every row of the file"
     )
+
+
+def test_a_pasted_transcript_keeps_only_the_customers_turns() -> None:
+    raw = (
+        "Customer: the nightly export stopped on Tuesday\n"
+        "Agent: Thanks! Could you share the job id?\n"
+        "Customer: it is the finance one, and it still fails"
+    )
+    cleaned = clean_text(raw)
+    assert (
+        cleaned.text
+        == "the nightly export stopped on Tuesday\nit is the finance one, and it still fails"
+    )
+    assert "agent_turns" in cleaned.removed
+    # one speaker only (or a label inside prose) is not a transcript: nothing goes
+    assert clean_text("Customer: the export stopped.").text == "Customer: the export stopped."
+    assert clean_text("Support: is this known?\nAgent: yes").text.startswith("Support:")

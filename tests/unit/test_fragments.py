@@ -179,3 +179,14 @@ def test_ground_truth_fragment_counts(sample: list[tuple[str, str, dict[str, Any
     assert acc["multi_n"] > 100
     assert acc["multi_accuracy"] >= 0.85, acc
     assert acc["single_accuracy"] >= 0.95, acc
+
+
+def test_bullets_and_the_content_a_colon_announces_stay_with_their_problem() -> None:
+    text = (
+        "The CSV import reads our dates as month first.\n"
+        "- Result: 14/02 and later become empty cells\n"
+        "- Result: 03/02 turns into 2 March\n\n"
+        "Error shown in the upload preview:\n\n"
+        "Invalid date value, the column could not be parsed."
+    )
+    assert len(split_fragments(text)) == 1

@@ -1,9 +1,10 @@
 """Reduce a customer's raw text to what they said about the product.
 
-Removes quoted replies, forwarded headers, legal disclaimers, e-mail signatures, greetings
-and HTML; repairs broken Unicode and entities; collapses whitespace; maps product-name
-aliases and version strings to canonical forms. Pure and deterministic; the original stays
-in bronze. Every cut is conservative: when unsure, text is kept."""
+Removes an agent's turns from a pasted transcript, quoted replies, forwarded headers, legal
+disclaimers, e-mail signatures, greetings and HTML; repairs broken Unicode and entities;
+collapses whitespace; maps product-name aliases and version strings to canonical forms. Pure
+and deterministic; the original stays in bronze. Every cut is conservative: when unsure, text
+is kept."""
 
 from __future__ import annotations
 
@@ -63,6 +64,45 @@ _GREETING = re.compile(
     r"estimad[oa]s?|お世話になっております|こんにちは)\b(?:\s+[\w.'-]+){0,3}\s*[,!.:。、]?\s*$",
     re.IGNORECASE,
 )
+# A transcript pasted as one text ("Customer: ... / Agent: ..."): the agent's turns are not
+# the customer's words, and the speaker labels are not words at all.
+_TURN = re.compile(
+    r"^\s*(?P<who>customer|client|user|me|visitor|caller|kunde|cliente|utilisateur"
+    r"|agent|support|rep|representative|bot|operator|assistant|advisor|soporte"
+    r"|conseiller|berater)\s*:\s?",
+    re.IGNORECASE | re.MULTILINE,
+)
+_AGENT = frozenset(
+    [
+        "agent",
+        "support",
+        "rep",
+        "representative",
+        "bot",
+        "operator",
+        "assistant",
+        "advisor",
+        "soporte",
+        "conseiller",
+        "berater",
+    ]
+)
+
+
+def customer_turns(text: str) -> tuple[str, bool]:
+    """Only the customer's turns of a transcript with at least one agent turn and one
+    customer turn, their labels dropped; any other text as it is."""
+    turns = list(_TURN.finditer(text))
+    whos = {m["who"].lower() in _AGENT for m in turns}
+    if len(turns) < 2 or whos != {True, False}:
+        return text, False
+    kept = [text[: turns[0].start()]]
+    for m, nxt in zip(turns, [*turns[1:], None], strict=True):
+        if m["who"].lower() not in _AGENT:
+            kept.append(text[m.end() : nxt.start() if nxt else len(text)])
+    return "\n".join(part.strip() for part in kept if part.strip()), True
+
+
 # the lead bytes of UTF-8 read as Latin-1/cp1252 ("Ã¼", "â€™", "Â "): cheap to look for,
 # and ftfy's own check is only run when one is there
 _MOJIBAKE_HINT = re.compile("[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]")
@@ -169,6 +209,9 @@ def clean_text(raw: str, aliases: Mapping[str, str] | None = None) -> Cleaned:
     elif "&" in text:
         text = html.unescape(text)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text, cut = customer_turns(text)
+    if cut:
+        removed.append("agent_turns")
     for kind, pattern in (("quoted_reply", _QUOTE_HEADERS), ("disclaimer", _DISCLAIMER)):
         text, cut = _cut_at(pattern, text)
         if cut:

@@ -8,8 +8,9 @@ problem statement. Cues:
   "PS:", "One more issue:", numbered items "2)" and their fr/de/es/ja equivalents. They split
   unless what follows is only an ask, a filler or an anaphora ("Also, any ETA?", "Also, it
   happens on Firefox"); spoken fillers after the cue ("right, so") are skipped first.
-* weak: a paragraph break (or a new chat/call turn; never a pasted log or stack-trace line)
-  and a sentence opening with "And " (cue ``topic_shift``). They
+* weak: a paragraph break (or a new chat/call turn; never a pasted log or stack-trace line,
+  a dash bullet, a short "...:" label line or the content such a label announces) and a
+  sentence opening with "And " (cue ``topic_shift``). They
   split only when the following sentence also looks like a problem statement (problem or
   request vocabulary, not opening with an anaphora such as "it"/"this", not an ask/impact).
 
@@ -203,8 +204,27 @@ def _boundary(text: str, unit: tuple[int, int, bool], prev_gap: str) -> str | No
     if m and _looks_like_problem(body[m.end() :]):
         return "topic_shift"
     if block and _looks_like_problem(body) and not _CODE.search(body):
+        if _LIST_ITEM.match(body) or _announced(text, start) or _is_label(body):
+            return None  # a bullet, a "...:" label line, or the content a label announced
         return "paragraph"
     return None
+
+
+# A dash or dot bullet continues the point it lists under; numbered items are cues of their own.
+_LIST_ITEM = re.compile(r"^\s*[-*•·‣]\s")
+
+
+def _is_label(body: str) -> bool:
+    """A short line ending in a colon ("Error shown in the app:") labels what follows."""
+    line = body.strip()
+    return line.endswith(":") and "\n" not in line and len(line.split()) <= 8
+
+
+def _announced(text: str, start: int) -> bool:
+    """The line before ``start`` ends with a colon ("Error in the app:", "Steps:"): what
+    follows is its content, not a new topic."""
+    before = text[:start].rstrip()
+    return before.endswith(":") and "\n" in text[max(0, len(before) - 200) : start]
 
 
 _WEAK = ("paragraph", "topic_shift")
