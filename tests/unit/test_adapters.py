@@ -200,3 +200,34 @@ def test_wrong_typed_fields_are_shape_errors_not_python_reprs() -> None:
         "conversation_parts": [{"author": {"type": "user"}, "body": "still"}],
     }  # fmt: skip
     assert detail(adapters.intercom_chat, chat).startswith("conversation_parts is a list")
+
+
+def test_an_export_carries_every_envelope_field_and_a_bad_score_is_quarantined() -> None:
+    mapping = ExportMapping.model_validate({
+        "source": "desk", "format": "jsonl", "path": "*.jsonl", "record_id": "id",
+        "received_at": {"column": "at"}, "body": ["text"], "device": "dev", "os": "os",
+        "browser": "br", "region": "reg", "priority": "prio", "status": "state",
+        "score": "rating",
+    })  # fmt: skip
+    adapt = adapters.export_adapter(mapping)
+    row = {"id": "T-1", "at": "2026-08-03T10:00:00Z", "text": "Sync fails", "dev": "Pixel 8",
+           "os": "Android 15", "br": "", "reg": "EMEA", "prio": "high", "state": "open",
+           "rating": "4"}  # fmt: skip
+    env = adapt(row)
+    got = {k: env[k] for k in ("device", "os", "browser", "region", "priority", "status", "score")}
+    assert got == {"device": "Pixel 8", "os": "Android 15", "browser": None, "region": "EMEA",
+                   "priority": "high", "status": "open", "score": 4.0}  # fmt: skip
+    assert adapt(row | {"rating": ""})["score"] is None
+    assert _reason(adapt, row | {"rating": "four"}) == RejectReason.UNEXPECTED_SHAPE
+
+
+def test_the_shipped_export_examples_are_valid_mappings() -> None:
+    from pathlib import Path
+
+    from feedback_lakehouse.config.settings import load_export_mapping
+
+    folder = Path(__file__).resolve().parents[2] / "conf" / "exports"
+    names = sorted(p.name for p in folder.glob("*.yml"))
+    assert {"cfpb.yml", "zendesk-style.yml", "intercom-style.yml"} <= set(names)
+    for name in names:
+        assert load_export_mapping(folder / name).body  # parses, and maps some text

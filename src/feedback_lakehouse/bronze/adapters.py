@@ -73,6 +73,19 @@ def _float(value: Any) -> float | None:
         return None
 
 
+def _score(value: Any, column: str) -> float | None:
+    """A mapped score: empty is none, a number is kept, anything else is a shape error (not a
+    silent gap in the scores)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool | list | dict):
+        raise _shape(column, value, "a number")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise _shape(column, value, "a number") from None
+
+
 def _require_text(text: str, what: str) -> None:
     if not text.strip():
         raise RecordError(RejectReason.EMPTY_BODY, f"{what} is empty")
@@ -249,6 +262,9 @@ def export_adapter(mapping: ExportMapping) -> Adapter:
     formats = tuple(mapping.received_at.formats)
 
     def adapt(obj: Mapping[str, Any]) -> Envelope:
+        def column(name: str | None) -> str | None:
+            return _str(obj.get(name), name) if name else None
+
         record_id = _require(obj, mapping.record_id)
         ts_column = mapping.received_at.column
         received = _ts(_require(obj, ts_column), ts_column, formats)
@@ -271,16 +287,14 @@ def export_adapter(mapping: ExportMapping) -> Adapter:
             "account_id": _str(obj.get(mapping.account_id)) if mapping.account_id else None,
             "subject": _str(obj.get(mapping.subject)) if mapping.subject else None,
             "locale": _str(obj.get(mapping.locale)) if mapping.locale else None,
-            "product_version": (
-                _str(obj.get(mapping.product_version)) if mapping.product_version else None
-            ),
-            "device": None,
-            "os": None,
-            "browser": None,
-            "region": None,
-            "priority": None,
-            "status": None,
-            "score": None,
+            "product_version": column(mapping.product_version),
+            "device": column(mapping.device),
+            "os": column(mapping.os),
+            "browser": column(mapping.browser),
+            "region": column(mapping.region),
+            "priority": column(mapping.priority),
+            "status": column(mapping.status),
+            "score": _score(obj.get(mapping.score), mapping.score) if mapping.score else None,
             "resolved_at": resolved,
         }
 

@@ -92,6 +92,14 @@ class ExportMapping(_Strict):
     channel_default: str = "export"
     locale: str | None = None
     product_version: str | None = None
+    device: str | None = None
+    os: str | None = None
+    browser: str | None = None
+    region: str | None = None
+    priority: str | None = None
+    status: str | None = None
+    score: str | None = None
+    """A rating or NPS/CSAT score column; a value that is not a number quarantines the row."""
     resolved_at: TimestampSpec | None = None
     required: list[str] = []
     """Extra columns that must be non-empty (besides record_id and received_at)."""
