@@ -135,7 +135,7 @@ def handwritten_duplicates(folder: Path) -> dict[str, Any]:
     import tempfile
 
     from feedback_lakehouse.bronze.ingest import run_ingest
-    from feedback_lakehouse.config.settings import load_export_mapping
+    from feedback_lakehouse.config.mapping import load_export_mapping
     from feedback_lakehouse.evaluate.tables import dedup_metrics
     from feedback_lakehouse.lakehouse import open_lakehouse
     from feedback_lakehouse.silver.step import run_silver

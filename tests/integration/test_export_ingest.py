@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from feedback_lakehouse.config.settings import ExportMapping, load_export_mapping
+from feedback_lakehouse.config.mapping import ExportMapping, load_export_mapping
 
 pytestmark = pytest.mark.integration
 

@@ -224,7 +224,7 @@ def test_an_export_carries_every_envelope_field_and_a_bad_score_is_quarantined()
 def test_the_shipped_export_examples_are_valid_mappings() -> None:
     from pathlib import Path
 
-    from feedback_lakehouse.config.settings import load_export_mapping
+    from feedback_lakehouse.config.mapping import load_export_mapping
 
     folder = Path(__file__).resolve().parents[2] / "conf" / "exports"
     names = sorted(p.name for p in folder.glob("*.yml"))

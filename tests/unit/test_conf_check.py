@@ -66,7 +66,7 @@ def test_a_missing_endpoint_key_is_a_conf_problem(conf: Path, tmp_path: Path) ->
 
 
 def test_a_broken_export_mapping_names_file_and_key(conf: Path, tmp_path: Path) -> None:
-    from feedback_lakehouse.config.settings import load_export_mapping
+    from feedback_lakehouse.config.mapping import load_export_mapping
 
     mapping = conf / "exports/cfpb.yml"
     _replace(mapping, "record_id:", "record_idd:")

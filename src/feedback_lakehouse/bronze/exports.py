@@ -18,7 +18,7 @@ import orjson
 
 from feedback_lakehouse.bronze.files import find_files
 from feedback_lakehouse.bronze.readers import open_export
-from feedback_lakehouse.config.settings import ExportMapping, load_export_mapping
+from feedback_lakehouse.config.mapping import ExportMapping, load_export_mapping
 from feedback_lakehouse.errors import ConfigError
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

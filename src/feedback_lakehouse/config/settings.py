@@ -14,7 +14,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
-from feedback_lakehouse.config.files import load_model, read_yaml, validated
+from feedback_lakehouse.config.files import read_yaml, validated
+from feedback_lakehouse.config.mapping import ExportMapping
 from feedback_lakehouse.errors import ConfigError
 
 TARGETS = ("local", "dev", "prod")
@@ -68,41 +69,6 @@ class SourceSettings(_Strict):
     adapter: Literal["zendesk_tickets", "intercom_chats", "app_reviews", "surveys", "calls"]
     path: str
     """Glob relative to the landing folder (or absolute)."""
-
-
-class TimestampSpec(_Strict):
-    column: str
-    formats: list[str] = []
-    """strptime formats tried after ISO 8601 and epoch seconds."""
-
-
-class ExportMapping(_Strict):
-    """Bring-your-own-export: maps a CSV / JSON-lines help-desk export onto bronze columns."""
-
-    source: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
-    format: Literal["csv", "jsonl"]
-    path: str
-    record_id: str
-    received_at: TimestampSpec
-    body: list[str] = Field(min_length=1)
-    """Columns joined (blank line between) into the customer's text; all empty -> empty_body."""
-    subject: str | None = None
-    account_id: str | None = None
-    channel: str | None = None
-    channel_default: str = "export"
-    locale: str | None = None
-    product_version: str | None = None
-    device: str | None = None
-    os: str | None = None
-    browser: str | None = None
-    region: str | None = None
-    priority: str | None = None
-    status: str | None = None
-    score: str | None = None
-    """A rating or NPS/CSAT score column; a value that is not a number quarantines the row."""
-    resolved_at: TimestampSpec | None = None
-    required: list[str] = []
-    """Extra columns that must be non-empty (besides record_id and received_at)."""
 
 
 class IngestSettings(_Strict):
@@ -421,8 +387,3 @@ def load_settings(
     merged["target"] = target
     merged["conf_dir"] = str(conf.resolve())
     return validated(Settings, merged, origin, "settings")
-
-
-def load_export_mapping(path: str | Path) -> ExportMapping:
-    """One bring-your-own-export mapping file (see conf/exports/)."""
-    return load_model(path, ExportMapping, "export mapping file")
