@@ -207,7 +207,7 @@ def test_an_export_carries_every_envelope_field_and_a_bad_score_is_quarantined()
         "source": "desk", "format": "jsonl", "path": "*.jsonl", "record_id": "id",
         "received_at": {"column": "at"}, "body": ["text"], "device": "dev", "os": "os",
         "browser": "br", "region": "reg", "priority": "prio", "status": "state",
-        "score": "rating",
+        "score": "rating", "required": ["reg"],
     })  # fmt: skip
     adapt = adapters.export_adapter(mapping)
     row = {"id": "T-1", "at": "2026-08-03T10:00:00Z", "text": "Sync fails", "dev": "Pixel 8",

@@ -262,7 +262,7 @@ def export_adapter(mapping: ExportMapping) -> Adapter:
     formats = tuple(mapping.received_at.formats)
 
     def adapt(obj: Mapping[str, Any]) -> Envelope:
-        def column(name: str | None) -> str | None:
+        def mapped(name: str | None) -> str | None:
             return _str(obj.get(name), name) if name else None
 
         record_id = _require(obj, mapping.record_id)
@@ -287,13 +287,13 @@ def export_adapter(mapping: ExportMapping) -> Adapter:
             "account_id": _str(obj.get(mapping.account_id)) if mapping.account_id else None,
             "subject": _str(obj.get(mapping.subject)) if mapping.subject else None,
             "locale": _str(obj.get(mapping.locale)) if mapping.locale else None,
-            "product_version": column(mapping.product_version),
-            "device": column(mapping.device),
-            "os": column(mapping.os),
-            "browser": column(mapping.browser),
-            "region": column(mapping.region),
-            "priority": column(mapping.priority),
-            "status": column(mapping.status),
+            "product_version": mapped(mapping.product_version),
+            "device": mapped(mapping.device),
+            "os": mapped(mapping.os),
+            "browser": mapped(mapping.browser),
+            "region": mapped(mapping.region),
+            "priority": mapped(mapping.priority),
+            "status": mapped(mapping.status),
             "score": _score(obj.get(mapping.score), mapping.score) if mapping.score else None,
             "resolved_at": resolved,
         }
