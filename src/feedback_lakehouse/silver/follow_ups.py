@@ -17,6 +17,7 @@ All of it runs as Spark joins over the few messages that carry a cue."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.config.settings import Settings
@@ -57,6 +58,10 @@ _IDF_PRIOR_DOCS = 50
 """Documents added to the count in which no word appears: with a handful of messages every
 word weighs about the same, and the weights become the window's IDF as messages accumulate
 (a small lakehouse's shared topic words would otherwise weigh nothing)."""
+_COMMON_SHARE = 0.05
+_MIN_COMMON_DF = 20
+"""A word in more than this share of the window's messages (and more than this many) is too
+common to say two messages are about the same thing."""
 _MIN_SHARED = 2
 """Distinct words a follow-up and its original must share: one rare word is not a topic."""
 
@@ -67,14 +72,14 @@ def _cue() -> Column:
     return F.lower(F.col("text")).rlike("|".join(f"(?:{c})" for c in FOLLOW_UP_CUES))
 
 
-def _terms(df: DataFrame) -> DataFrame:
-    """(feedback_id, term): the distinct words of each message (4+ letters or digits; no
-    placeholders), lower-cased."""
+def _terms(df: DataFrame, *keep: str) -> DataFrame:
+    """(feedback_id, *keep, term): the distinct words of each message (4+ letters or digits;
+    no placeholders), lower-cased."""
     from pyspark.sql import functions as F
 
     words = F.split(F.lower(F.regexp_replace("text", r"\[[A-Z_]+\]", " ")), r"[^\p{L}\p{N}]+")
     return df.select(
-        "feedback_id",
+        "feedback_id", *keep,
         F.explode(F.array_distinct(F.filter(words, lambda w: F.length(w) >= _TERM_MIN_CHARS)))
         .alias("term"),
     )  # fmt: skip
@@ -108,45 +113,62 @@ def follow_up_links(
         .filter(in_window)
     )
     earlier = window.join(probes.select("account_id").distinct(), "account_id", "left_semi")
-    pairs = (
-        probes.select(F.col("feedback_id").alias("a"), "account_id",
-                      F.col("received_at").alias("a_at"))
-        .join(earlier.select(F.col("feedback_id").alias("b"), "account_id",
-                             F.col("received_at").alias("b_at")), "account_id")
-        .filter(
-            (F.col("a_at").cast("long") - F.col("b_at").cast("long")).between(0, window_s)
-            & (F.col("a") != F.col("b"))
-            & ((F.col("b_at") < F.col("a_at")) | (F.col("b") < F.col("a")))
-        )
-        .select("a", "b", "b_at")
-    )  # fmt: skip
-    # inverse document frequency over the window's messages (every account; a fixed-size
-    # sample of a large window): words most messages use (the product's name, "dashboard")
-    # weigh little
+    # word weights: inverse document frequency over the window's messages (every account; a
+    # fixed-size sample of a large window). Words in more than a twentieth of them are dropped:
+    # they weigh little and their long postings are what would make the join costly. A word
+    # the sample never saw is rare: it gets the highest weight
     n_window = window.count()
     sample = window
     if n_window > _IDF_SAMPLE:
         keep = max(1, n_window // _IDF_SAMPLE)
         sample = window.filter(F.crc32(F.col("feedback_id")) % F.lit(keep) == 0)
     n_docs = sample.count()
-    idf = (
-        _terms(sample)
-        .groupBy("term")
-        .agg(F.log(F.lit(n_docs + _IDF_PRIOR_DOCS) / (F.count(F.lit(1)) + F.lit(1))).alias("w"))
-    )
-    terms = _terms(earlier)
-    weighted = terms.join(idf, "term").filter(F.col("w") > 0)
-    mass = weighted.groupBy("feedback_id").agg(F.sum("w").alias("mass"))
+    counts = _terms(sample).groupBy("term").agg(F.count(F.lit(1)).alias("df"))
+    common = max(_MIN_COMMON_DF, n_docs * _COMMON_SHARE)
+    stop = F.broadcast(counts.filter(F.col("df") > common).select("term"))
+    weights = F.broadcast(counts.filter(F.col("df") <= common).select(
+        "term", F.log(F.lit(n_docs + _IDF_PRIOR_DOCS) / (F.col("df") + 1)).alias("w")
+    ))  # fmt: skip
+    unseen = F.lit(math.log(n_docs + _IDF_PRIOR_DOCS))
+
+    def weighted(msgs: DataFrame) -> DataFrame:
+        return (
+            _terms(msgs, "account_id", "received_at")
+            .join(stop, "term", "left_anti")
+            .join(weights, "term", "left")
+            .withColumn("w", F.coalesce("w", unseen))
+        )
+
+    a_terms = weighted(probes).select(
+        F.col("feedback_id").alias("a"), "account_id", F.col("received_at").alias("a_at"),
+        "term", "w",
+    )  # fmt: skip
+    b_terms = weighted(earlier).select(
+        F.col("feedback_id").alias("b"), "account_id", F.col("received_at").alias("b_at"),
+        "term", F.col("w").alias("wb"),
+    )  # fmt: skip
+    # the probes' words are few: they are the build side, every earlier message streams past
     shared = (
-        pairs.join(weighted.select(F.col("feedback_id").alias("a"), "term", "w"), "a")
-        .join(weighted.select(F.col("feedback_id").alias("b"), "term"), ["b", "term"])
+        F.broadcast(a_terms)
+        .join(b_terms, ["account_id", "term"])
+        .filter(
+            (F.col("a_at").cast("long") - F.col("b_at").cast("long")).between(0, window_s)
+            & (F.col("a") != F.col("b"))
+            & ((F.col("b_at") < F.col("a_at")) | (F.col("b") < F.col("a")))
+        )
         .groupBy("a", "b", "b_at")
         .agg(F.sum("w").alias("shared"), F.count(F.lit(1)).alias("n_shared"))
         .filter(F.col("n_shared") >= F.lit(_MIN_SHARED))
     )
+    mass_a = a_terms.groupBy("a").agg(F.sum("w").alias("ma"))
+    mass_b = (
+        b_terms.join(shared.select("b").distinct(), "b", "left_semi")
+        .groupBy("b")
+        .agg(F.sum("wb").alias("mb"))
+    )
     scored = (
-        shared.join(mass.select(F.col("feedback_id").alias("a"), F.col("mass").alias("ma")), "a")
-        .join(mass.select(F.col("feedback_id").alias("b"), F.col("mass").alias("mb")), "b")
+        shared.join(mass_a, "a")
+        .join(mass_b, "b")
         .withColumn("overlap", F.col("shared") / F.least("ma", "mb"))
         .filter(F.col("overlap") >= F.lit(cfg.follow_up_min_overlap))
     )
