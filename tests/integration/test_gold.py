@@ -86,7 +86,10 @@ def test_a_rerun_with_nothing_new_rewrites_no_theme(spark, catalog, engine_setti
 
     # an insight written after the last build (a fragment reclassified): the facts follow it
     insights = catalog.physical("silver.insights")
-    (row,) = catalog.read("silver.insights").limit(1).collect()
+    placed = catalog.read("gold.theme_members").filter("theme_id IS NOT NULL").select("fragment_id")
+    (row,) = (
+        catalog.read("silver.insights").join(placed, "fragment_id", "left_semi").limit(1).collect()
+    )
     at = row["processed_at"].strftime("%Y-%m-%d %H:%M:%S.%f")
     catalog.spark.sql(f"UPDATE {insights} SET processed_at = TIMESTAMP '2099-01-01 00:00:00' "
                       f"WHERE fragment_id = '{row['fragment_id']}'")  # fmt: skip
@@ -98,6 +101,32 @@ def test_a_rerun_with_nothing_new_rewrites_no_theme(spark, catalog, engine_setti
     finally:
         catalog.spark.sql(f"UPDATE {insights} SET processed_at = TIMESTAMP '{at}' "
                           f"WHERE fragment_id = '{row['fragment_id']}'")  # fmt: skip
+
+
+def test_only_reclassified_counted_fragments_make_the_derived_tables_stale(
+    catalog, gold_run
+) -> None:
+    """A newer insight of a fragment the facts already count is a reclassification; one of a
+    fragment no theme holds yet is new input that placement counts (it used to rebuild every
+    spike from the beginning on each incremental run)."""
+    from feedback_lakehouse.gold.step import _derived_stale
+
+    insights, members = catalog.physical("silver.insights"), catalog.physical("gold.theme_members")
+    (row,) = catalog.read("gold.theme_members").filter("theme_id IS NOT NULL").limit(1).collect()
+    fid, theme = row["fragment_id"], row["theme_id"]
+    (ins,) = catalog.read("silver.insights").filter(f"fragment_id = '{fid}'").collect()
+    at = ins["processed_at"].strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert _derived_stale(catalog) is False
+    catalog.spark.sql(f"UPDATE {insights} SET processed_at = TIMESTAMP '2099-01-01 00:00:00' "
+                      f"WHERE fragment_id = '{fid}'")  # fmt: skip
+    try:
+        assert _derived_stale(catalog) is True  # a counted fragment reclassified
+        catalog.spark.sql(f"UPDATE {members} SET theme_id = NULL WHERE fragment_id = '{fid}'")
+        assert _derived_stale(catalog) is False  # a fragment waiting for a theme: not counted
+    finally:
+        catalog.spark.sql(f"UPDATE {members} SET theme_id = '{theme}' WHERE fragment_id = '{fid}'")
+        catalog.spark.sql(f"UPDATE {insights} SET processed_at = TIMESTAMP '{at}' "
+                          f"WHERE fragment_id = '{fid}'")  # fmt: skip
 
 
 def test_themes_match_the_planted_issues(catalog, sample, gold_run) -> None:

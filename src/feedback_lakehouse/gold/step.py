@@ -84,8 +84,8 @@ def _newest(catalog: Catalog, table: str, column: str) -> datetime | None:
 def _derived_stale(catalog: Catalog) -> bool:
     """Whether the fact table, spikes and operations tables no longer stand for their inputs:
     members changed since they were last built completely (a run killed before finishing
-    them), or insights were written after that build (a new prompt or model reclassified
-    fragments that keep their themes)."""
+    them), or fragments they counted got new insights after that build (a new prompt or
+    model reclassified fragments that keep their themes)."""
     from pyspark.sql import functions as F
 
     members_at = _newest(catalog, "gold.theme_members", "assigned_at")
@@ -98,8 +98,20 @@ def _derived_stale(catalog: Catalog) -> bool:
     )
     if not marks or members_at > marks[0]["value"]:
         return True
+    built, placed = marks[0]["updated_at"], marks[0]["value"]
     insights_at = _newest(catalog, "silver.insights", "processed_at")
-    return insights_at is not None and insights_at > marks[0]["updated_at"]
+    if insights_at is None or insights_at <= built:
+        return False
+    # newer insights of fragments the build already counted; those of new fragments are
+    # placed by this run and counted from there (taking them for reclassifications rebuilt
+    # every spike from the beginning on every incremental run)
+    newer = catalog.read("silver.insights").filter(F.col("processed_at") > F.lit(built))
+    counted = catalog.read("gold.theme_members").filter(
+        F.col("theme_id").isNotNull() & (F.col("assigned_at") <= F.lit(placed))
+    )
+    return bool(
+        newer.select("fragment_id").join(counted, "fragment_id", "left_semi").limit(1).count()
+    )
 
 
 def _mark_derived(run: StepRun) -> None:
