@@ -18,9 +18,10 @@ def _row(subject: str, body: str) -> dict[str, str]:
     return {"source": "desk", "source_record_id": "T-1", "payload": payload, "payload_hash": "h"}
 
 
-def test_the_subject_is_a_title_without_reply_prefixes() -> None:
+def test_the_subject_is_a_title_with_one_reply_prefix() -> None:
+    # one reply prefix stays: it tells a follow-up from a first report
     assert subject_title("RE: Fwd: Exports time out", "The weekly export stops.") == (
-        "Exports time out"
+        "RE: Exports time out"
     )
     assert subject_title("Exports time out", "Hi, exports time out since Monday.") == ""
     assert subject_title("  ", "body") == "" and subject_title(None, "body") == ""

@@ -59,14 +59,19 @@ _FOLD = re.compile(r"\W+")
 
 
 def subject_title(subject: object, body: str) -> str:
-    """The subject as the message's one-line title (``Re:``/``Fwd:`` dropped), or "" when
-    there is none or the body already says it: the customer wrote it, it is their words."""
+    """The subject as the message's one-line title, or "" when there is none or the body
+    already says it: the customer wrote it, it is their words. One reply or forward prefix
+    stays (``RE: RE: Fwd:`` -> ``RE:``): it says the message answers an earlier one, which is
+    how a follow-up is told from a first report (``silver.follow_ups``)."""
     if not isinstance(subject, str):
         return ""
+    prefix = _REPLY_PREFIX.match(subject)
     title = " ".join(_REPLY_PREFIX.sub("", subject).split())
     folded = _FOLD.sub(" ", title.lower()).strip()
     if not folded or folded in _FOLD.sub(" ", body.lower()):
         return ""
+    if prefix:
+        return f"{prefix.group().split(':')[0].strip()}: {title}"
     return title
 
 
