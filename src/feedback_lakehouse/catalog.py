@@ -181,32 +181,29 @@ class Catalog:
         """Idempotent upsert on the table's keys. ``update_when`` is a SQL condition on
         ``t`` (target) and ``s`` (source) limiting updates, e.g. only changed payloads;
         ``update=False`` makes it insert-only. The source must be unique on the keys."""
-        spec = self.spec(name)
-        view = f"_src_{spec.short_name}_{uuid.uuid4().hex[:8]}"
-        self._conform(df, spec).createOrReplaceTempView(view)
-        on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in spec.keys)
-        stmt = f"MERGE INTO {self.physical(name)} AS t USING {view} AS s ON {on}"
+        clauses = ""
         if update:
             cond = f" AND ({update_when})" if update_when else ""
-            stmt += f" WHEN MATCHED{cond} THEN UPDATE SET *"
-        stmt += " WHEN NOT MATCHED THEN INSERT *"
-        try:
-            self.spark.sql(stmt)
-        finally:
-            self.spark.catalog.dropTempView(view)
-        faults.committed(name)
+            clauses += f"WHEN MATCHED{cond} THEN UPDATE SET * "
+        self.merge_with(
+            name, self._conform(df, self.spec(name)), clauses + "WHEN NOT MATCHED THEN INSERT *"
+        )
 
     def delete_keys(self, name: str, keys: DataFrame) -> None:
         """Delete the rows whose keys ``keys`` holds (a MERGE: keys are data, never SQL)."""
         spec = self.spec(name)
-        view = f"_del_{spec.short_name}_{uuid.uuid4().hex[:8]}"
-        keys.select(*spec.keys).distinct().createOrReplaceTempView(view)
+        self.merge_with(name, keys.select(*spec.keys).distinct(), "WHEN MATCHED THEN DELETE")
+
+    def merge_with(self, name: str, source: DataFrame, clauses: str) -> None:
+        """``MERGE INTO`` the table ``t`` from ``source`` ``s`` on the table's keys, with the
+        given WHEN clauses (conditions on ``t`` and ``s``); the one place a MERGE is run."""
+        spec = self.spec(name)
+        view = f"_src_{spec.short_name}_{uuid.uuid4().hex[:8]}"
+        source.createOrReplaceTempView(view)
         on = " AND ".join(f"t.{_quote(k)} = s.{_quote(k)}" for k in spec.keys)
         try:
-            self.spark.sql(
-                f"MERGE INTO {self.physical(name)} AS t USING {view} AS s ON {on} "
-                "WHEN MATCHED THEN DELETE"
-            )
+            self.spark.sql(f"MERGE INTO {self.physical(name)} AS t USING {view} AS s ON {on} "
+                           + clauses)  # fmt: skip
         finally:
             self.spark.catalog.dropTempView(view)
         faults.committed(name)

@@ -43,20 +43,12 @@ def _describe(row: dict[str, Any]) -> str:
             f"{row['expires_at']:%H:%M:%S})")  # fmt: skip
 
 
-def _merge(catalog: Catalog, row: dict[str, Any], clause: str) -> None:
+def _merge(catalog: Catalog, row: dict[str, Any], clauses: str) -> None:
     spec = catalog.spec(NAME)
     src = catalog.spark.createDataFrame(
         [tuple(row[c] for c in spec.columns)], " ".join(spec.schema.split())
     )
-    view = f"_lease_{uuid.uuid4().hex[:8]}"
-    src.createOrReplaceTempView(view)
-    try:
-        catalog.spark.sql(
-            f"MERGE INTO {catalog.physical(NAME)} AS t USING {view} AS s ON t.lease = s.lease "
-            + clause
-        )
-    finally:
-        catalog.spark.catalog.dropTempView(view)
+    catalog.merge_with(NAME, src, clauses)
 
 
 def _held_message(catalog: Catalog, row: dict[str, Any]) -> LeaseHeld:
