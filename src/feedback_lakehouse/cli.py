@@ -129,8 +129,11 @@ def _exports(args: argparse.Namespace, settings: Settings) -> list[Any]:
     return command_line_exports(args.export or [], args.path, settings.landing_dir)
 
 
-def _run_step(args: argparse.Namespace, step: Callable[..., StepReport], **kwargs: Any) -> int:
-    settings = _settings(args)
+def _run_step(
+    args: argparse.Namespace, step: Callable[..., StepReport], settings: Settings | None = None,
+    **kwargs: Any,
+) -> int:  # fmt: skip
+    settings = settings or _settings(args)
     spark, catalog = _session(settings)
     with ctrl_c_stops_at_step_boundary(), RichProgress(console) as progress:
         report = step(spark, catalog, settings, progress=progress, **kwargs)
@@ -140,8 +143,9 @@ def _run_step(args: argparse.Namespace, step: Callable[..., StepReport], **kwarg
 def cmd_ingest(args: argparse.Namespace) -> int:
     from feedback_lakehouse.bronze.ingest import run_ingest
 
-    exports = _exports(args, _settings(args))
-    return _run_step(args, run_ingest, exports=exports, reprocess=args.reprocess)
+    settings = _settings(args)
+    exports = _exports(args, settings)
+    return _run_step(args, run_ingest, settings, exports=exports, reprocess=args.reprocess)
 
 
 def cmd_silver(args: argparse.Namespace) -> int:

@@ -42,7 +42,12 @@ class InputFile:
     source: str
     adapter: str
     format: str
-    mapping_json: str = ""
+    mapping: ExportMapping | None = None
+    """The export's mapping (bring-your-own exports only)."""
+
+    @property
+    def mapping_json(self) -> str:
+        return self.mapping.model_dump_json() if self.mapping else ""
 
 
 def discover(settings: Settings, exports: list[ExportMapping]) -> list[InputFile]:
@@ -54,7 +59,7 @@ def discover(settings: Settings, exports: list[ExportMapping]) -> list[InputFile
         found += [InputFile(p, source, cfg.adapter, fmt) for p in find_files(landing, cfg.path)]
     for mapping in [*settings.ingest.exports, *exports]:
         found += [
-            InputFile(p, mapping.source, "export", mapping.format, mapping.model_dump_json())
+            InputFile(p, mapping.source, "export", mapping.format, mapping)
             for p in find_files(landing, mapping.path)
         ]
     return found
@@ -228,14 +233,15 @@ def _ingest_round(run: StepRun, tasks: list[FileTask]) -> _RoundResult:
     return result
 
 
-def _mapping_columns(mapping_json: str) -> str:
+def _reading(mapping: ExportMapping) -> str:
     """A mapping as it reads records: everything but where its files are."""
-    return ExportMapping.model_validate_json(mapping_json).model_dump_json(exclude={"path"})
+    return mapping.model_dump_json(exclude={"path"})
 
 
 def _stored_mappings(catalog: Catalog) -> dict[str, str]:
     rows = catalog.read("bronze.export_mappings").select("source", "mapping_json").collect()
-    return {r["source"]: _mapping_columns(r["mapping_json"]) for r in rows}
+    return {r["source"]: _reading(ExportMapping.model_validate_json(r["mapping_json"]))
+            for r in rows}  # fmt: skip
 
 
 def _plan(
@@ -256,15 +262,15 @@ def _plan(
     for f in files:
         sha = file_sha256(f.path, progress)
         shown = display_path(f.path, settings.landing_dir)
-        changed = bool(f.mapping_json) and stored.get(f.source, _mapping_columns(
-            f.mapping_json)) != _mapping_columns(f.mapping_json)  # fmt: skip
+        mine = _reading(f.mapping) if f.mapping else None
+        changed = mine is not None and stored.get(f.source, mine) != mine
         if (shown, sha) in seen:
             if not (reprocess or changed):
                 skipped += 1
                 continue
             again[f.source] += 1
-        if f.mapping_json:
-            check_columns(f.path, ExportMapping.model_validate_json(f.mapping_json))
+        if f.mapping:
+            check_columns(f.path, f.mapping)
         task = FileTask(
             path=str(f.path.resolve()), display_path=shown, source=f.source,
             adapter=f.adapter, format=f.format, sha256=sha, batch_id=run.run_id,
