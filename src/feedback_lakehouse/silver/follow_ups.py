@@ -98,9 +98,12 @@ def follow_up_links(
     window_s = cfg.follow_up_window_days * 86400
     fresh = new.filter(F.col("account_id").isNotNull()).join(taken, "feedback_id", "left_anti")
     probes = fresh.filter(_cue()).select("feedback_id", "account_id", "received_at", "text")
-    if not probes.limit(1).count():
+    span = probes.agg(
+        F.count(F.lit(1)).alias("n"), F.min("received_at").alias("lo"),
+        F.max("received_at").alias("hi"),
+    ).first()  # fmt: skip
+    if not span["n"]:
         return catalog.read("ops.silver_duplicates").limit(0)
-    span = probes.agg(F.min("received_at").alias("lo"), F.max("received_at").alias("hi")).first()
     epoch = F.col("received_at").cast("long")
     in_window = (epoch >= F.lit(int(span["lo"].timestamp()) - window_s)) & (
         epoch <= F.lit(int(span["hi"].timestamp()) + 1)
@@ -123,20 +126,24 @@ def follow_up_links(
         keep = max(1, n_window // _IDF_SAMPLE)
         sample = window.filter(F.crc32(F.col("feedback_id")) % F.lit(keep) == 0)
     n_docs = sample.count()
-    counts = _terms(sample).groupBy("term").agg(F.count(F.lit(1)).alias("df"))
     common = max(_MIN_COMMON_DF, n_docs * _COMMON_SHARE)
-    stop = F.broadcast(counts.filter(F.col("df") > common).select("term"))
-    weights = F.broadcast(counts.filter(F.col("df") <= common).select(
-        "term", F.log(F.lit(n_docs + _IDF_PRIOR_DOCS) / (F.col("df") + 1)).alias("w")
-    ))  # fmt: skip
+    # one row per word of the sample: its weight, or null for a word too common to count
+    vocab = F.broadcast(
+        _terms(sample).groupBy("term").agg(F.count(F.lit(1)).alias("df")).select(
+            "term", F.when(F.col("df") <= common, F.log(
+                F.lit(n_docs + _IDF_PRIOR_DOCS) / (F.col("df") + 1))).alias("w"),
+            (F.col("df") > common).alias("_common"),
+        )
+    )  # fmt: skip
     unseen = F.lit(math.log(n_docs + _IDF_PRIOR_DOCS))
 
     def weighted(msgs: DataFrame) -> DataFrame:
         return (
             _terms(msgs, "account_id", "received_at")
-            .join(stop, "term", "left_anti")
-            .join(weights, "term", "left")
+            .join(vocab, "term", "left")
+            .filter(F.col("_common").isNull() | ~F.col("_common"))
             .withColumn("w", F.coalesce("w", unseen))
+            .drop("_common")
         )
 
     a_terms = weighted(probes).select(
