@@ -131,7 +131,6 @@ def handwritten(folder: Path, with_subject: bool) -> dict[str, Any]:
 def handwritten_duplicates(folder: Path) -> dict[str, Any]:
     """The hand-written set through ingest and silver on the embedded engine, in a lakehouse of
     its own: pairwise duplicate precision/recall against its labels, per kind found."""
-    import os
     import tempfile
 
     from feedback_lakehouse.bronze.ingest import run_ingest
@@ -142,8 +141,7 @@ def handwritten_duplicates(folder: Path) -> dict[str, Any]:
 
     labels = {r["id"]: r for r in map(json.loads, (folder / "labels.jsonl").open(encoding="utf-8"))}
     with tempfile.TemporaryDirectory() as root:
-        os.environ["FEEDBACK_LAKEHOUSE_ROOT"] = root
-        lh = open_lakehouse("local", REPO / "conf")
+        lh = open_lakehouse("local", REPO / "conf", environ={"FEEDBACK_LAKEHOUSE_ROOT": root})
         mapping = load_export_mapping(REPO / "benchmarks/exports/handwritten-dev.yml")
         mapping = mapping.model_copy(update={"path": str(folder / "messages.jsonl")})
         run_ingest(lh.spark, lh.catalog, lh.settings, exports=[mapping])
