@@ -96,7 +96,8 @@ class Catalog:
 
     def _ensure_table(self, spec: TableSpec) -> None:
         columns = f"({' '.join(spec.schema.split())}) "
-        if not self.databricks and (Path(self.location(spec.name)) / "_delta_log").is_dir():
+        existed = not self.databricks and (Path(self.location(spec.name)) / "_delta_log").is_dir()
+        if existed:
             # Registering an existing table: its log holds the schema. Re-declaring it
             # trips Sail on nested types (array element names differ), so don't.
             columns = ""
@@ -106,6 +107,31 @@ class Catalog:
         elif spec.serializable:
             stmt += " TBLPROPERTIES ('delta.isolationLevel' = 'Serializable')"
         self.spark.sql(stmt)
+        self._add_new_columns(spec)
+
+    def _add_new_columns(self, spec: TableSpec) -> None:
+        """A table written by an earlier version gains the columns added since (always at the
+        end of its spec: rows are written by position). Anything else is an error that says
+        what differs, never a silent shift of values into the wrong column."""
+        have = self.spark.table(self.physical(spec.name)).columns
+        if have == spec.columns:
+            return
+        if have != spec.columns[: len(have)]:
+            raise TableError(
+                f"{spec.name} at {self.location(spec.name)} has columns {have}, which are not "
+                f"the start of this version's {spec.columns}: the table was written by another "
+                "version; rebuild it (delete its folder and run again) or use a new lakehouse root"
+            )
+        added = [c for c in spec.ddl_columns() if c[0] not in have]
+        ddl = ", ".join(f"{name} {kind}" for name, kind in added)
+        if self.databricks:
+            self.spark.sql(f"ALTER TABLE {self.physical(spec.name)} ADD COLUMNS ({ddl})")
+            return
+        # Sail has no ALTER TABLE ... ADD COLUMNS: an empty append that merges the schema
+        empty = self.spark.createDataFrame([], " ".join(spec.schema.split()))
+        empty.write.format("delta").mode("append").option("mergeSchema", "true").save(
+            self.location(spec.name)
+        )
 
     def missing(self) -> list[str]:
         """Tables whose Delta folder does not exist yet (locally; on Databricks the catalog

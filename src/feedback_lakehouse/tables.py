@@ -32,6 +32,11 @@ class TableSpec:
     def columns(self) -> list[str]:
         return [c.strip().split(" ", 1)[0] for c in _split_top_level(self.schema)]
 
+    def ddl_columns(self) -> list[tuple[str, str]]:
+        """(name, type) per column, types as written in the DDL."""
+        pairs = (" ".join(c.split()).split(" ", 1) for c in _split_top_level(self.schema))
+        return [(p[0], p[1]) for p in pairs]
+
 
 def _split_top_level(ddl: str) -> list[str]:
     """Split a DDL column list on commas that are not inside <...> or (...)."""
@@ -59,7 +64,7 @@ FEEDBACK_RAW = TableSpec(
     payload STRING, payload_format STRING, payload_hash STRING, account_id STRING,
     subject STRING, locale STRING, product_version STRING, device STRING, os STRING,
     browser STRING, region STRING, priority STRING, status STRING, score DOUBLE,
-    resolved_at TIMESTAMP""",
+    resolved_at TIMESTAMP, requester_id STRING""",
     ("source", "source_record_id"),
 )
 
@@ -132,7 +137,8 @@ SILVER_FEEDBACK = TableSpec(
     fragment_count INT, account_id STRING, account_known BOOLEAN, tier STRING,
     arr_usd DOUBLE, region STRING, industry STRING, lifecycle_stage STRING,
     account_language STRING, product_version STRING, device STRING, os STRING,
-    browser STRING, priority STRING, status STRING, score DOUBLE, resolved_at TIMESTAMP""",
+    browser STRING, priority STRING, status STRING, score DOUBLE, resolved_at TIMESTAMP,
+    requester_id STRING""",
     ("feedback_id",),
 )
 
@@ -187,7 +193,7 @@ SILVER_DEDUP_INPUT = TableSpec(
     "one message of the silver run in progress, narrowed to what deduplication compares and "
     "sorted by received_at, so each time slice reads only its own row groups; overwritten",
     """feedback_id STRING, received_at TIMESTAMP, account_id STRING, exact_hash STRING,
-    minhash ARRAY<BIGINT>, text_chars INT""",
+    minhash ARRAY<BIGINT>, text_chars INT, requester_id STRING""",
     ("feedback_id",),
 )
 
@@ -207,7 +213,8 @@ INGEST_STAGING = TableSpec(
     payload_format STRING, payload_hash STRING, account_id STRING, subject STRING,
     locale STRING, product_version STRING, device STRING, os STRING, browser STRING,
     region STRING, priority STRING, status_value STRING, score DOUBLE,
-    resolved_at TIMESTAMP, reason STRING, detail STRING, raw_text STRING, raw_bytes BIGINT""",
+    resolved_at TIMESTAMP, reason STRING, detail STRING, raw_text STRING, raw_bytes BIGINT,
+    requester_id STRING""",
     ("file_sha256", "source_line"),
 )
 

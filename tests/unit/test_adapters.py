@@ -231,3 +231,13 @@ def test_the_shipped_export_examples_are_valid_mappings() -> None:
     assert {"cfpb.yml", "zendesk-style.yml", "intercom-style.yml"} <= set(names)
     for name in names:
         assert load_export_mapping(folder / name).body  # parses, and maps some text
+
+
+def test_a_requester_is_one_pseudonym_whatever_its_case_and_never_its_address() -> None:
+    from feedback_lakehouse.bronze.adapters import requester_pseudonym
+
+    one = requester_pseudonym("Jane.Doe@Example.com")
+    assert one == requester_pseudonym(" jane.doe@example.com ")
+    assert one != requester_pseudonym("john.doe@example.com")
+    assert one is not None and one.startswith("rq-") and "jane" not in one
+    assert requester_pseudonym("") is None and requester_pseudonym(None) is None

@@ -6,6 +6,7 @@ RecordError with a reason for anything it cannot accept; it never changes the pa
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -55,6 +56,15 @@ def _str(value: Any, what: str = "a field") -> str | None:
         raise _shape(what, value, "text")
     text = str(value).strip()
     return text or None
+
+
+def requester_pseudonym(value: Any, what: str = "requester") -> str | None:
+    """Who wrote the message, as a stable pseudonym: the same person (id or e-mail, any case)
+    gets the same value, and no e-mail address or name reaches a table past the payload."""
+    text = _str(value, what)
+    if text is None:
+        return None
+    return "rq-" + hashlib.sha256(text.lower().encode("utf-8")).hexdigest()[:16]
 
 
 def _body(value: Any, what: str) -> str:
@@ -132,6 +142,9 @@ def zendesk_ticket(obj: Mapping[str, Any]) -> Envelope:
         "status": _str(obj.get("status")),
         "score": None,
         "resolved_at": _optional_ts(obj.get("solved_at"), "solved_at"),
+        "requester_id": requester_pseudonym(
+            _get(obj, "requester", "id") or obj.get("requester_id"), "requester.id"
+        ),
     }
 
 
@@ -170,6 +183,9 @@ def intercom_chat(obj: Mapping[str, Any]) -> Envelope:
         "status": _str(obj.get("state")),
         "score": None,
         "resolved_at": _optional_ts(closed, "statistics.last_close_at"),
+        "requester_id": requester_pseudonym(
+            _get(obj, "source", "author", "id"), "source.author.id"
+        ),
     }
 
 
@@ -195,6 +211,7 @@ def app_review(obj: Mapping[str, Any]) -> Envelope:
         "status": None,
         "score": _float(rating),
         "resolved_at": None,
+        "requester_id": requester_pseudonym(obj.get("reviewer"), "reviewer"),
     }
 
 
@@ -221,6 +238,7 @@ def survey_response(obj: Mapping[str, Any]) -> Envelope:
         "status": None,
         "score": _float(score),
         "resolved_at": None,
+        "requester_id": requester_pseudonym(obj.get("respondent_email"), "respondent_email"),
     }
 
 
@@ -254,6 +272,7 @@ def call_transcript(obj: Mapping[str, Any]) -> Envelope:
         "status": None,
         "score": None,
         "resolved_at": None,
+        "requester_id": requester_pseudonym(obj.get("caller_id"), "caller_id"),
     }
 
 
@@ -296,6 +315,9 @@ def export_adapter(mapping: ExportMapping) -> Adapter:
             "status": mapped(mapping.status),
             "score": _score(obj.get(mapping.score), mapping.score) if mapping.score else None,
             "resolved_at": resolved,
+            "requester_id": requester_pseudonym(obj.get(mapping.requester), mapping.requester)
+            if mapping.requester
+            else None,
         }
 
     return adapt

@@ -29,9 +29,9 @@ _JSONL_PROBE = 50
 def mapped_columns(mapping: ExportMapping) -> list[str]:
     """Every column the mapping reads, in the order a person wrote them."""
     cols = [mapping.record_id, mapping.received_at.column, *mapping.body, *mapping.required]
-    optional = (mapping.subject, mapping.account_id, mapping.channel, mapping.locale,
-                mapping.product_version, mapping.device, mapping.os, mapping.browser,
-                mapping.region, mapping.priority, mapping.status, mapping.score,
+    optional = (mapping.subject, mapping.account_id, mapping.requester, mapping.channel,
+                mapping.locale, mapping.product_version, mapping.device, mapping.os,
+                mapping.browser, mapping.region, mapping.priority, mapping.status, mapping.score,
                 mapping.resolved_at.column if mapping.resolved_at else None)  # fmt: skip
     cols += [c for c in optional if c]
     return list(dict.fromkeys(cols))

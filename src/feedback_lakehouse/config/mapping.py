@@ -35,6 +35,9 @@ class ExportMapping(_Strict):
     """Columns joined (blank line between) into the customer's text; all empty -> empty_body."""
     subject: str | None = None
     account_id: str | None = None
+    requester: str | None = None
+    """Who wrote it (a user id or e-mail column): kept as a pseudonym, so follow-ups are told
+    apart from other people of the same account reporting the same problem."""
     channel: str | None = None
     channel_default: str = "export"
     locale: str | None = None

@@ -103,7 +103,7 @@ class SilverSettings(_Strict):
     dedup_min_jaccard: float = Field(0.55, gt=0, le=1)
     dedup_anonymous_min_jaccard: float = Field(0.9, gt=0, le=1)
     dedup_anonymous_min_chars: int = Field(60, ge=0)
-    follow_up_window_days: int = Field(30, gt=0)
+    follow_up_window_days: int = Field(60, gt=0)
     follow_up_min_overlap: float = Field(0.2, gt=0, le=1)
     """Original at most ``window_days`` older, sharing this much (see ``silver.follow_ups``)."""
     dedup_chunk_rows: int = Field(200_000, gt=0)

@@ -47,12 +47,13 @@ def _bands(df: DataFrame, bands: int, rows: int, window_s: int, probe: bool) -> 
 
 def find_duplicates(
     catalog: Catalog, new: DataFrame, settings: Settings, sink: str,
-    texts: DataFrame | None = None,
+    texts: DataFrame | None = None, unnamed: frozenset[str] | set[str] = frozenset(),
 ) -> DataFrame:  # fmt: skip
     """(feedback_id, duplicate_of, duplicate_kind exact|near|follow_up) for the new messages
     that repeat an earlier one; ``new`` needs feedback_id, received_at, account_id,
-    exact_hash, minhash, text_chars; ``texts`` (feedback_id, received_at, account_id, text)
-    adds follow-ups (``silver.follow_ups``).
+    exact_hash, minhash, text_chars; ``texts`` (feedback_id, source, received_at, account_id,
+    requester_id, text) adds follow-ups (``silver.follow_ups``; ``unnamed``: the sources that
+    name no requester).
 
     The new messages are handled in time slices of about ``silver.dedup_chunk_rows`` messages
     (each slice joins only its own window), their direct links written to ``sink``; then
@@ -77,7 +78,8 @@ def find_duplicates(
         from feedback_lakehouse.silver.follow_ups import follow_up_links
 
         taken = catalog.read(sink).select("feedback_id")
-        follow_up_links(catalog, texts, settings, taken).write.insertInto(catalog.physical(sink))
+        links = follow_up_links(catalog, texts, settings, taken, unnamed)
+        links.write.insertInto(catalog.physical(sink))
     direct = catalog.read(sink)
     # resolve chains: a link to a message that is itself a duplicate points at its original
     resolved = direct

@@ -1,19 +1,28 @@
-"""Follow-ups and re-sends: the same account writing again about a problem it already
+"""Follow-ups and re-sends: the same person writing again about a problem they already
 reported, in other words ("any update on the double charge I e-mailed about?", a ticket
-filed after a chat, a forwarded e-mail). MinHash finds copies; these share the problem's
-words, not the text.
+filed after a chat, a review followed by an e-mail). MinHash finds copies; these share the
+problem's words, not the text.
 
-A follow-up says so: a message is a candidate only when it refers to an earlier contact
-(``FOLLOW_UP_CUES``: "following up", "any update", "still", "again", "as I mentioned", "my
-ticket/e-mail/chat", ``Re:``/``Fwd:``/``AW:`` ...). Its original is the earlier message of the
-same account within ``silver.follow_up_window_days`` that shares the most of its distinctive
-words, weighted by how rare each word is among the messages compared (inverse document
-frequency over the candidates' window, so product words every message uses count little);
-the link needs a weighted overlap of at least ``silver.follow_up_min_overlap``. Two reports of
-one problem by one account without such a reference stay separate messages (more volume),
-as the generated sample's do.
+Two messages are compared when they come from one account within
+``silver.follow_up_window_days``, and their similarity is the share of the shorter one's
+distinctive words they have in common, each word weighted by how rare it is among the
+messages compared (inverse document frequency over the window, so product words every message
+uses count little; ids, versions and timestamps count when shared but do not dilute; plural
+and -ing/-ed forms count as one word).
 
-All of it runs as Spark joins over the few messages that carry a cue."""
+- A message that refers to an earlier contact (``FOLLOW_UP_CUES``: "following up", "any
+  update", "as discussed in chat", "my ticket/e-mail from Monday", ``Re:``/``Fwd:`` ...) is
+  compared with every earlier message of its account (a colleague may chase it) and needs a
+  similarity of ``silver.follow_up_min_overlap``.
+- One that does not is compared only with earlier messages of the same requester (or, when
+  the export names no requester for either, of the same account): a re-send through another
+  channel, or a resubmission. With no words saying so, the similarity it needs grows with the
+  time between the two, from ``follow_up_min_overlap`` at once to twice that at the window's
+  end. Two people of one account reporting one problem are two reports (more volume), not a
+  follow-up.
+
+All of it runs as Spark joins: words of the batch's messages against the window's, keyed by
+account (and requester), so the work grows with the messages of one account, not the table."""
 
 from __future__ import annotations
 
@@ -43,7 +52,14 @@ FOLLOW_UP_CUES = (
     r"(?:re-?send|re-?sending|re-?submitting|re-?raising|re-?stating|chasing) (?:this|my|our|the)",
     r"(?:opened|filed|sent|raised|put in|submitted) (?:a |an |this )?(?:ticket|e-?mail|request"
     r"|message) (?:about|on|for|yesterday|last|earlier|this morning|regarding)",
-    r"same (?:problem|issue) as (?:before|my|our|in)|asked (?:in|on|via) (?:chat|the chat|e-?mail)",
+    # an earlier contact named by its channel: "following chat yesterday", "as discussed in
+    # chat", "re: my email 9 apr", "emailed on the 9th", "left a 1-star review this morning"
+    r"(?:follow(?:ing|s)?|per|re:?|as discussed (?:in|on|over|via)) (?:(?:my|our|the|a|an|this"
+    r"|yesterday'?s?|earlier) )*(?:chat|e-?mail|call|phone call|review|ticket|case|conversation)",
+    r"(?:^|[.!?\n] *|\b(?:i|we) )(?:e-?mailed|called|wrote in|spoke|chatted"
+    r"|left a (?:\S+ )?review)\b",
+    r"(?:my|our) (?:chat|e-?mail|call|review|ticket|message)s? (?:\S+ ){0,3}?(?:yesterday"
+    r"|last (?:night|week|month)|this morning|earlier|\d+ (?:days?|weeks?) ago|on the \d)",
     # German, French, Spanish, Portuguese, Italian, Dutch
     r"bisher keine antwort|noch keine antwort|nachfrage zu|meine[rn]? (?:e-?mail|anfrage"
     r"|nachricht|ticket) vom",
@@ -66,6 +82,10 @@ _MIN_SHARED = 2
 """Distinct words a follow-up and its original must share: one rare word is not a topic."""
 
 
+_STEM = r"^(\p{L}{3,}?)(?:ing|ed|es|s)$"
+"""Plural and -ing/-ed forms count as one word ("crashes", "crashing", "crash")."""
+
+
 def _cue() -> Column:
     from pyspark.sql import functions as F
 
@@ -74,30 +94,49 @@ def _cue() -> Column:
 
 def _terms(df: DataFrame, *keep: str) -> DataFrame:
     """(feedback_id, *keep, term): the distinct words of each message (4+ letters or digits;
-    no placeholders), lower-cased."""
+    no placeholders), lower-cased, with plural and -ing/-ed endings cut."""
     from pyspark.sql import functions as F
 
     words = F.split(F.lower(F.regexp_replace("text", r"\[[A-Z_]+\]", " ")), r"[^\p{L}\p{N}]+")
-    return df.select(
-        "feedback_id", *keep,
-        F.explode(F.array_distinct(F.filter(words, lambda w: F.length(w) >= _TERM_MIN_CHARS)))
-        .alias("term"),
-    )  # fmt: skip
+    stems = F.transform(
+        F.filter(words, lambda w: F.length(w) >= _TERM_MIN_CHARS),
+        lambda w: F.regexp_replace(w, _STEM, "$1"),
+    )
+    return df.select("feedback_id", *keep, F.explode(F.array_distinct(stems)).alias("term"))
+
+
+def _who(unnamed: frozenset[str] | set[str]) -> Column:
+    """Who sent it, for a message without a cue: the requester; for a source that names none
+    (an export mapped without ``requester``), '' (the account stands for its sender); null
+    (never the same sender) for a source that names requesters but not on this message."""
+    from pyspark.sql import functions as F
+
+    anonymous = F.col("source").isin(*unnamed) if unnamed else F.lit(False)
+    return F.when(F.col("requester_id").isNotNull(), F.col("requester_id")).when(
+        anonymous, F.lit("")
+    )
 
 
 def follow_up_links(
-    catalog: Catalog, new: DataFrame, settings: Settings, taken: DataFrame
-) -> DataFrame:
+    catalog: Catalog, new: DataFrame, settings: Settings, taken: DataFrame,
+    unnamed: frozenset[str] | set[str] = frozenset(),
+) -> DataFrame:  # fmt: skip
     """(feedback_id, duplicate_of, duplicate_kind='follow_up') for the new messages that
-    follow up an earlier one. ``new``: feedback_id, received_at, account_id, text of the
-    batch; ``taken``: feedback ids already linked as copies (not linked again)."""
+    follow up an earlier one. ``new``: feedback_id, source, received_at, account_id,
+    requester_id, text of the batch; ``taken``: feedback ids already linked as copies (not
+    linked again); ``unnamed``: sources whose exports name no requester."""
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
     cfg = settings.silver
     window_s = cfg.follow_up_window_days * 86400
-    fresh = new.filter(F.col("account_id").isNotNull()).join(taken, "feedback_id", "left_anti")
-    probes = fresh.filter(_cue()).select("feedback_id", "account_id", "received_at", "text")
+    cols = ("feedback_id", "source", "account_id", "requester_id", "received_at", "text")
+    probes = (
+        new.filter(F.col("account_id").isNotNull())
+        .join(taken, "feedback_id", "left_anti")
+        .select(*cols)
+        .withColumn("cue", _cue())
+    )
     span = probes.agg(
         F.count(F.lit(1)).alias("n"), F.min("received_at").alias("lo"),
         F.max("received_at").alias("hi"),
@@ -110,12 +149,12 @@ def follow_up_links(
     )
     window = (
         catalog.read("silver.feedback")
-        .select("feedback_id", "account_id", "received_at", F.col("text_redacted").alias("text"))
+        .select(*cols[:-1], F.col("text_redacted").alias("text"))
         .join(new.select("feedback_id"), "feedback_id", "left_anti")
-        .unionByName(new.select("feedback_id", "account_id", "received_at", "text"))
+        .unionByName(new.select(*cols))
         .filter(in_window)
     )
-    earlier = window.join(probes.select("account_id").distinct(), "account_id", "left_semi")
+    earlier = window.filter(F.col("account_id").isNotNull())
     # word weights: inverse document frequency over the window's messages (every account; a
     # fixed-size sample of a large window). Words in more than a twentieth of them are dropped:
     # they weigh little and their long postings are what would make the join costly. A word
@@ -137,47 +176,55 @@ def follow_up_links(
     )  # fmt: skip
     unseen = F.lit(math.log(n_docs + _IDF_PRIOR_DOCS))
 
-    def weighted(msgs: DataFrame) -> DataFrame:
+    def weighted(msgs: DataFrame, *keep: str) -> DataFrame:
+        # ids, versions and timestamps (words with a digit) count when two messages share
+        # them, never in a message's own mass: a pasted log must not drown its words
         return (
-            _terms(msgs, "account_id", "received_at")
+            _terms(msgs, "account_id", "received_at", *keep)
             .join(vocab, "term", "left")
             .filter(F.col("_common").isNull() | ~F.col("_common"))
             .withColumn("w", F.coalesce("w", unseen))
+            .withColumn("mw", F.when(F.col("term").rlike(r"\p{N}"), 0.0).otherwise(F.col("w")))
             .drop("_common")
         )
 
-    a_terms = weighted(probes).select(
-        F.col("feedback_id").alias("a"), "account_id", F.col("received_at").alias("a_at"),
-        "term", "w",
+    a_terms = weighted(probes.withColumn("who", _who(unnamed)), "who", "cue").select(
+        F.col("feedback_id").alias("a"), "account_id", "who", "cue",
+        F.col("received_at").alias("a_at"), "term", "w", "mw",
     )  # fmt: skip
-    b_terms = weighted(earlier).select(
-        F.col("feedback_id").alias("b"), "account_id", F.col("received_at").alias("b_at"),
-        "term", F.col("w").alias("wb"),
+    b_terms = weighted(earlier.withColumn("who", _who(unnamed)), "who").select(
+        F.col("feedback_id").alias("b"), "account_id", F.col("who").alias("b_who"),
+        F.col("received_at").alias("b_at"), "term", F.col("w").alias("wb"),
+        F.col("mw").alias("mwb"),
     )  # fmt: skip
-    # the probes' words are few: they are the build side, every earlier message streams past
+    # a message with a cue meets its whole account; one without, its own sender only
+    gap = F.col("a_at").cast("long") - F.col("b_at").cast("long")
     shared = (
-        F.broadcast(a_terms)
-        .join(b_terms, ["account_id", "term"])
+        a_terms.join(b_terms, ["account_id", "term"])
         .filter(
-            (F.col("a_at").cast("long") - F.col("b_at").cast("long")).between(0, window_s)
+            gap.between(0, window_s)
             & (F.col("a") != F.col("b"))
             & ((F.col("b_at") < F.col("a_at")) | (F.col("b") < F.col("a")))
+            & (F.col("cue") | (F.col("who") == F.col("b_who")))  # null: never the same
         )
-        .groupBy("a", "b", "b_at")
+        .groupBy("a", "b", "b_at", "cue", (gap / F.lit(window_s)).alias("age"))
         .agg(F.sum("w").alias("shared"), F.count(F.lit(1)).alias("n_shared"))
         .filter(F.col("n_shared") >= F.lit(_MIN_SHARED))
     )
-    mass_a = a_terms.groupBy("a").agg(F.sum("w").alias("ma"))
+    mass_a = a_terms.groupBy("a").agg(F.sum("mw").alias("ma"))
     mass_b = (
         b_terms.join(shared.select("b").distinct(), "b", "left_semi")
         .groupBy("b")
-        .agg(F.sum("wb").alias("mb"))
+        .agg(F.sum("mwb").alias("mb"))
+    )
+    need = F.lit(cfg.follow_up_min_overlap) * F.when(F.col("cue"), 1.0).otherwise(
+        1.0 + F.col("age")
     )
     scored = (
         shared.join(mass_a, "a")
         .join(mass_b, "b")
-        .withColumn("overlap", F.col("shared") / F.least("ma", "mb"))
-        .filter(F.col("overlap") >= F.lit(cfg.follow_up_min_overlap))
+        .withColumn("overlap", F.col("shared") / F.greatest(F.least("ma", "mb"), F.lit(1e-9)))
+        .filter(F.col("overlap") >= need)
     )
     best = Window.partitionBy("a").orderBy(F.desc("overlap"), F.asc("b_at"), F.asc("b"))
     return (

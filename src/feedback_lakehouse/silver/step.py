@@ -29,12 +29,18 @@ DUPLICATES = "ops.silver_duplicates"
 DEDUP_INPUT = "ops.silver_dedup_input"
 
 
-def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
-    adapters = {name: s.adapter for name, s in settings.ingest.sources.items()}
+def _export_mappings(catalog: Catalog, settings: Settings) -> dict[str, ExportMapping]:
+    """Each export source's mapping: the one bronze read it with, else the configured one."""
     mappings = {m.source: m for m in settings.ingest.exports}
     for row in catalog.read("bronze.export_mappings").collect():  # one row per export source
         mapping = ExportMapping.model_validate_json(row["mapping_json"])
         mappings[mapping.source] = mapping
+    return mappings
+
+
+def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
+    adapters = {name: s.adapter for name, s in settings.ingest.sources.items()}
+    mappings = _export_mappings(catalog, settings)
     return TransformConfig(
         adapters=adapters,
         export_bodies={s: list(m.body) for s, m in mappings.items()},
@@ -68,7 +74,7 @@ def _enrich(catalog: Catalog, work: DataFrame, bronze: DataFrame) -> DataFrame:
         "source", "source_record_id", "channel", "received_at",
         F.col("ingested_at").alias("bronze_ingested_at"), "account_id", "product_version",
         "device", "os", "browser", F.col("region").alias("envelope_region"), "priority",
-        "status", "score", "resolved_at",
+        "status", "score", "resolved_at", "requester_id",
     )  # fmt: skip
     joined = work.join(envelope, ["source", "source_record_id"]).join(
         accounts, "account_id", "left"
@@ -182,7 +188,8 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
     narrow = (
         ok.select("feedback_id", "source", "source_record_id", "exact_hash", "minhash",
                   "text_chars")
-        .join(bronze.select("source", "source_record_id", "received_at", "account_id"),
+        .join(bronze.select("source", "source_record_id", "received_at", "account_id",
+                            "requester_id"),
               ["source", "source_record_id"])
         .select(*catalog.spec(DEDUP_INPUT).columns)
         .repartition(1)
@@ -190,12 +197,17 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
     )  # fmt: skip
     with report.timed("dedup"):
         narrow.write.insertInto(catalog.physical(DEDUP_INPUT), overwrite=True)
-        texts = ok.select("feedback_id", F.col("text_redacted").alias("text")).join(
-            catalog.read(DEDUP_INPUT).select("feedback_id", "received_at", "account_id"),
+        texts = ok.select("feedback_id", "source", F.col("text_redacted").alias("text")).join(
+            catalog.read(DEDUP_INPUT).select(
+                "feedback_id", "received_at", "account_id", "requester_id"
+            ),
             "feedback_id",
         )
+        # exports that name no requester: the account stands for the sender
+        mappings = _export_mappings(catalog, settings).values()
+        unnamed = {m.source for m in mappings if not m.requester}
         duplicates = dedup.find_duplicates(
-            catalog, catalog.read(DEDUP_INPUT), settings, DUPLICATES, texts
+            catalog, catalog.read(DEDUP_INPUT), settings, DUPLICATES, texts, unnamed
         )
     feedback = (
         enriched.join(duplicates, "feedback_id", "left")
