@@ -190,3 +190,58 @@ def test_bullets_and_the_content_a_colon_announces_stay_with_their_problem() -> 
         "Invalid date value, the column could not be parsed."
     )
     assert len(split_fragments(text)) == 1
+
+
+def _cues(text: str, language: str = "en") -> list[str]:
+    return [f.cue for f in split_fragments(text, language)]
+
+
+def test_a_paragraph_that_goes_on_about_the_same_problem_stays_with_it() -> None:
+    text = (
+        "The nightly warehouse sync stopped loading the orders table on Monday.\n\n"
+        "Sync logs show the orders table timing out after ten minutes, the other tables load."
+    )
+    assert _cues(text) == ["start"]
+    other = (
+        "The nightly warehouse sync stopped loading the orders table on Monday.\n\n"
+        "Our invoice lists forty editor seats but we only bought twelve, please fix billing."
+    )
+    assert _cues(other) == ["start", "paragraph"]
+
+
+def test_numbered_steps_under_a_label_are_one_problem() -> None:
+    text = (
+        "The date range filter is ignored on the revenue dashboard.\n"
+        "Steps to reproduce:\n1. Open the revenue dashboard\n2. Pick a custom range\n"
+        "3. The chart still shows every month"
+    )
+    assert _cues(text) == ["start"]
+
+
+def test_items_of_a_list_announced_as_several_things_are_topics() -> None:
+    bullets = (
+        "Two things from our finance team:\n- The PDF invoice has no purchase order field.\n"
+        "- The Excel export turns account codes into dates."
+    )
+    assert _cues(bullets) == ["start", "list_item"]
+    numbered = (
+        "We found two problems:\n\n1. The PDF invoice has no purchase order field.\n\n"
+        "2. The Excel export turns account codes into dates."
+    )
+    assert len(split_fragments(numbered, "en")) == 2
+    plain = "These schedules fail:\n- Daily sales\n- Weekly churn\n- Monthly revenue"
+    assert _cues(plain) == ["start"]  # a list of what is affected is one problem
+
+
+def test_an_item_number_opens_its_sentence_and_ordinal_cues_split() -> None:
+    frags = split_fragments(
+        "The mobile app logs us out every hour. 2. The invoices lack our VAT number.", "en"
+    )
+    assert [f.text for f in frags] == [
+        "The mobile app logs us out every hour.",
+        "2. The invoices lack our VAT number.",
+    ]
+    assert _cues("Alerts fire twice for every event.\n\nSecond thing - exports to Excel "
+                 "drop leading zeros.") == ["start", "separately"]  # fmt: skip
+    assert _cues("Il report PDF arriva vuoto.\n\nLa seconda riguarda le fatture: manca la "
+                 "partita IVA.", "it") == ["start", "separately"]  # fmt: skip

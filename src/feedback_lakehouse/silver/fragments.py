@@ -14,6 +14,13 @@ problem statement. Cues:
   split only when the following sentence also looks like a problem statement (problem or
   request vocabulary, not opening with an anaphora such as "it"/"this", not an ask/impact).
 
+* a paragraph split by a weak cue joins the fragment before it again when the two share a
+  content word (stemmed, function words of English and the message's language left out): a
+  second paragraph that goes on about the same export, invoice or sync is the same problem.
+* lists: a numbered list under a label ("Steps to reproduce:") is the steps of one problem; a
+  list announced as several things ("two things from our team:", "dos problemas:") has one
+  topic per item, dash bullets included.
+
 Everything else stays attached to the previous fragment, so a symptom paragraph followed by an
 impact paragraph and "any ETA?" is one fragment. Non-problem lead-in text (fillers, a short
 greeting that survived cleaning) and a review-style title line are attached to what follows.
@@ -26,7 +33,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
+from feedback_lakehouse.silver.lists import LIST_ITEM, is_announced_item, is_step
 from feedback_lakehouse.text.caseless import fold, folded_pattern
 
 __all__ = ["Fragment", "fingerprint", "fragment_count_accuracy", "split_fragments"]
@@ -66,7 +75,11 @@ _STRONG = [
         r"|on a (?:different|separate|side) note,?|another (?:thing|issue|problem|point)[,:]?"
         r"|one more (?:thing|issue|problem)[,:]?|a second (?:issue|problem)[,:]?|p\.?s\.?[,:]"
         r"|by the way,?|btw,?|autre chose ?:|autre problème ?:|par ailleurs,?|sinon,"
-        r"|d'autre part,?|noch etwas ?:|ein anderes thema ?:|ein weiteres problem ?:|übrigens,?"
+        r"|(?:a |the )?(?:second|third|other|next|separate|last) (?:thing|issue|problem|point"
+        r"|question|request|topic)\b[,:.\s-]*|d'autre part,?|noch etwas ?:|ein anderes thema ?:"
+        r"|ein weiteres problem ?:|übrigens,?|inoltre,?|un'altra cosa ?:|la seconda\b|il secondo\b"
+        r"|daarnaast[,:]?|verder[,:]|nog iets ?:|além disso,?|outra coisa ?:|o segundo\b"
+        r"|a segunda\b"
         r"|otra cosa ?:|por otro lado,?|aparte,|otro problema ?:|別件(?:ですが)?、?"
         r"|もう一(?:つ|点)、?|ところで、?|それとは別に、?",
     ),
@@ -139,6 +152,8 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
         cut = lstart
         for m in _SENT_END.finditer(line):
             end = lstart + m.start()
+            if _BARE_NUMBER.match(text[cut:end]):
+                continue  # "2. The invoices ..." : the item's number opens its sentence
             if text[cut:end].strip():
                 out.append((cut, end, first))
                 first = False
@@ -146,6 +161,9 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
         if text[cut:lend].strip():
             out.append((cut, lend, first))
     return out
+
+
+_BARE_NUMBER = re.compile(r"^\W{0,3}\d{1,2}[.)]$")
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -199,19 +217,17 @@ def _boundary(text: str, unit: tuple[int, int, bool], prev_gap: str) -> str | No
     strong = _strong_cue(body)
     if strong is not None:
         cue, skip = strong
+        if cue == "numbered_list" and is_step(text, start):
+            return None
         return cue if not _is_ask(body[skip:]) else None
     m = _AND_RE.match(body)
     if m and _looks_like_problem(body[m.end() :]):
         return "topic_shift"
     if block and _looks_like_problem(body) and not _CODE.search(body):
-        if _LIST_ITEM.match(body) or _announced(text, start) or _is_label(body):
+        if LIST_ITEM.match(body) or _announced(text, start) or _is_label(body):
             return None  # a bullet, a "...:" label line, or the content a label announced
         return "paragraph"
     return None
-
-
-# A dash or dot bullet continues the point it lists under; numbered items are cues of their own.
-_LIST_ITEM = re.compile(r"^\s*[-*•·‣]\s")
 
 
 def _is_label(body: str) -> bool:
@@ -241,10 +257,50 @@ def _is_title(text: str, group: list, next_start: int) -> bool:
     return bool(_TITLE.match(head)) and text[group[1] : next_start].count("\n") == 1
 
 
+_STOP_LANGUAGES = {"en": "english", "fr": "french", "de": "german", "es": "spanish",
+                   "pt": "portuguese", "it": "italian", "nl": "dutch"}  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]{4,}")
+_SUFFIX = re.compile(r"^(\w{3,}?)(?:ing|ed|es|s)$")
+
+
+@lru_cache(maxsize=16)
+def _stop_words(language: str | None) -> frozenset[str]:
+    """Function words of English (scikit-learn's list: short, so words such as "page" or
+    "problem" still tie two paragraphs) and of the message's language (all when unknown)."""
+    from sklearn.feature_extraction._stop_words import ENGLISH_STOP_WORDS
+    from stop_words import get_stop_words
+
+    names = {_STOP_LANGUAGES.get(language or "", "")} - {"", "english"}
+    if language not in _STOP_LANGUAGES:
+        names = set(_STOP_LANGUAGES.values()) - {"english"}
+    return frozenset(ENGLISH_STOP_WORDS) | {w for name in names for w in get_stop_words(name)}
+
+
+# Words of talking to support, not of the product: they tie any two paragraphs of a ticket.
+_SUPPORT_TALK = re.compile(
+    r"^(?:help|request|immediate|urgent|asap|escalat|kindly|thank|really|advance|possible"
+    r"|notic|recent|team|result|consequence|frustrat|appreciat|reply|respon|ticket|support"
+    r"|customer|regard|hello|morning|afternoon|today|yesterday|week|month|time)"
+)
+
+
+def _content_words(text: str, stop: frozenset[str]) -> set[str]:
+    """What a passage is about: its words less function words, problem-talk ("issue",
+    "error", "broken", "need": that something is wrong, not what), support-talk and pasted
+    log lines."""
+    prose = "\n".join(ln for ln in text.split("\n") if not _CODE.search(fold(ln)))
+    return {
+        _SUFFIX.sub(r"\1", w)
+        for w in _WORD.findall(prose.lower())
+        if w not in stop and not _PROBLEM.search(w) and not _SUPPORT_TALK.match(w)
+    }
+
+
 def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
-    """Fragments of cleaned customer ``text``; ``language`` is accepted for callers that know
-    it but the cue lists cover en/fr/de/es/ja at once, so it does not change the result."""
-    del language
+    """Fragments of cleaned customer ``text``; ``language`` (ISO 639-1, when known) picks
+    the function words that do not count when a paragraph is compared with the one before;
+    the cue lists cover en/fr/de/es/it/pt/nl/ja at once."""
+    stop = _stop_words(language)
     units = _units(text)
     if not units:
         return []
@@ -256,6 +312,9 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
         start, end, _ = unit
         cue = _boundary(folded, unit, text[prev_end:start]) if i else None
         body = folded[start:end]
+        if cue is None and groups and is_announced_item(folded, start):
+            cue = "list_item"  # a bullet of a list announced as several things
+
         if cue is None and groups:
             groups[-1][1] = end
             groups[-1][3] = groups[-1][3] or _looks_like_problem(body)
@@ -270,8 +329,20 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
             first_cue = "numbered_list" if _FIRST_ITEM.match(body) else "start"
             groups.append([start, end, cue or first_cue, _looks_like_problem(body)])
         prev_end = end
+    # a paragraph that goes on about what the fragment before it named joins it: weak cues
+    # split only where the words change
+    merged: list[list] = []
+    words: set[str] = set()  # the content words of the last merged group, kept as it grows
+    for group in groups:
+        own = _content_words(text[group[0] : group[1]], stop)
+        if merged and group[2] in _WEAK and words & own:
+            merged[-1][1] = group[1]
+            words |= own
+        else:
+            merged.append(group)
+            words = own
     frags = []
-    for start, end, cue, _ in groups:
+    for start, end, cue, _ in merged:
         s, e = _strip_span(text, start, end)
         frags.append(Fragment(text[s:e], s, e, cue))
     return frags
