@@ -107,7 +107,8 @@ class Catalog:
         elif spec.serializable:
             stmt += " TBLPROPERTIES ('delta.isolationLevel' = 'Serializable')"
         self.spark.sql(stmt)
-        self._add_new_columns(spec)
+        if existed or self.databricks:
+            self._add_new_columns(spec)
 
     def _add_new_columns(self, spec: TableSpec) -> None:
         """A table written by an earlier version gains the columns added since (always at the

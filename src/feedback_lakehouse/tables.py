@@ -197,6 +197,33 @@ SILVER_DEDUP_INPUT = TableSpec(
     ("feedback_id",),
 )
 
+SILVER_CANDIDATES = TableSpec(
+    "silver.duplicate_candidates",
+    "one earlier message that a message is likely a duplicate of (top-k by shared distinctive "
+    "words, any account): evidence for a reviewer and for gold, never a deletion",
+    """feedback_id STRING, candidate_id STRING, rank INT, score DOUBLE,
+    shared_terms ARRAY<STRING>, same_account BOOLEAN, days_apart DOUBLE,
+    computed_at TIMESTAMP""",
+    ("feedback_id", "candidate_id"),
+)
+
+SILVER_CANDIDATE_INPUT = TableSpec(
+    "ops.silver_candidate_input",
+    "one message compared by the silver run in progress for likely duplicates: its TF-IDF "
+    "length and its rare words with their weights; overwritten",
+    """feedback_id STRING, received_at TIMESTAMP, account_id STRING, norm DOUBLE,
+    terms ARRAY<STRING>, weights ARRAY<DOUBLE>""",
+    ("feedback_id",),
+)
+
+SILVER_CANDIDATE_STAGE = TableSpec(
+    "ops.silver_candidate_stage",
+    "one likely-duplicate row of the silver run in progress, before it replaces the batch's "
+    "rows in silver.duplicate_candidates; emptied",
+    SILVER_CANDIDATES.schema,
+    ("feedback_id", "candidate_id"),
+)
+
 SILVER_DUPLICATES = TableSpec(
     "ops.silver_duplicates",
     "one duplicate found by the silver run in progress (materialised once, then joined)",
@@ -447,11 +474,14 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     SILVER_FEEDBACK,
     SILVER_FRAGMENTS,
     SILVER_REJECTED,
+    SILVER_CANDIDATES,
     WATERMARKS,
     WRITER_LEASE,
     SILVER_STAGING,
     SILVER_DEDUP_INPUT,
     SILVER_DUPLICATES,
+    SILVER_CANDIDATE_INPUT,
+    SILVER_CANDIDATE_STAGE,
     INGEST_STAGING,
     QUALITY_RESULTS,
     SILVER_INSIGHTS,

@@ -106,6 +106,22 @@ class SilverSettings(_Strict):
     follow_up_window_days: int = Field(60, gt=0)
     follow_up_min_overlap: float = Field(0.2, gt=0, le=1)
     """Original at most ``window_days`` older, sharing this much (see ``silver.follow_ups``)."""
+    follow_up_account_max_messages: int = Field(30, gt=0)
+    """Without a requester, an account with more messages than this in the window is several
+    senders: only messages that say they follow up are linked."""
+    candidate_top_k: int = Field(5, ge=0)
+    """Earlier messages kept per message in ``silver.duplicate_candidates``; 0 = none."""
+    candidate_min_score: float = Field(0.1, ge=0, le=1)
+    candidate_pairs_per_message: int = Field(20, gt=0)
+    """Word-sharing pairs compared per message, at most (lowers the postings cap on a large,
+    repetitive corpus; see ``silver.candidates``)."""
+    candidate_max_postings: int = Field(500, gt=1)
+    """A word in more messages than this is too common to propose a duplicate (bounds the
+    work: pairs grow with the square of a word's messages)."""
+    template_min_messages: int = Field(10, gt=1)
+    template_min_share: float = Field(0.005, gt=0, le=1)
+    """A line in this many (and this share) of a source's messages is a template line (report
+    form, signature, legal footer, stack frame): it does not count in similarity."""
     dedup_chunk_rows: int = Field(200_000, gt=0)
     """New messages per dedup slice; bounds the memory of the signature joins."""
     minhash_permutations: int = Field(64, gt=0)

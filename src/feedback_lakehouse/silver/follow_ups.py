@@ -19,7 +19,8 @@ and -ing/-ed forms count as one word).
   channel, or a resubmission. With no words saying so, the similarity it needs grows with the
   time between the two, from ``follow_up_min_overlap`` at once to twice that at the window's
   end. Two people of one account reporting one problem are two reports (more volume), not a
-  follow-up.
+  follow-up; so is anything from an account without requesters that writes more than
+  ``silver.follow_up_account_max_messages`` times in the window (that is several people).
 
 All of it runs as Spark joins: words of the batch's messages against the window's, keyed by
 account (and requester), so the work grows with the messages of one account, not the table."""
@@ -67,7 +68,7 @@ FOLLOW_UP_CUES = (
     r"sin respuesta|mi (?:correo|ticket|mensaje) del|sem resposta|meu (?:e-?mail|chamado"
     r"|ticket) d|nessuna risposta|sollecito|geen reactie|mijn (?:e-?mail|ticket) van",
 )
-_TERM_MIN_CHARS = 4
+TERM_MIN_CHARS = 4
 _IDF_SAMPLE = 20_000
 """Messages of the window the word weights are counted on, at most (a hash sample beyond)."""
 _IDF_PRIOR_DOCS = 50
@@ -82,7 +83,7 @@ _MIN_SHARED = 2
 """Distinct words a follow-up and its original must share: one rare word is not a topic."""
 
 
-_STEM = r"^(\p{L}{3,}?)(?:ing|ed|es|s)$"
+STEM = r"^(\p{L}{3,}?)(?:ing|ed|es|s)$"
 """Plural and -ing/-ed forms count as one word ("crashes", "crashing", "crash")."""
 
 
@@ -92,15 +93,15 @@ def _cue() -> Column:
     return F.lower(F.col("text")).rlike("|".join(f"(?:{c})" for c in FOLLOW_UP_CUES))
 
 
-def _terms(df: DataFrame, *keep: str) -> DataFrame:
+def message_terms(df: DataFrame, *keep: str) -> DataFrame:
     """(feedback_id, *keep, term): the distinct words of each message (4+ letters or digits;
     no placeholders), lower-cased, with plural and -ing/-ed endings cut."""
     from pyspark.sql import functions as F
 
     words = F.split(F.lower(F.regexp_replace("text", r"\[[A-Z_]+\]", " ")), r"[^\p{L}\p{N}]+")
     stems = F.transform(
-        F.filter(words, lambda w: F.length(w) >= _TERM_MIN_CHARS),
-        lambda w: F.regexp_replace(w, _STEM, "$1"),
+        F.filter(words, lambda w: F.length(w) >= TERM_MIN_CHARS),
+        lambda w: F.regexp_replace(w, STEM, "$1"),
     )
     return df.select("feedback_id", *keep, F.explode(F.array_distinct(stems)).alias("term"))
 
@@ -155,6 +156,14 @@ def follow_up_links(
         .filter(in_window)
     )
     earlier = window.filter(F.col("account_id").isNotNull())
+    # an account that writes more than this in the window is several people: without a
+    # requester, its messages that do not say they follow up are told apart by nothing
+    busy = (
+        earlier.groupBy("account_id")
+        .agg(F.count(F.lit(1)).alias("_n"))
+        .filter(F.col("_n") > cfg.follow_up_account_max_messages)
+        .select("account_id", F.lit(True).alias("busy"))
+    )
     # word weights: inverse document frequency over the window's messages (every account; a
     # fixed-size sample of a large window). Words in more than a twentieth of them are dropped:
     # they weigh little and their long postings are what would make the join costly. A word
@@ -168,7 +177,7 @@ def follow_up_links(
     common = max(_MIN_COMMON_DF, n_docs * _COMMON_SHARE)
     # one row per word of the sample: its weight, or null for a word too common to count
     vocab = F.broadcast(
-        _terms(sample).groupBy("term").agg(F.count(F.lit(1)).alias("df")).select(
+        message_terms(sample).groupBy("term").agg(F.count(F.lit(1)).alias("df")).select(
             "term", F.when(F.col("df") <= common, F.log(
                 F.lit(n_docs + _IDF_PRIOR_DOCS) / (F.col("df") + 1))).alias("w"),
             (F.col("df") > common).alias("_common"),
@@ -180,7 +189,7 @@ def follow_up_links(
         # ids, versions and timestamps (words with a digit) count when two messages share
         # them, never in a message's own mass: a pasted log must not drown its words
         return (
-            _terms(msgs, "account_id", "received_at", *keep)
+            message_terms(msgs, "account_id", "received_at", *keep)
             .join(vocab, "term", "left")
             .filter(F.col("_common").isNull() | ~F.col("_common"))
             .withColumn("w", F.coalesce("w", unseen))
@@ -188,32 +197,60 @@ def follow_up_links(
             .drop("_common")
         )
 
-    a_terms = weighted(probes.withColumn("who", _who(unnamed)), "who", "cue").select(
-        F.col("feedback_id").alias("a"), "account_id", "who", "cue",
-        F.col("received_at").alias("a_at"), "term", "w", "mw",
-    )  # fmt: skip
-    b_terms = weighted(earlier.withColumn("who", _who(unnamed)), "who").select(
-        F.col("feedback_id").alias("b"), "account_id", F.col("who").alias("b_who"),
-        F.col("received_at").alias("b_at"), "term", F.col("w").alias("wb"),
-        F.col("mw").alias("mwb"),
-    )  # fmt: skip
-    # a message with a cue meets its whole account; one without, its own sender only
+    probes = probes.join(F.broadcast(busy), "account_id", "left").withColumn(
+        "who", F.when(F.col("busy").isNull() | (_who(unnamed) != ""), _who(unnamed))
+    )
+    earlier = earlier.withColumn("who", _who(unnamed))
+    # a message with a cue meets its whole account; one without, its own sender's earlier
+    # messages only: senders who wrote once in the window are left out before any word is
+    # read, and the sender is part of the join's key (a large account's messages never meet)
+    twice = (
+        earlier.filter(F.col("who").isNotNull())
+        .groupBy("account_id", "who")
+        .agg(F.count(F.lit(1)).alias("_n"))
+        .filter(F.col("_n") >= 2)
+        .select("account_id", "who")
+    )
+    cued_probes = probes.filter(F.col("cue"))
+    uncued_probes = probes.filter(~F.col("cue")).join(twice, ["account_id", "who"], "left_semi")
+
+    def a_side(msgs: DataFrame) -> DataFrame:
+        return weighted(msgs, "who", "cue").select(
+            F.col("feedback_id").alias("a"), "account_id", "who", "cue",
+            F.col("received_at").alias("a_at"), "term", "w", "mw",
+        )  # fmt: skip
+
+    def b_side(msgs: DataFrame) -> DataFrame:
+        return weighted(msgs, "who").select(
+            F.col("feedback_id").alias("b"), "account_id", "who",
+            F.col("received_at").alias("b_at"), "term", F.col("w").alias("wb"),
+            F.col("mw").alias("mwb"),
+        )  # fmt: skip
+
     gap = F.col("a_at").cast("long") - F.col("b_at").cast("long")
+    cued_b = b_side(earlier.join(cued_probes.select("account_id").distinct(), "account_id",
+                                 "left_semi"))  # fmt: skip
+    cued = a_side(cued_probes).join(cued_b.drop("who"), ["account_id", "term"])
+    uncued_b = b_side(earlier.join(twice, ["account_id", "who"], "left_semi"))
+    uncued = (
+        a_side(uncued_probes).join(uncued_b, ["account_id", "who", "term"]).select(*cued.columns)
+    )
+    a_terms = a_side(cued_probes.unionByName(uncued_probes))
     shared = (
-        a_terms.join(b_terms, ["account_id", "term"])
+        cued.unionByName(uncued)
         .filter(
             gap.between(0, window_s)
             & (F.col("a") != F.col("b"))
             & ((F.col("b_at") < F.col("a_at")) | (F.col("b") < F.col("a")))
-            & (F.col("cue") | (F.col("who") == F.col("b_who")))  # null: never the same
         )
         .groupBy("a", "b", "b_at", "cue", (gap / F.lit(window_s)).alias("age"))
         .agg(F.sum("w").alias("shared"), F.count(F.lit(1)).alias("n_shared"))
         .filter(F.col("n_shared") >= F.lit(_MIN_SHARED))
     )
     mass_a = a_terms.groupBy("a").agg(F.sum("mw").alias("ma"))
+    linked = shared.select(F.col("b").alias("feedback_id")).distinct()
     mass_b = (
-        b_terms.join(shared.select("b").distinct(), "b", "left_semi")
+        b_side(earlier.join(linked, "feedback_id", "left_semi"))
         .groupBy("b")
         .agg(F.sum("mwb").alias("mb"))
     )

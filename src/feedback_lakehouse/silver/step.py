@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from feedback_lakehouse import quality
 from feedback_lakehouse.config.settings import ExportMapping, Settings
 from feedback_lakehouse.run import StepRun, as_step
-from feedback_lakehouse.silver import dedup
+from feedback_lakehouse.silver import candidates, dedup
 from feedback_lakehouse.silver.quality import check_run
 from feedback_lakehouse.silver.transform import WORK_SCHEMA, TransformConfig, transform_batches
 from feedback_lakehouse.workers import auto_workers
@@ -153,7 +153,7 @@ def run_silver(run: StepRun) -> None:
             " ".join(catalog.spec("ops.watermarks").schema.split()),
         ),
     )
-    for scratch in (STAGING, DEDUP_INPUT):
+    for scratch in (STAGING, DEDUP_INPUT, candidates.INPUT, candidates.STAGE):
         catalog.spark.sql(f"DELETE FROM {catalog.physical(scratch)}")
         catalog.vacuum(scratch, retention_hours=0)
     report.details["watermark"] = str(high)
@@ -216,6 +216,11 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
     )
     with report.timed("land_feedback"):
         catalog.upsert("silver.feedback", feedback, "payload_hash")
+    with report.timed("candidates"):
+        report.details["duplicate_candidates"] = candidates.write_candidates(
+            catalog, texts.select("feedback_id", "source", "received_at", "account_id", "text"),
+            settings, now,
+        )  # fmt: skip
     # fragments from the staged arrays + the batch's message rows as they now stand (no
     # recomputation). Not "the rows this run wrote": after a crash between the two tables the
     # messages are unchanged and would get no fragments, for good
