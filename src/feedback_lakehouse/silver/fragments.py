@@ -289,11 +289,16 @@ def _content_words(text: str, stop: frozenset[str]) -> set[str]:
     "error", "broken", "need": that something is wrong, not what), support-talk and pasted
     log lines."""
     prose = "\n".join(ln for ln in text.split("\n") if not _CODE.search(fold(ln)))
-    return {
-        _SUFFIX.sub(r"\1", w)
-        for w in _WORD.findall(prose.lower())
-        if w not in stop and not _PROBLEM.search(w) and not _SUPPORT_TALK.match(w)
-    }
+    return {stem for w in _WORD.findall(prose.lower()) if w not in stop and (stem := _topic(w))}
+
+
+@lru_cache(maxsize=1 << 16)
+def _topic(word: str) -> str:
+    """The word's stem when it can say what a passage is about, else '' (cached: a message's
+    words recur across messages)."""
+    if _PROBLEM.search(word) or _SUPPORT_TALK.match(word):
+        return ""
+    return _SUFFIX.sub(r"\1", word)
 
 
 def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
@@ -331,6 +336,19 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
         prev_end = end
     # a paragraph that goes on about what the fragment before it named joins it: weak cues
     # split only where the words change
+    if not any(g[2] in _WEAK for g in groups[1:]):
+        merged = groups
+    else:
+        merged = _merge_cohesive(text, groups, stop)
+    frags = []
+    for start, end, cue, _ in merged:
+        s, e = _strip_span(text, start, end)
+        frags.append(Fragment(text[s:e], s, e, cue))
+    return frags
+
+
+def _merge_cohesive(text: str, groups: list[list], stop: frozenset[str]) -> list[list]:
+    """Groups opened by a weak cue join the one before when they share a content word."""
     merged: list[list] = []
     words: set[str] = set()  # the content words of the last merged group, kept as it grows
     for group in groups:
@@ -341,11 +359,7 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
         else:
             merged.append(group)
             words = own
-    frags = []
-    for start, end, cue, _ in merged:
-        s, e = _strip_span(text, start, end)
-        frags.append(Fragment(text[s:e], s, e, cue))
-    return frags
+    return merged
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
