@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,20 @@ def load_ground_truth(landing: Path) -> list[dict[str, Any]]:
     from feedback_lakehouse.synth.ground_truth import read_messages
 
     return list(read_messages(landing))
+
+
+@pytest.fixture(scope="session")
+def own_settings(engine_settings) -> Callable[..., Any]:
+    """``own_settings(root, prefix, **lakehouse)``: the suite's settings pointed at a test
+    module's own lakehouse, with a schema prefix of its own (one embedded engine serves every
+    lakehouse of the run)."""
+
+    def pointed(root: Path, prefix: str, **lakehouse: Any) -> Any:
+        update = {"root": str(root), "schema_prefix": prefix, **lakehouse}
+        own = engine_settings.lakehouse.model_copy(update=update)
+        return engine_settings.model_copy(update={"lakehouse": own})
+
+    return pointed
 
 
 @pytest.fixture(scope="session")

@@ -80,7 +80,7 @@ DESK = [
 
 
 @pytest.fixture(scope="module")
-def silver(spark, engine_settings, tmp_path_factory):
+def silver(spark, own_settings, tmp_path_factory):
     from feedback_lakehouse.bronze.ingest import run_ingest
     from feedback_lakehouse.config.settings import ExportMapping
     from feedback_lakehouse.lakehouse import open_lakehouse
@@ -108,10 +108,7 @@ def silver(spark, engine_settings, tmp_path_factory):
         "record_id": "id", "received_at": {"column": "at"}, "body": ["text"],
         "account_id": "org", "requester": "who",
     })  # fmt: skip
-    lakehouse = engine_settings.lakehouse.model_copy(
-        update={"root": str(root), "schema_prefix": "dupkinds_"}
-    )
-    lh = open_lakehouse(settings=engine_settings.model_copy(update={"lakehouse": lakehouse}))
+    lh = open_lakehouse(settings=own_settings(root, "dupkinds_"))
     run_ingest(lh.spark, lh.catalog, lh.settings, exports=[mapping, desk])
     report = run_silver(lh.spark, lh.catalog, lh.settings)
     rows = lh.catalog.read("silver.feedback").collect()

@@ -26,16 +26,13 @@ def _write(path: Path, rows: list[list[str]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def exports_lakehouse(spark, engine_settings, tmp_path_factory):
+def exports_lakehouse(spark, own_settings, tmp_path_factory):
     """A lakehouse of its own (root and schema prefix): exports ingested here never reach the
     shared sample lakehouse, whose silver and gold the other modules check against bronze."""
     from feedback_lakehouse.lakehouse import open_lakehouse
 
     root = tmp_path_factory.mktemp("exports_lakehouse")
-    lakehouse = engine_settings.lakehouse.model_copy(
-        update={"root": str(root), "schema_prefix": "exports_"}
-    )
-    return open_lakehouse(settings=engine_settings.model_copy(update={"lakehouse": lakehouse}))
+    return open_lakehouse(settings=own_settings(root, "exports_"))
 
 
 def _mapping(folder: Path) -> ExportMapping:

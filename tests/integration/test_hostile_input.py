@@ -26,7 +26,7 @@ def _lines(*records: dict[str, Any]) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def hostile(spark, engine_settings, tmp_path_factory):
+def hostile(spark, own_settings, tmp_path_factory):
     from feedback_lakehouse.bronze.ingest import run_ingest
     from feedback_lakehouse.lakehouse import open_lakehouse
 
@@ -62,10 +62,7 @@ def hostile(spark, engine_settings, tmp_path_factory):
         'r7,2026-08-01T16:00:00Z,4,Ok,"ok"\n',
         encoding="utf-8",
     )
-    lakehouse = engine_settings.lakehouse.model_copy(
-        update={"root": str(root), "schema_prefix": "hostile_"}
-    )
-    lh = open_lakehouse(settings=engine_settings.model_copy(update={"lakehouse": lakehouse}))
+    lh = open_lakehouse(settings=own_settings(root, "hostile_"))
     return lh, run_ingest(lh.spark, lh.catalog, lh.settings)
 
 

@@ -34,7 +34,7 @@ PROBLEMS = [
 
 
 @pytest.fixture(scope="module")
-def lakehouse(spark, engine_settings, tmp_path_factory):
+def lakehouse(spark, own_settings, tmp_path_factory):
     from feedback_lakehouse.bronze.ingest import run_ingest
     from feedback_lakehouse.config.settings import ExportMapping
     from feedback_lakehouse.lakehouse import open_lakehouse
@@ -56,10 +56,7 @@ def lakehouse(spark, engine_settings, tmp_path_factory):
         "record_id": "id", "received_at": {"column": "at"}, "body": ["body"],
         "subject": "title", "account_id": "org",
     })  # fmt: skip
-    lakehouse = engine_settings.lakehouse.model_copy(
-        update={"root": str(root), "schema_prefix": "likely_"}
-    )
-    lh = open_lakehouse(settings=engine_settings.model_copy(update={"lakehouse": lakehouse}))
+    lh = open_lakehouse(settings=own_settings(root, "likely_"))
     run_ingest(lh.spark, lh.catalog, lh.settings, exports=[mapping])
     run_silver(lh.spark, lh.catalog, lh.settings)
     return lh

@@ -14,11 +14,8 @@ OTHER = TableSpec("ops.evolve_probe", "test", "k STRING, added STRING, v INT", (
 
 
 @pytest.fixture()
-def settings(engine_settings, tmp_path):
-    lakehouse = engine_settings.lakehouse.model_copy(
-        update={"root": str(tmp_path), "schema_prefix": f"evolve{tmp_path.name[-6:]}_"}
-    )
-    return engine_settings.model_copy(update={"lakehouse": lakehouse})
+def settings(own_settings, tmp_path):
+    return own_settings(tmp_path, f"evolve{tmp_path.name[-6:]}_")
 
 
 def test_a_table_gains_the_columns_added_since_and_keeps_its_rows(spark, settings) -> None:

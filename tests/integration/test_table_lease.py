@@ -11,14 +11,11 @@ import pytest
 
 
 @pytest.fixture
-def leased(spark, engine_settings, tmp_path):
+def leased(spark, own_settings, tmp_path):
     from feedback_lakehouse.catalog import Catalog
 
-    lakehouse = engine_settings.lakehouse.model_copy(update={
-        "root": str(tmp_path), "schema_prefix": "lease_", "lease": "table",
-        "lease_ttl_seconds": 10,
-    })  # fmt: skip
-    settings = engine_settings.model_copy(update={"lakehouse": lakehouse})
+    settings = own_settings(tmp_path, "lease_", lease="table",
+                            lease_ttl_seconds=10)  # fmt: skip
     return settings, Catalog(spark, settings)
 
 
