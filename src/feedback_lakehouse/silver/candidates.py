@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.config.settings import Settings
-from feedback_lakehouse.silver.follow_ups import STEM, TERM_MIN_CHARS
+from feedback_lakehouse.silver.follow_ups import stemmed_words
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -43,14 +43,14 @@ def line_key(line: Column) -> Column:
     return F.trim(F.regexp_replace(F.regexp_replace(F.lower(line), r"\d+", "0"), r"\s+", " "))
 
 
-def template_lines(corpus: DataFrame, settings: Settings) -> DataFrame:
+def template_lines(corpus: DataFrame, settings: Settings, n: int | None = None) -> DataFrame:
     """(source, key): lines that at least ``template_min_messages`` and
     ``template_min_share`` of a source's messages hold. ``corpus``: feedback_id, source,
-    text."""
+    text; ``n``: its size, when the caller has counted it."""
     from pyspark.sql import functions as F
 
     cfg = settings.silver
-    n = corpus.count()
+    n = corpus.count() if n is None else n
     sample, scale = corpus, 1
     if n > _TEMPLATE_SAMPLE:
         scale = max(1, n // _TEMPLATE_SAMPLE)
@@ -89,17 +89,11 @@ def without_templates(texts: DataFrame, templates: DataFrame) -> DataFrame:
 
 
 def term_counts(texts: DataFrame, *keep: str) -> DataFrame:
-    """(feedback_id, *keep, term, tf): how often each word (4+ letters or digits, stemmed as
-    the follow-ups stem them, no placeholders) occurs in each message."""
+    """(feedback_id, *keep, term, tf): how often each stemmed word occurs in each message."""
     from pyspark.sql import functions as F
 
-    words = F.split(F.lower(F.regexp_replace("text", r"\[[A-Z_]+\]", " ")), r"[^\p{L}\p{N}]+")
-    stems = F.transform(
-        F.filter(words, lambda w: F.length(w) >= TERM_MIN_CHARS),
-        lambda w: F.regexp_replace(w, STEM, "$1"),
-    )
     return (
-        texts.select("feedback_id", *keep, F.explode(stems).alias("term"))
+        texts.select("feedback_id", *keep, F.explode(stemmed_words()).alias("term"))
         .groupBy("feedback_id", *keep, "term")
         .agg(F.count(F.lit(1)).alias("tf"))
     )
@@ -146,7 +140,7 @@ def _weighted_messages(catalog: Catalog, new: DataFrame, settings: Settings) -> 
         .unionByName(new.select(*cols))
     )
     n_docs = corpus.count()
-    clean = without_templates(corpus, template_lines(corpus, settings))
+    clean = without_templates(corpus, template_lines(corpus, settings, n_docs))
     # document frequencies counted on a hash sample of a large corpus, scaled up; a word the
     # sample never saw is rare
     scale = max(1, n_docs // _DF_SAMPLE)

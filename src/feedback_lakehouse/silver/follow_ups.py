@@ -68,7 +68,7 @@ FOLLOW_UP_CUES = (
     r"sin respuesta|mi (?:correo|ticket|mensaje) del|sem resposta|meu (?:e-?mail|chamado"
     r"|ticket) d|nessuna risposta|sollecito|geen reactie|mijn (?:e-?mail|ticket) van",
 )
-TERM_MIN_CHARS = 4
+_TERM_MIN_CHARS = 4
 _IDF_SAMPLE = 20_000
 """Messages of the window the word weights are counted on, at most (a hash sample beyond)."""
 _IDF_PRIOR_DOCS = 50
@@ -83,7 +83,7 @@ _MIN_SHARED = 2
 """Distinct words a follow-up and its original must share: one rare word is not a topic."""
 
 
-STEM = r"^(\p{L}{3,}?)(?:ing|ed|es|s)$"
+_STEM = r"^(\p{L}{3,}?)(?:ing|ed|es|s)$"
 """Plural and -ing/-ed forms count as one word ("crashes", "crashing", "crash")."""
 
 
@@ -93,17 +93,25 @@ def _cue() -> Column:
     return F.lower(F.col("text")).rlike("|".join(f"(?:{c})" for c in FOLLOW_UP_CUES))
 
 
-def message_terms(df: DataFrame, *keep: str) -> DataFrame:
-    """(feedback_id, *keep, term): the distinct words of each message (4+ letters or digits;
-    no placeholders), lower-cased, with plural and -ing/-ed endings cut."""
+def stemmed_words() -> Column:
+    """The words of ``text`` (4+ letters or digits; no placeholders), lower-cased, with plural
+    and -ing/-ed endings cut: the one tokenizer of the similarity joins."""
     from pyspark.sql import functions as F
 
     words = F.split(F.lower(F.regexp_replace("text", r"\[[A-Z_]+\]", " ")), r"[^\p{L}\p{N}]+")
-    stems = F.transform(
-        F.filter(words, lambda w: F.length(w) >= TERM_MIN_CHARS),
-        lambda w: F.regexp_replace(w, STEM, "$1"),
+    return F.transform(
+        F.filter(words, lambda w: F.length(w) >= _TERM_MIN_CHARS),
+        lambda w: F.regexp_replace(w, _STEM, "$1"),
     )
-    return df.select("feedback_id", *keep, F.explode(F.array_distinct(stems)).alias("term"))
+
+
+def message_terms(df: DataFrame, *keep: str) -> DataFrame:
+    """(feedback_id, *keep, term): the distinct stemmed words of each message."""
+    from pyspark.sql import functions as F
+
+    return df.select(
+        "feedback_id", *keep, F.explode(F.array_distinct(stemmed_words())).alias("term")
+    )
 
 
 def _who(unnamed: frozenset[str] | set[str]) -> Column:
