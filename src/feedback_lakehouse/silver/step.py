@@ -38,9 +38,8 @@ def _export_mappings(catalog: Catalog, settings: Settings) -> dict[str, ExportMa
     return mappings
 
 
-def _config(catalog: Catalog, settings: Settings) -> TransformConfig:
+def _config(settings: Settings, mappings: dict[str, ExportMapping]) -> TransformConfig:
     adapters = {name: s.adapter for name, s in settings.ingest.sources.items()}
-    mappings = _export_mappings(catalog, settings)
     return TransformConfig(
         adapters=adapters,
         export_bodies={s: list(m.body) for s, m in mappings.items()},
@@ -117,7 +116,8 @@ def run_silver(run: StepRun) -> None:
 
     progress.stage("clean, detect language, redact PII, split fragments")
     with report.timed("transform"):
-        cfg = _config(catalog, settings).to_json()
+        mappings = _export_mappings(catalog, settings)
+        cfg = _config(settings, mappings).to_json()
         local = settings.engine.kind == "local"
         parts = settings.silver.partitions or (1 if local else 8)
         workers = auto_workers(settings.silver.local_workers, int(extent["n"])) if local else 1
@@ -135,7 +135,8 @@ def run_silver(run: StepRun) -> None:
 
     progress.stage("deduplicate, enrich, write")
     with report.timed("dedup_enrich_write"):
-        land_staged(run, bronze)
+        # exports that name no requester: the account stands for the sender in follow-ups
+        land_staged(run, bronze, {m.source for m in mappings.values() if not m.requester})
     progress.done()
     # checked before the watermark moves: a run killed while checking checks the batch again
     progress.stage("data quality checks")
@@ -166,9 +167,10 @@ def _batch_rows(catalog: Catalog, staged_ok: DataFrame) -> DataFrame:
     return catalog.read("silver.feedback").join(ids, "feedback_id", "left_semi")
 
 
-def land_staged(run: StepRun, bronze: DataFrame) -> None:
+def land_staged(run: StepRun, bronze: DataFrame, unnamed: set[str]) -> None:
     """The staged messages -> duplicate links -> ``silver.feedback`` + ``silver.fragments``;
-    fills the report's counts. Separate from the text work so each can be measured alone."""
+    fills the report's counts (``unnamed``: export sources that name no requester). Separate
+    from the text work so each can be measured alone."""
     from pyspark.sql import functions as F
 
     catalog, settings, now, report = run.catalog, run.settings, run.now, run.report
@@ -203,9 +205,6 @@ def land_staged(run: StepRun, bronze: DataFrame) -> None:
             ),
             "feedback_id",
         )
-        # exports that name no requester: the account stands for the sender
-        mappings = _export_mappings(catalog, settings).values()
-        unnamed = {m.source for m in mappings if not m.requester}
         duplicates = dedup.find_duplicates(
             catalog, catalog.read(DEDUP_INPUT), settings, DUPLICATES, texts, unnamed
         )
