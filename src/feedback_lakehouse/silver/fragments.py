@@ -267,7 +267,7 @@ _SUFFIX = re.compile(r"^(\w{3,}?)(?:ing|ed|es|s)$")
 def _stop_words(language: str | None) -> frozenset[str]:
     """Function words of English (scikit-learn's list: short, so words such as "page" or
     "problem" still tie two paragraphs) and of the message's language (all when unknown)."""
-    from sklearn.feature_extraction._stop_words import ENGLISH_STOP_WORDS
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
     from stop_words import get_stop_words
 
     names = {_STOP_LANGUAGES.get(language or "", "")} - {"", "english"}
