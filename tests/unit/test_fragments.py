@@ -245,3 +245,100 @@ def test_an_item_number_opens_its_sentence_and_ordinal_cues_split() -> None:
                  "drop leading zeros.") == ["start", "separately"]  # fmt: skip
     assert _cues("Il report PDF arriva vuoto.\n\nLa seconda riguarda le fatture: manca la "
                  "partita IVA.", "it") == ["start", "separately"]  # fmt: skip
+
+
+def test_lettered_items_and_an_also_with_a_dash_split() -> None:
+    lettered = (
+        "Three things from the warehouse team:\n\n(a) The stock report shows yesterday's "
+        "numbers until noon.\n\n(b) Barcode scans on the tablet app fail for pallet labels."
+    )
+    assert _cues(lettered) == ["start", "numbered_list"]
+    dashed = (
+        "Our forecast chart draws the wrong axis since Tuesday.\n\n"
+        "Also - the seat count on the invoice is wrong."
+    )
+    assert _cues(dashed) == ["start", "also"]
+
+
+def test_an_announcement_or_context_before_the_first_item_opens_it() -> None:
+    announced = (
+        "We have two issues to report this week.\n\n"
+        "First, nobody can open the quarterly planning board, it errors out.\n\n"
+        "Second, the CSV export puts every value in one column."
+    )
+    assert _cues(announced) == ["start", "numbered_list"]
+    context = (
+        "Background: our ops team reviews the fleet board every shift.\n\n"
+        "Issue 1: the map tiles fail to load on the big screen.\n\n"
+        "Issue 2: invoices show the wrong billing contact."
+    )
+    frags = split_fragments(context, "en")
+    assert [f.cue for f in frags] == ["start", "numbered_list"]
+    assert frags[0].text.startswith("Background:")
+
+
+def test_items_of_an_announced_list_may_stand_in_paragraphs_of_their_own() -> None:
+    text = (
+        "A couple of problems from our clinic:\n\n"
+        "- The appointment dashboard never refreshes after 5pm.\n\n"
+        "- Exported PDFs cut off the patient column."
+    )
+    assert _cues(text) == ["start", "list_item"]
+
+
+def test_problem_words_inside_addresses_counts_and_longer_words_do_not_count() -> None:
+    base = "The Excel export drops leading zeros in account codes.\n\n"
+    for tail in (
+        "Our callback is https://hooks.example.no/in, behind a proxy.",
+        "We store 500 workbooks on the shared drive.",
+        "The bookkeeper changed our page layout in June.",
+    ):
+        assert _cues(base + tail) == ["start"], tail
+
+
+def test_an_additive_follow_up_question_is_no_new_topic() -> None:
+    text = "The CSV importer rejects files over 10 MB. And why doesn't the message say which row?"
+    assert _cues(text) == ["start"]
+    assert _cues("The importer rejects big files. And the invoice is wrong.") == [
+        "start",
+        "topic_shift",
+    ]
+
+
+def test_japanese_mata_is_a_weak_cue() -> None:
+    assert _cues("請求書のPDFがエラーになります。また、表示言語を日本語に変えたいです。", "ja") == [
+        "start"
+    ]
+    assert _cues("請求書のPDFがエラーになります。また、ダッシュボードの表示が遅いです。", "ja") == [
+        "start",
+        "topic_shift",
+    ]
+    # a greeting is a lead-in by its length in characters, not in (space-separated) words
+    text = (
+        "お世話になっております。\n\n夜間の同期処理が毎回最初からやり直しになり、"
+        "朝の売上レポートには前日分の数字が半分だけ入っています。また、グラフの表示が遅いです。"
+    )
+    assert _cues(text, "ja") == ["start", "topic_shift"]
+    # runs of kana/kanji are clauses, not words: a repeated impact sentence ties nothing
+    repeated = (
+        "送信が失敗します。毎日時間を失っています。また、表示が遅いです。毎日時間を失っています。"
+    )
+    assert _cues(repeated, "ja") == ["start", "topic_shift"]
+
+
+def test_cohesion_by_word_stem_and_by_a_demonstrative_reference() -> None:
+    stem = (
+        "The nightly sync skips the regional warehouses.\n\n"
+        "We need a separate schedule for each region, please."
+    )
+    assert _cues(stem) == ["start"]
+    reference = (
+        "Webhook deliveries to our endpoint arrive twice.\n\n"
+        "We drop repeats by hand, but these doubles flood our pager at night."
+    )
+    assert _cues(reference) == ["start"]
+    dated = (
+        "Webhook deliveries to our endpoint arrive twice.\n\n"
+        "Our invoice from this month shows the wrong VAT number."
+    )
+    assert _cues(dated) == ["start", "paragraph"]

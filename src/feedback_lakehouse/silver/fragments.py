@@ -5,25 +5,30 @@ new fragment starts only where there is a topic-shift cue AND the new part reads
 problem statement. Cues:
 
 * strong: "Also,", "Separately,", "Another thing:", "On a different note", "Unrelated, but",
-  "PS:", "One more issue:", numbered items "2)" and their fr/de/es/ja equivalents. They split
+  "PS:", "One more issue:", enumerations ("2)", "(b)", "Issue 2:") and their fr/de/es/ja
+  equivalents (see ``cues``). They split
   unless what follows is only an ask, a filler or an anaphora ("Also, any ETA?", "Also, it
   happens on Firefox"); spoken fillers after the cue ("right, so") are skipped first.
 * weak: a paragraph break (or a new chat/call turn; never a pasted log or stack-trace line,
   a dash bullet, a short "...:" label line or the content such a label announces) and a
-  sentence opening with "And " (cue ``topic_shift``). They
-  split only when the following sentence also looks like a problem statement (problem or
-  request vocabulary, not opening with an anaphora such as "it"/"this", not an ask/impact).
+  sentence opening with an additive "And " / "また、" (cue ``topic_shift``; not a follow-up
+  question "And how ...?"). They split only when the following sentence also looks like a
+  problem statement (problem or request vocabulary outside URLs and host names, not opening
+  with an anaphora such as "it"/"this", not an ask/impact).
 
-* a paragraph split by a weak cue joins the fragment before it again when the two share a
-  content word (stemmed, function words of English and the message's language left out): a
-  second paragraph that goes on about the same export, invoice or sync is the same problem.
+* a paragraph split by a weak cue joins the fragment before it again when the two are
+  cohesive: they share a content word (stemmed and cut to six letters, function words of
+  English and the message's language left out: a second paragraph that goes on about the
+  same export, invoice or sync is the same problem), or its first sentence points back with a
+  demonstrative ("these errors").
 * lists: a numbered list under a label ("Steps to reproduce:") is the steps of one problem; a
   list announced as several things ("two things from our team:", "dos problemas:") has one
   topic per item, dash bullets included.
 
 Everything else stays attached to the previous fragment, so a symptom paragraph followed by an
 impact paragraph and "any ETA?" is one fragment. Non-problem lead-in text (fillers, a short
-greeting that survived cleaning) and a review-style title line are attached to what follows.
+greeting that survived cleaning, a line announcing "two issues", the context given before an
+enumeration) and a review-style title line are attached to what follows.
 Noise (praise, how-to questions) therefore comes out as one fragment."""
 
 from __future__ import annotations
@@ -35,7 +40,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from feedback_lakehouse.silver.lists import LIST_ITEM, is_announced_item, is_step
+from feedback_lakehouse.silver.cues import (
+    ADDITIVE,
+    ASK,
+    CONTEXT,
+    FILLER,
+    FIRST_ITEM,
+    FOLLOW_UP_QUESTION,
+    strong_cue,
+)
+from feedback_lakehouse.silver.lists import LIST_ITEM, announces_items, is_announced_item, is_step
 from feedback_lakehouse.text.caseless import fold, folded_pattern
 
 __all__ = ["Fragment", "fingerprint", "fragment_count_accuracy", "split_fragments"]
@@ -61,70 +75,23 @@ _SENT_END = re.compile(
     r"|And [A-Z]|[2-9]\) ))"
 )
 
-# Strong topic-shift cues at the start of a unit (matched case-insensitively).
-_STRONG = [
-    (
-        "also",
-        r"also[,:]|and also[,:]?|plus[,:]|oh,? and|aussi[,:]|et aussi[,:]?|de plus[,:]"
-        r"|außerdem[,:]?|ausserdem[,:]?|zudem[,:]|además[,:]?|también[,:]|また、|それと、?|あと、"
-        r"|それから、",
-    ),
-    (
-        "separately",
-        r"separately[,:]|unrelated[,:]?(?: but,?)?|on an unrelated note,?"
-        r"|on a (?:different|separate|side) note,?|another (?:thing|issue|problem|point)[,:]?"
-        r"|one more (?:thing|issue|problem)[,:]?|a second (?:issue|problem)[,:]?|p\.?s\.?[,:]"
-        r"|by the way,?|btw,?|autre chose ?:|autre problème ?:|par ailleurs,?|sinon,"
-        r"|(?:a |the )?(?:second|third|other|next|separate|last) (?:thing|issue|problem|point"
-        r"|question|request|topic)\b[,:.\s-]*|d'autre part,?|noch etwas ?:|ein anderes thema ?:"
-        r"|ein weiteres problem ?:|übrigens,?|inoltre,?|un'altra cosa ?:|la seconda\b|il secondo\b"
-        r"|daarnaast[,:]?|verder[,:]|nog iets ?:|além disso,?|outra coisa ?:|o segundo\b"
-        r"|a segunda\b"
-        r"|otra cosa ?:|por otro lado,?|aparte,|otro problema ?:|別件(?:ですが)?、?"
-        r"|もう一(?:つ|点)、?|ところで、?|それとは別に、?",
-    ),
-    (
-        "numbered_list",
-        r"(?:[2-9]|1[0-9])[).:]\s|#[2-9]\b|[②③④⑤]|(?:second(?:ly)?|third(?:ly)?"
-        r"|deuxièmement|zweitens|segundo)[,:]",
-    ),
-]
-_STRONG_RE = [(cue, folded_pattern(rf"^\W{{0,3}}(?:{pat})\s*")) for cue, pat in _STRONG]
-_AND_RE = folded_pattern(r"^(?:and|et|und|y)\s+(?!also\b)")
-_FIRST_ITEM = folded_pattern(r"^\W{0,3}(?:1[).:]\s|firstly[,:]|first[,:]|①)")
-
-# Asks and fillers: even after a strong cue they belong to the previous problem.
-_ASK = folded_pattern(
-    r"^\W*(?:any (?:update|eta|news|idea|workaround)|is (?:this|it|there)|are (?:you|there)"
-    r"|can (?:you|someone|anyone)|could (?:you|someone)|would (?:you|it)|kindly|let me know"
-    r"|(?:please|pls|plz)\b(?! (?:add|let|support|allow|make|give|provide|bring|include))"
-    r"|let us know|thanks?\b|thx|ty\b|cheers|appreciate|we would appreciate"
-    r"|hope|looking forward|hello\??$|hi\b|hey\b|ok\b|okay\b|yes\b|yeah\b|yep\b|sure\b|right\b"
-    r"|mhm|um+\b|uh+\b|one sec|anyone there|merci|danke|gracias|ありがとう|よろしく)",
-)
-# Impact and context: attached to the previous problem unless a strong cue says otherwise.
-_CONTEXT = folded_pattern(
-    r"^\W*(?:impact\b|the result|as a (?:consequence|result)|because of (?:this|it)"
-    r"|this (?:is|blocks|affects|means|makes|happens|started|has|was|also)|that (?:is|blocks|was)"
-    r"|it (?:is|was|has|happens|started|also|affects|only|still|worked|used)"
-    r"|it'?s\b|same\b|again\b|still\b|we(?:'re| are) on\b|using\b|on (?:ios|android|chrome|safari"
-    r"|firefox|edge|windows|macos|pixel|iphone|galaxy|ipad)|noticed\b|first seen|since\b"
-    r"|started\b|happens\b|happening\b|even\b|tried\b|we tried|i tried|clearing|restarting"
-    r"|reinstall|no\b)",
-)
 # Vocabulary that marks a problem or a request (weak cues need one of these).
 _PROBLEM = folded_pattern(
-    r"n't|\bnot?\b|never|cannot|can ?not|unable|fail|error|broken|break|wrong|missing|lost"
-    r"|crash|freez|stuck|slow|stop|too (?:high|low|many|few|small|big|long)|hang|blank|empty"
+    r"n't|never|cannot|can ?not|unable|fail|error|broken|break|wrong|missing|lost"
+    r"|crash|freez|stuck|slow|stop|too (?:high|low|many|few|small|big|long)|blank|empty"
     r"|ignor|reject|duplicat|twice|double|corrupt"
     r"|mangl|truncat|cut off|kick|logged out|log(?:s|ging)? (?:me |us )?out|expire|loop|throttl"
-    r"|rate limit|\b(?:40[0-9]|42[0-9]|50[0-4])\b|timeout|time out"
+    r"|rate limit|timeout|time out"
     r"|please (?:add|support|let|allow|make)"
     r"|(?:would|we'd) (?:like|love)|feature|wish|need|want|missing|no way|confus|outdated"
-    r"|old ui|greyed|disabled|only|instead|keeps?|problem|issue|bug|doesn|isn|aren|won"
+    r"|old ui|greyed|disabled|only|instead|problem|issue|bug"
     r"|ne (?:\w+ )?pas|impossible|erreur|bloqu|plante|nicht|kein|fehler|funktioniert"
-    r"|\bno\b|nunca|falla|error|roto|se rompe|dos veces|できません|されません|ない|エラー"
-    r"|失敗|落ち|二重|遅",
+    r"|nunca|falla|error|roto|se rompe|dos veces|できません|されません|ない|エラー"
+    r"|失敗|落ち|二重|遅"
+    # whole words only ("change", "wonderful", "bookkeeper" are none of these); an HTTP
+    # status, not a count ("300 users")
+    r"|\b(?:not?\b|no\b|hang|keep(?:s|ing)?\b|(?:doesn|isn|aren|won)t\b"
+    r"|(?:40[0-9]|42[0-9]|50[0-4])\b(?! ?[^\W\d_]+s\b))",
 )
 _ANAPHOR = folded_pattern(
     r"^\W*(?:it(?! seems| looks)|this|that|these|those|they|them|he|she|same)\b"
@@ -174,39 +141,42 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _strong_cue(unit: str) -> tuple[str, int] | None:
-    for cue, rx in _STRONG_RE:
-        m = rx.match(unit)
-        if m:
-            return cue, m.end()
-    return None
-
-
-# Spoken / chat discourse fillers in front of the real content ("right, so", "um,").
-_FILLER = folded_pattern(
-    r"^(?:\W*(?:um+|uh+|erm|so|right|yeah|yes|okay|ok|well|like|basically|and|oh)\b[,.\s]*)+",
-)
-
-
 def _content(part: str) -> str:
-    m = _FILLER.match(part)
+    m = FILLER.match(part)
     return part[m.end() :] if m else part
 
 
 def _is_ask(rest: str) -> bool:
     """An ask, a filler or an anaphoric remark ("it also ..."): never a new problem."""
     rest = _content(rest)
-    return not rest.strip() or bool(_ASK.match(rest)) or _ANAPHOR.match(rest) is not None
+    return not rest.strip() or bool(ASK.match(rest)) or _ANAPHOR.match(rest) is not None
 
 
 def _is_attachment(rest: str) -> bool:
     """An ask / impact / context / filler part: belongs to the problem before it."""
-    return _is_ask(rest) or _CONTEXT.match(rest) is not None
+    return _is_ask(rest) or CONTEXT.match(rest) is not None
 
 
 def _looks_like_problem(rest: str) -> bool:
     rest = _content(rest)
-    return not _is_attachment(rest) and _PROBLEM.search(rest) is not None
+    return not _is_attachment(rest) and _has_problem(rest)
+
+
+# Host names, URLs, e-mail addresses and file names: their parts are not words ("acme.no").
+_ADDRESS = re.compile(r"[\w-]+(?:[.@][\w-]+)+(?:/\S*)?|\w+://\S+")
+_JOINERS = frozenset("./@")
+
+
+def _has_problem(part: str) -> bool:
+    m = _PROBLEM.search(part)
+    if m is None:
+        return False
+    if (
+        part[m.start() - 1 : m.start()] not in _JOINERS
+        and part[m.end() : m.end() + 1] not in _JOINERS
+    ):
+        return True  # cheap test first: the word found is not glued into an address
+    return _PROBLEM.search(_ADDRESS.sub(" ", part)) is not None
 
 
 def _boundary(text: str, unit: tuple[int, int, bool], prev_gap: str) -> str | None:
@@ -214,14 +184,14 @@ def _boundary(text: str, unit: tuple[int, int, bool], prev_gap: str) -> str | No
     folded, see ``caseless``)."""
     start, end, block = unit
     body = text[start:end]
-    strong = _strong_cue(body)
+    strong = strong_cue(body)
     if strong is not None:
         cue, skip = strong
         if cue == "numbered_list" and is_step(text, start):
             return None
         return cue if not _is_ask(body[skip:]) else None
-    m = _AND_RE.match(body)
-    if m and _looks_like_problem(body[m.end() :]):
+    m = ADDITIVE.match(body)
+    if m and _looks_like_problem(body[m.end() :]) and not FOLLOW_UP_QUESTION.match(body, m.end()):
         return "topic_shift"
     if block and _looks_like_problem(body) and not _CODE.search(body):
         if LIST_ITEM.match(body) or _announced(text, start) or _is_label(body):
@@ -247,8 +217,12 @@ _WEAK = ("paragraph", "topic_shift")
 
 
 def _is_lead_in(text: str, group: list) -> bool:
-    """A short opening without a problem (a filler or greeting the cleaner left)."""
-    return not group[3] and len(text[group[0] : group[1]].split()) <= 6
+    """A short opening without a problem (a filler or greeting the cleaner left), or one that
+    only announces the problems to come ("A few points from the finance team:")."""
+    words = text[group[0] : group[1]].split()
+    if len(words) <= 6 and group[1] - group[0] <= 50:  # characters too: CJK has no spaces
+        return not group[3]
+    return len(words) <= 30 and announces_items(fold(" ".join(words)))
 
 
 def _is_title(text: str, group: list, next_start: int) -> bool:
@@ -259,7 +233,9 @@ def _is_title(text: str, group: list, next_start: int) -> bool:
 
 _STOP_LANGUAGES = {"en": "english", "fr": "french", "de": "german", "es": "spanish",
                    "pt": "portuguese", "it": "italian", "nl": "dutch"}  # fmt: skip
-_WORD = re.compile(r"[^\W\d_]{4,}")
+# Words of 4+ letters; scripts written without spaces (CJK, kana) are left out: a run of them
+# is a whole clause, which only a verbatim repeat would share.
+_WORD = re.compile(r"[^\W\d_\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]{4,}")
 _SUFFIX = re.compile(r"^(\w{3,}?)(?:ing|ed|es|s)$")
 
 
@@ -298,7 +274,7 @@ def _topic(word: str) -> str:
     words recur across messages)."""
     if _PROBLEM.search(word) or _SUPPORT_TALK.match(word):
         return ""
-    return _SUFFIX.sub(r"\1", word)
+    return _SUFFIX.sub(r"\1", word)[:6]
 
 
 def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
@@ -326,12 +302,17 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
         elif (
             len(groups) == 1
             and cue in _WEAK
-            and (_is_lead_in(text, groups[0]) or _is_title(text, groups[0], start))
+            and (
+                _is_lead_in(text, groups[0])
+                or _is_title(text, groups[0], start)
+                or (not groups[0][3] and FIRST_ITEM.match(body) is not None)
+            )
         ):
-            # A lead-in without a problem (filler, greeting left over) joins what follows.
+            # A lead-in without a problem (filler, greeting left over, the context given
+            # before an enumeration "1) ...") joins what follows.
             groups[-1][1], groups[-1][3] = end, True
         else:
-            first_cue = "numbered_list" if _FIRST_ITEM.match(body) else "start"
+            first_cue = "numbered_list" if FIRST_ITEM.match(body) else "start"
             groups.append([start, end, cue or first_cue, _looks_like_problem(body)])
         prev_end = end
     # a paragraph that goes on about what the fragment before it named joins it: weak cues
@@ -353,13 +334,28 @@ def _merge_cohesive(text: str, groups: list[list], stop: frozenset[str]) -> list
     words: set[str] = set()  # the content words of the last merged group, kept as it grows
     for group in groups:
         own = _content_words(text[group[0] : group[1]], stop)
-        if merged and group[2] in _WEAK and words & own:
+        if merged and group[2] in _WEAK and (words & own or _refers_back(text, group[0])):
             merged[-1][1] = group[1]
             words |= own
         else:
             merged.append(group)
             words = own
     return merged
+
+
+# A demonstrative in a paragraph's first sentence points back at the problem before it ("we
+# restart the job by hand, but these gaps keep coming"); "this morning" only dates it.
+_BACK_REFERENCE = folded_pattern(
+    r"\b(?:this|these|those)\b(?! (?:morning|afternoon|evening|week|weekend|month|year|quarter"
+    r"|time)\b)"
+)
+_FIRST_SENTENCE = re.compile(r"[^\n.!?]*")
+
+
+def _refers_back(text: str, start: int) -> bool:
+    """A reference tie: the sentence at ``start`` is about something already named."""
+    first = _FIRST_SENTENCE.match(text, start)
+    return first is not None and _BACK_REFERENCE.search(fold(first.group())) is not None
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)

@@ -35,10 +35,30 @@ def is_announced_item(text: str, start: int) -> bool:
     end = text.find("\n", start)
     if not LIST_ITEM.match(text[start : end if end >= 0 else len(text)]):
         return False
-    above = text[max(0, start - _LOOK_BACK) : start]
-    lines = [ln for ln in above.rsplit("\n\n", 1)[-1].split("\n") if ln.strip()]
-    head = next((ln for ln in lines if not LIST_ITEM.match(ln)), "")
-    return any(LIST_ITEM.match(ln) for ln in lines) and _ITEMS_AHEAD.search(head) is not None
+    head, bullets = _list_head(text[max(0, start - _LOOK_BACK) : start])
+    return bullets and _ITEMS_AHEAD.search(head) is not None
+
+
+def announces_items(text: str) -> bool:
+    """``text`` (folded) says several things follow ("We hit three issues this week.")."""
+    return _ITEMS_AHEAD.search(text) is not None
+
+
+def _list_head(above: str) -> tuple[str, bool]:
+    """The line right above the bullets that end ``above`` (bullets may stand in paragraphs
+    of their own), and whether there is any such bullet."""
+    bullets = False
+    for para in reversed(above.split("\n\n")):
+        lines = [ln for ln in para.split("\n") if ln.strip()]
+        first = next((i for i, ln in enumerate(lines) if LIST_ITEM.match(ln)), None)
+        if first is None:
+            if lines:
+                return lines[-1], bullets
+            continue
+        bullets = True
+        if first:
+            return lines[first - 1], bullets
+    return "", bullets
 
 
 _LOOK_BACK = 1500
