@@ -207,6 +207,25 @@ SILVER_CANDIDATES = TableSpec(
     ("feedback_id", "candidate_id"),
 )
 
+SILVER_MESSAGE_TERMS = TableSpec(
+    "silver.message_terms",
+    "one message's words as the similarity joins compare them (stemmed, its source's template "
+    "lines left out) with how often each occurs: written once when the message arrives, so "
+    "later runs compare new messages with the history without reading its text again",
+    """feedback_id STRING, source STRING, received_at TIMESTAMP, account_id STRING,
+    requester_id STRING, terms ARRAY<STRING>, counts ARRAY<INT>, indexed_at TIMESTAMP""",
+    ("feedback_id",),
+)
+
+SILVER_FOLLOW_UP_WORK = TableSpec(
+    "ops.silver_follow_up_work",
+    "one weighted word of a message the silver run in progress compares for follow-ups (a "
+    "message of the batch, or an earlier one of its account or sender); overwritten",
+    """feedback_id STRING, probe BOOLEAN, cue BOOLEAN, account_id STRING, who STRING,
+    received_at TIMESTAMP, term STRING, w DOUBLE, mw DOUBLE""",
+    ("feedback_id", "probe", "term"),
+)
+
 SILVER_CANDIDATE_INPUT = TableSpec(
     "ops.silver_candidate_input",
     "one message compared by the silver run in progress for likely duplicates: its TF-IDF "
@@ -475,6 +494,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     SILVER_FRAGMENTS,
     SILVER_REJECTED,
     SILVER_CANDIDATES,
+    SILVER_MESSAGE_TERMS,
     WATERMARKS,
     WRITER_LEASE,
     SILVER_STAGING,
@@ -482,6 +502,7 @@ ALL_TABLES: tuple[TableSpec, ...] = (
     SILVER_DUPLICATES,
     SILVER_CANDIDATE_INPUT,
     SILVER_CANDIDATE_STAGE,
+    SILVER_FOLLOW_UP_WORK,
     INGEST_STAGING,
     QUALITY_RESULTS,
     SILVER_INSIGHTS,
@@ -512,7 +533,8 @@ LAYERS = ("bronze", "silver", "gold", "ops")
 WORKING_TABLES = frozenset(
     {
         "ops.ingest_staging", "ops.silver_staging", "ops.silver_dedup_input",
-        "ops.silver_duplicates", "ops.insight_work", "ops.insight_results", "ops.theme_work",
+        "ops.silver_duplicates", "ops.silver_follow_up_work", "ops.silver_candidate_input",
+        "ops.silver_candidate_stage", "ops.insight_work", "ops.insight_results", "ops.theme_work",
         "ops.theme_assign", "ops.theme_assign_new", "ops.theme_split", "ops.spike_messages",
         "ops.voc_messages",
     }

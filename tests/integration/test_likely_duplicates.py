@@ -88,7 +88,7 @@ def test_a_shared_form_links_nothing_and_is_never_evidence(lakehouse) -> None:
 def test_the_form_lines_are_recognised_as_a_template(lakehouse) -> None:
     from pyspark.sql import functions as F
 
-    from feedback_lakehouse.silver.candidates import template_lines
+    from feedback_lakehouse.silver.words import template_lines
 
     texts = lakehouse.catalog.read("silver.feedback").select(
         "feedback_id", "source", F.col("text_redacted").alias("text")
@@ -109,3 +109,34 @@ def test_writing_the_batch_again_replaces_its_rows(lakehouse) -> None:
     )
     write_candidates(lakehouse.catalog, batch, lakehouse.settings, "2026-06-01 00:00:00")
     assert lakehouse.catalog.read("silver.duplicate_candidates").count() == before > 0
+
+
+def _terms(lh) -> dict[str, dict[str, int]]:
+    rows = lh.catalog.read("silver.message_terms").collect()
+    return {r["feedback_id"]: dict(zip(r["terms"], r["counts"], strict=True)) for r in rows}
+
+
+def test_each_message_is_indexed_once_without_its_form(lakehouse) -> None:
+    terms = _terms(lakehouse)
+    assert len(terms) == len(PROBLEMS)
+    assert {"recipient", "link"} <= set(terms["bugs:B02"])
+    for words in terms.values():
+        assert not {"reproduce", "expected", "browser"} & set(words)
+
+
+def test_a_message_missing_from_the_index_is_indexed_by_the_next_run(lakehouse) -> None:
+    from pyspark.sql import functions as F
+
+    from feedback_lakehouse.silver import words
+
+    catalog = lakehouse.catalog
+    before = _terms(lakehouse)
+    catalog.delete_keys(words.TABLE, catalog.read(words.TABLE).filter("feedback_id = 'bugs:B03'"))
+    assert "bugs:B03" not in _terms(lakehouse)
+    nothing_new = (
+        catalog.read("silver.feedback")
+        .select(*words.ENVELOPE, F.col("text_redacted").alias("text"))
+        .limit(0)
+    )
+    words.index_messages(catalog, nothing_new, lakehouse.settings, "2026-06-02 00:00:00")
+    assert _terms(lakehouse) == before

@@ -5,10 +5,9 @@ to hadoop-thirdparty 1.1.1" / "Use hadoop-thirdparty 1.1.1"), so this is retriev
 earlier message, not a copy test.
 
 Similarity is the cosine of the two messages' distinctive words (stems, each weighted by its
-inverse document frequency over the messages compared). Before any word counts, template
-lines are taken out: a line that many messages of one source share (a report form's headings,
-a signature, a legal footer, a common stack frame; ``silver.template_min_messages`` and
-``template_min_share``) says nothing about the problem, and would chain unrelated reports.
+inverse document frequency over the messages compared), read from ``silver.message_terms``
+(``silver.words``), where template lines (a report form's headings, a signature, a legal
+footer) are already left out: they would chain unrelated reports.
 
 It runs as Spark joins on shared words. A word in more than ``candidate_max_postings``
 messages is too common to propose a duplicate and is not joined on (it still counts in each
@@ -19,85 +18,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.config.settings import Settings
-from feedback_lakehouse.silver.follow_ups import stemmed_words
+from feedback_lakehouse.silver import words
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
     from feedback_lakehouse.catalog import Catalog
 
 TABLE = "silver.duplicate_candidates"
-_TEMPLATE_SAMPLE = 50_000
-"""Messages per run the template lines are counted on, at most (a hash sample beyond)."""
 _SHARED_SHOWN = 8
 _DF_SAMPLE = 50_000
 """Messages the word frequencies are counted on, at most (a hash sample beyond, scaled)."""
 INPUT = "ops.silver_candidate_input"
 STAGE = "ops.silver_candidate_stage"
-
-
-def line_key(line: Column) -> Column:
-    """A line as a template is recognised: lower-case, digits as 0, spaces collapsed."""
-    from pyspark.sql import functions as F
-
-    return F.trim(F.regexp_replace(F.regexp_replace(F.lower(line), r"\d+", "0"), r"\s+", " "))
-
-
-def template_lines(corpus: DataFrame, settings: Settings, n: int | None = None) -> DataFrame:
-    """(source, key): lines that at least ``template_min_messages`` and
-    ``template_min_share`` of a source's messages hold. ``corpus``: feedback_id, source,
-    text; ``n``: its size, when the caller has counted it."""
-    from pyspark.sql import functions as F
-
-    cfg = settings.silver
-    n = corpus.count() if n is None else n
-    sample, scale = corpus, 1
-    if n > _TEMPLATE_SAMPLE:
-        scale = max(1, n // _TEMPLATE_SAMPLE)
-        sample = corpus.filter(F.crc32("feedback_id") % F.lit(scale) == 0)
-    per_source = sample.groupBy("source").agg(F.count(F.lit(1)).alias("_n"))
-    lines = sample.select(
-        "feedback_id", "source", F.explode(F.split("text", "\n")).alias("line")
-    ).select("feedback_id", "source", line_key(F.col("line")).alias("key"))
-    return (
-        lines.filter(F.length("key") >= 3)
-        .groupBy("source", "key")
-        .agg(F.countDistinct("feedback_id").alias("_m"))
-        .join(per_source, "source")
-        .filter(
-            (F.col("_m") * F.lit(scale) >= F.lit(cfg.template_min_messages))
-            & (F.col("_m") >= F.col("_n") * F.lit(cfg.template_min_share))
-        )
-        .select("source", "key")
-    )
-
-
-def without_templates(texts: DataFrame, templates: DataFrame) -> DataFrame:
-    """``texts`` (feedback_id, source, text, ...) with their template lines removed."""
-    from pyspark.sql import functions as F
-
-    rest = [c for c in texts.columns if c != "text"]
-    lines = texts.select(
-        *rest, F.posexplode(F.split("text", "\n")).alias("_pos", "line")
-    ).withColumn("key", line_key(F.col("line")))
-    kept = lines.join(F.broadcast(templates.withColumn("_t", F.lit(True))), ["source", "key"],
-                      "left").filter(F.col("_t").isNull())  # fmt: skip
-    in_order = F.array_sort(F.collect_list(F.struct("_pos", "line")))
-    return kept.groupBy(*rest).agg(
-        F.concat_ws("\n", F.transform(in_order, lambda x: x["line"])).alias("text")
-    )
-
-
-def term_counts(texts: DataFrame, *keep: str) -> DataFrame:
-    """(feedback_id, *keep, term, tf): how often each stemmed word occurs in each message."""
-    from pyspark.sql import functions as F
-
-    return (
-        texts.select("feedback_id", *keep, F.explode(stemmed_words()).alias("term"))
-        .groupBy("feedback_id", *keep, "term")
-        .agg(F.count(F.lit(1)).alias("tf"))
-    )
-
 
 _MIN_PAIR_BUDGET = 5_000_000
 """Word-sharing pairs always allowed: a small lakehouse compares on every useful word."""
@@ -127,32 +60,28 @@ def _postings_cap(vocab: DataFrame, n_docs: int, settings: Settings) -> int:
     return cfg.candidate_max_postings
 
 
-def _weighted_messages(catalog: Catalog, new: DataFrame, settings: Settings) -> None:
-    """One row per message compared (the batch and every earlier one) into ``INPUT``: its
-    TF-IDF length and its rare words with their weights, computed once for the joins."""
+def _weighted_messages(catalog: Catalog, settings: Settings) -> None:
+    """One row per message compared (the batch and every earlier one, from
+    ``silver.message_terms``) into ``INPUT``: its TF-IDF length and its rare words with their
+    weights, computed once for the joins."""
     from pyspark.sql import functions as F
 
-    cols = ("feedback_id", "source", "received_at", "account_id", "text")
-    corpus = (
-        catalog.read("silver.feedback")
-        .select(*cols[:-1], F.col("text_redacted").alias("text"))
-        .join(new.select("feedback_id"), "feedback_id", "left_anti")
-        .unionByName(new.select(*cols))
-    )
-    n_docs = corpus.count()
-    clean = without_templates(corpus, template_lines(corpus, settings, n_docs))
+    msgs = catalog.read(words.TABLE)
+    n_docs = msgs.count()
     # document frequencies counted on a hash sample of a large corpus, scaled up; a word the
     # sample never saw is rare
     scale = max(1, n_docs // _DF_SAMPLE)
-    sample = clean if scale == 1 else clean.filter(F.crc32("feedback_id") % F.lit(scale) == 0)
+    sample = msgs if scale == 1 else msgs.filter(F.crc32("feedback_id") % F.lit(scale) == 0)
     vocab = F.broadcast(
-        term_counts(sample).groupBy("term").agg((F.count(F.lit(1)) * scale).alias("df"))
+        sample.select(F.explode("terms").alias("term"))
+        .groupBy("term")
+        .agg((F.count(F.lit(1)) * scale).alias("df"))
     )
     cap = _postings_cap(vocab, n_docs, settings)
     # TF-IDF with sublinear term frequency: a word said three times counts more than once,
     # not three times as much
     weighted = (
-        term_counts(clean, "received_at", "account_id")
+        words.terms_of(msgs, "received_at", "account_id")
         .join(vocab, "term", "left")
         .withColumn("df", F.coalesce("df", F.lit(1)))
         .withColumn("w", (F.log(F.col("tf").cast("double")) + 1.0)
@@ -185,7 +114,7 @@ def likely_duplicates(
     from pyspark.sql.window import Window
 
     cfg = settings.silver
-    _weighted_messages(catalog, new, settings)
+    _weighted_messages(catalog, settings)
     msgs = catalog.read(INPUT)
 
     def postings(side: str, frame: DataFrame) -> DataFrame:

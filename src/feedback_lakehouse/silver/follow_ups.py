@@ -22,8 +22,10 @@ and -ing/-ed forms count as one word).
   follow-up; so is anything from an account without requesters that writes more than
   ``silver.follow_up_account_max_messages`` times in the window (that is several people).
 
-All of it runs as Spark joins: words of the batch's messages against the window's, keyed by
-account (and requester), so the work grows with the messages of one account, not the table."""
+The words are those of ``silver.message_terms`` (``silver.words``: a source's template lines
+left out). All of it runs as Spark joins: words of the batch's messages against the window's,
+keyed by account (and requester), so the work grows with the messages of one account, not the
+table."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import math
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.config.settings import Settings
+from feedback_lakehouse.silver import words
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -68,7 +71,6 @@ FOLLOW_UP_CUES = (
     r"sin respuesta|mi (?:correo|ticket|mensaje) del|sem resposta|meu (?:e-?mail|chamado"
     r"|ticket) d|nessuna risposta|sollecito|geen reactie|mijn (?:e-?mail|ticket) van",
 )
-_TERM_MIN_CHARS = 4
 _IDF_SAMPLE = 20_000
 """Messages of the window the word weights are counted on, at most (a hash sample beyond)."""
 _IDF_PRIOR_DOCS = 50
@@ -81,10 +83,7 @@ _MIN_COMMON_DF = 20
 common to say two messages are about the same thing."""
 _MIN_SHARED = 2
 """Distinct words a follow-up and its original must share: one rare word is not a topic."""
-
-
-_STEM = r"^(\p{L}{3,}?)(?:ing|ed|es|s)$"
-"""Plural and -ing/-ed forms count as one word ("crashes", "crashing", "crash")."""
+WORK = "ops.silver_follow_up_work"
 
 
 def _cue() -> Column:
@@ -93,25 +92,11 @@ def _cue() -> Column:
     return F.lower(F.col("text")).rlike("|".join(f"(?:{c})" for c in FOLLOW_UP_CUES))
 
 
-def stemmed_words() -> Column:
-    """The words of ``text`` (4+ letters or digits; no placeholders), lower-cased, with plural
-    and -ing/-ed endings cut: the one tokenizer of the similarity joins."""
+def _terms(df: DataFrame, *keep: str) -> DataFrame:
+    """(feedback_id, *keep, term): the distinct words of each ``silver.message_terms`` row."""
     from pyspark.sql import functions as F
 
-    words = F.split(F.lower(F.regexp_replace("text", r"\[[A-Z_]+\]", " ")), r"[^\p{L}\p{N}]+")
-    return F.transform(
-        F.filter(words, lambda w: F.length(w) >= _TERM_MIN_CHARS),
-        lambda w: F.regexp_replace(w, _STEM, "$1"),
-    )
-
-
-def message_terms(df: DataFrame, *keep: str) -> DataFrame:
-    """(feedback_id, *keep, term): the distinct stemmed words of each message."""
-    from pyspark.sql import functions as F
-
-    return df.select(
-        "feedback_id", *keep, F.explode(F.array_distinct(stemmed_words())).alias("term")
-    )
+    return df.select("feedback_id", *keep, F.explode("terms").alias("term"))
 
 
 def _who(unnamed: frozenset[str] | set[str]) -> Column:
@@ -139,12 +124,13 @@ def follow_up_links(
 
     cfg = settings.silver
     window_s = cfg.follow_up_window_days * 86400
-    cols = ("feedback_id", "source", "account_id", "requester_id", "received_at", "text")
+    cols = ("feedback_id", "source", "account_id", "requester_id", "received_at", "terms")
+    indexed = catalog.read(words.TABLE)
     probes = (
         new.filter(F.col("account_id").isNotNull())
         .join(taken, "feedback_id", "left_anti")
-        .select(*cols)
-        .withColumn("cue", _cue())
+        .select("feedback_id", _cue().alias("cue"))
+        .join(indexed.select(*cols), "feedback_id")
     )
     span = probes.agg(
         F.count(F.lit(1)).alias("n"), F.min("received_at").alias("lo"),
@@ -156,94 +142,28 @@ def follow_up_links(
     in_window = (epoch >= F.lit(int(span["lo"].timestamp()) - window_s)) & (
         epoch <= F.lit(int(span["hi"].timestamp()) + 1)
     )
-    window = (
-        catalog.read("silver.feedback")
-        .select(*cols[:-1], F.col("text_redacted").alias("text"))
-        .join(new.select("feedback_id"), "feedback_id", "left_anti")
-        .unionByName(new.select(*cols))
-        .filter(in_window)
-    )
-    earlier = window.filter(F.col("account_id").isNotNull())
-    # an account that writes more than this in the window is several people: without a
-    # requester, its messages that do not say they follow up are told apart by nothing
-    busy = (
-        earlier.groupBy("account_id")
-        .agg(F.count(F.lit(1)).alias("_n"))
-        .filter(F.col("_n") > cfg.follow_up_account_max_messages)
-        .select("account_id", F.lit(True).alias("busy"))
-    )
-    # word weights: inverse document frequency over the window's messages (every account; a
-    # fixed-size sample of a large window). Words in more than a twentieth of them are dropped:
-    # they weigh little and their long postings are what would make the join costly. A word
-    # the sample never saw is rare: it gets the highest weight
-    n_window = window.count()
-    sample = window
-    if n_window > _IDF_SAMPLE:
-        keep = max(1, n_window // _IDF_SAMPLE)
-        sample = window.filter(F.crc32(F.col("feedback_id")) % F.lit(keep) == 0)
-    n_docs = sample.count()
-    common = max(_MIN_COMMON_DF, n_docs * _COMMON_SHARE)
-    # one row per word of the sample: its weight, or null for a word too common to count
-    vocab = F.broadcast(
-        message_terms(sample).groupBy("term").agg(F.count(F.lit(1)).alias("df")).select(
-            "term", F.when(F.col("df") <= common, F.log(
-                F.lit(n_docs + _IDF_PRIOR_DOCS) / (F.col("df") + 1))).alias("w"),
-            (F.col("df") > common).alias("_common"),
-        )
+    window = indexed.select(*cols).filter(in_window)  # the batch is indexed already
+    vocab, unseen = _vocab(window)
+    _write_work(catalog, probes, window.filter(F.col("account_id").isNotNull()), vocab, unseen,
+                cfg.follow_up_account_max_messages, unnamed)  # fmt: skip
+    work = catalog.read(WORK)
+    a_side = work.filter(F.col("probe")).select(
+        F.col("feedback_id").alias("a"), "account_id", "who", "cue",
+        F.col("received_at").alias("a_at"), "term", "w", "mw",
     )  # fmt: skip
-    unseen = F.lit(math.log(n_docs + _IDF_PRIOR_DOCS))
-
-    def weighted(msgs: DataFrame, *keep: str) -> DataFrame:
-        # ids, versions and timestamps (words with a digit) count when two messages share
-        # them, never in a message's own mass: a pasted log must not drown its words
-        return (
-            message_terms(msgs, "account_id", "received_at", *keep)
-            .join(vocab, "term", "left")
-            .filter(F.col("_common").isNull() | ~F.col("_common"))
-            .withColumn("w", F.coalesce("w", unseen))
-            .withColumn("mw", F.when(F.col("term").rlike(r"\p{N}"), 0.0).otherwise(F.col("w")))
-            .drop("_common")
-        )
-
-    probes = probes.join(F.broadcast(busy), "account_id", "left").withColumn(
-        "who", F.when(F.col("busy").isNull() | (_who(unnamed) != ""), _who(unnamed))
-    )
-    earlier = earlier.withColumn("who", _who(unnamed))
+    b_side = work.filter(~F.col("probe")).select(
+        F.col("feedback_id").alias("b"), "account_id", "who", F.col("received_at").alias("b_at"),
+        "term", F.col("w").alias("wb"), F.col("mw").alias("mwb"),
+    )  # fmt: skip
     # a message with a cue meets its whole account; one without, its own sender's earlier
-    # messages only: senders who wrote once in the window are left out before any word is
-    # read, and the sender is part of the join's key (a large account's messages never meet)
-    twice = (
-        earlier.filter(F.col("who").isNotNull())
-        .groupBy("account_id", "who")
-        .agg(F.count(F.lit(1)).alias("_n"))
-        .filter(F.col("_n") >= 2)
-        .select("account_id", "who")
-    )
-    cued_probes = probes.filter(F.col("cue"))
-    uncued_probes = probes.filter(~F.col("cue")).join(twice, ["account_id", "who"], "left_semi")
-
-    def a_side(msgs: DataFrame) -> DataFrame:
-        return weighted(msgs, "who", "cue").select(
-            F.col("feedback_id").alias("a"), "account_id", "who", "cue",
-            F.col("received_at").alias("a_at"), "term", "w", "mw",
-        )  # fmt: skip
-
-    def b_side(msgs: DataFrame) -> DataFrame:
-        return weighted(msgs, "who").select(
-            F.col("feedback_id").alias("b"), "account_id", "who",
-            F.col("received_at").alias("b_at"), "term", F.col("w").alias("wb"),
-            F.col("mw").alias("mwb"),
-        )  # fmt: skip
-
-    gap = F.col("a_at").cast("long") - F.col("b_at").cast("long")
-    cued_b = b_side(earlier.join(cued_probes.select("account_id").distinct(), "account_id",
-                                 "left_semi"))  # fmt: skip
-    cued = a_side(cued_probes).join(cued_b.drop("who"), ["account_id", "term"])
-    uncued_b = b_side(earlier.join(twice, ["account_id", "who"], "left_semi"))
+    # messages only
+    cued = a_side.filter(F.col("cue")).join(b_side.drop("who"), ["account_id", "term"])
     uncued = (
-        a_side(uncued_probes).join(uncued_b, ["account_id", "who", "term"]).select(*cued.columns)
+        a_side.filter(~F.col("cue"))
+        .join(b_side, ["account_id", "who", "term"])
+        .select(*cued.columns)
     )
-    a_terms = a_side(cued_probes.unionByName(uncued_probes))
+    gap = F.col("a_at").cast("long") - F.col("b_at").cast("long")
     shared = (
         cued.unionByName(uncued)
         .filter(
@@ -255,13 +175,8 @@ def follow_up_links(
         .agg(F.sum("w").alias("shared"), F.count(F.lit(1)).alias("n_shared"))
         .filter(F.col("n_shared") >= F.lit(_MIN_SHARED))
     )
-    mass_a = a_terms.groupBy("a").agg(F.sum("mw").alias("ma"))
-    linked = shared.select(F.col("b").alias("feedback_id")).distinct()
-    mass_b = (
-        b_side(earlier.join(linked, "feedback_id", "left_semi"))
-        .groupBy("b")
-        .agg(F.sum("mwb").alias("mb"))
-    )
+    mass_a = a_side.groupBy("a").agg(F.sum("mw").alias("ma"))
+    mass_b = b_side.groupBy("b").agg(F.sum("mwb").alias("mb"))
     need = F.lit(cfg.follow_up_min_overlap) * F.when(F.col("cue"), 1.0).otherwise(
         1.0 + F.col("age")
     )
@@ -280,3 +195,84 @@ def follow_up_links(
             F.lit("follow_up").alias("duplicate_kind"),
         )
     )  # fmt: skip
+
+
+def _vocab(window: DataFrame) -> tuple[DataFrame, Column]:
+    """Word weights: inverse document frequency over the window's messages (every account; a
+    fixed-size sample of a large window), and the weight of a word the sample never saw (it is
+    rare: the highest). Words in more than a twentieth of them get no weight (null): they
+    weigh little and their long postings are what would make the join costly."""
+    from pyspark.sql import functions as F
+
+    n_window = window.count()
+    sample = window
+    if n_window > _IDF_SAMPLE:
+        keep = max(1, n_window // _IDF_SAMPLE)
+        sample = window.filter(F.crc32(F.col("feedback_id")) % F.lit(keep) == 0)
+    n_docs = sample.count()
+    common = max(_MIN_COMMON_DF, n_docs * _COMMON_SHARE)
+    vocab = F.broadcast(
+        _terms(sample).groupBy("term").agg(F.count(F.lit(1)).alias("df")).select(
+            "term", F.when(F.col("df") <= common, F.log(
+                F.lit(n_docs + _IDF_PRIOR_DOCS) / (F.col("df") + 1))).alias("w"),
+            (F.col("df") > common).alias("_common"),
+        )
+    )  # fmt: skip
+    return vocab, F.lit(math.log(n_docs + _IDF_PRIOR_DOCS))
+
+
+def _write_work(
+    catalog: Catalog, probes: DataFrame, earlier: DataFrame, vocab: DataFrame, unseen: Column,
+    account_max: int, unnamed: frozenset[str] | set[str],
+) -> None:  # fmt: skip
+    """The weighted words of the messages compared into ``WORK``, once: the probes (the
+    batch's messages that may follow up) and the earlier messages they may follow up, which
+    are all a cued probe's account wrote and what an uncued probe's own sender wrote. The
+    joins then read this small table instead of the window again for every side."""
+    from pyspark.sql import functions as F
+
+    # an account that writes more than this in the window is several people: without a
+    # requester, its messages that do not say they follow up are told apart by nothing
+    busy = (
+        earlier.groupBy("account_id")
+        .agg(F.count(F.lit(1)).alias("_n"))
+        .filter(F.col("_n") > account_max)
+        .select("account_id", F.lit(True).alias("busy"))
+    )
+    probes = probes.join(F.broadcast(busy), "account_id", "left").withColumn(
+        "who", F.when(F.col("busy").isNull() | (_who(unnamed) != ""), _who(unnamed))
+    )
+    earlier = earlier.withColumn("who", _who(unnamed))
+    # senders who wrote once in the window are left out before any word is read, and the
+    # sender is part of the join's key (a large account's messages never meet)
+    twice = (
+        earlier.filter(F.col("who").isNotNull())
+        .groupBy("account_id", "who")
+        .agg(F.count(F.lit(1)).alias("_n"))
+        .filter(F.col("_n") >= 2)
+        .select("account_id", "who")
+    )
+    uncued = probes.filter(~F.col("cue")).join(twice, ["account_id", "who"], "left_semi")
+    probes = probes.filter(F.col("cue")).unionByName(uncued.select(*probes.columns))
+    cued_accounts = probes.filter(F.col("cue")).select("account_id", F.lit(True).alias("_a"))
+    senders = uncued.select("account_id", "who", F.lit(True).alias("_s"))
+    wanted = (
+        earlier.join(cued_accounts.distinct(), "account_id", "left")
+        .join(senders.distinct(), ["account_id", "who"], "left")
+        .filter(F.col("_a").isNotNull() | F.col("_s").isNotNull())
+    )
+    cols = ("feedback_id", "account_id", "who", "received_at", "terms")
+    rows = probes.select(*cols, "cue", F.lit(True).alias("probe")).unionByName(
+        wanted.select(*cols, F.lit(None).cast("boolean").alias("cue"), F.lit(False).alias("probe"))
+    )
+    # ids, versions and timestamps (words with a digit) count when two messages share them,
+    # never in a message's own mass: a pasted log must not drown its words
+    weighted = (
+        _terms(rows, "account_id", "who", "received_at", "cue", "probe")
+        .join(vocab, "term", "left")
+        .filter(F.col("_common").isNull() | ~F.col("_common"))
+        .withColumn("w", F.coalesce("w", unseen))
+        .withColumn("mw", F.when(F.col("term").rlike(r"\p{N}"), 0.0).otherwise(F.col("w")))
+        .select(*catalog.spec(WORK).columns)
+    )
+    weighted.write.insertInto(catalog.physical(WORK), overwrite=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from feedback_lakehouse import quality
 from feedback_lakehouse.config.settings import ExportMapping, Settings
 from feedback_lakehouse.run import StepRun, as_step
-from feedback_lakehouse.silver import candidates, dedup
+from feedback_lakehouse.silver import candidates, dedup, follow_ups, words
 from feedback_lakehouse.silver.quality import check_run
 from feedback_lakehouse.silver.transform import WORK_SCHEMA, TransformConfig, transform_batches
 from feedback_lakehouse.workers import auto_workers
@@ -154,7 +154,7 @@ def run_silver(run: StepRun) -> None:
             " ".join(catalog.spec("ops.watermarks").schema.split()),
         ),
     )
-    for scratch in (STAGING, DEDUP_INPUT, candidates.INPUT, candidates.STAGE):
+    for scratch in (STAGING, DEDUP_INPUT, follow_ups.WORK, candidates.INPUT, candidates.STAGE):
         catalog.spark.sql(f"DELETE FROM {catalog.physical(scratch)}")
         catalog.vacuum(scratch, retention_hours=0)
     report.details["watermark"] = str(high)
@@ -197,14 +197,15 @@ def land_staged(run: StepRun, bronze: DataFrame, unnamed: set[str]) -> None:
         .repartition(1)
         .sortWithinPartitions("received_at")
     )  # fmt: skip
+    narrow.write.insertInto(catalog.physical(DEDUP_INPUT), overwrite=True)
+    texts = ok.select("feedback_id", "source", F.col("text_redacted").alias("text")).join(
+        catalog.read(DEDUP_INPUT).select("feedback_id", "received_at", "account_id",
+                                         "requester_id"),
+        "feedback_id",
+    )  # fmt: skip
+    with report.timed("words"):  # read once here; follow-ups and candidates join on them
+        words.index_messages(catalog, texts, settings, now)
     with report.timed("dedup"):
-        narrow.write.insertInto(catalog.physical(DEDUP_INPUT), overwrite=True)
-        texts = ok.select("feedback_id", "source", F.col("text_redacted").alias("text")).join(
-            catalog.read(DEDUP_INPUT).select(
-                "feedback_id", "received_at", "account_id", "requester_id"
-            ),
-            "feedback_id",
-        )
         duplicates = dedup.find_duplicates(
             catalog, catalog.read(DEDUP_INPUT), settings, DUPLICATES, texts, unnamed
         )
