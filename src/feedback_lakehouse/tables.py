@@ -213,7 +213,7 @@ SILVER_MESSAGE_TERMS = TableSpec(
     "lines left out) with how often each occurs: written once when the message arrives, so "
     "later runs compare new messages with the history without reading its text again",
     """feedback_id STRING, source STRING, received_at TIMESTAMP, account_id STRING,
-    requester_id STRING, terms ARRAY<STRING>, counts ARRAY<INT>, indexed_at TIMESTAMP""",
+    requester_id STRING, terms ARRAY<STRING>, counts ARRAY<INT>, computed_at TIMESTAMP""",
     ("feedback_id",),
 )
 

@@ -95,8 +95,14 @@ def message_words(texts: DataFrame, templates: DataFrame) -> DataFrame:
         .groupBy("feedback_id", "term")
         .agg(F.count(F.lit(1)).cast("int").alias("tf"))
     )
-    return counted.groupBy("feedback_id").agg(
-        F.collect_list("term").alias("terms"), F.collect_list("tf").alias("counts")
+    # in word order: a message indexed again gets the same row
+    pairs = counted.groupBy("feedback_id").agg(
+        F.array_sort(F.collect_list(F.struct("term", "tf"))).alias("_p")
+    )
+    return pairs.select(
+        "feedback_id",
+        F.transform("_p", lambda p: p["term"]).alias("terms"),
+        F.transform("_p", lambda p: p["tf"]).alias("counts"),
     )
 
 
@@ -123,7 +129,7 @@ def index_messages(catalog: Catalog, batch: DataFrame, settings: Settings, now: 
         *ENVELOPE,
         F.coalesce("terms", F.array().cast("array<string>")).alias("terms"),
         F.coalesce("counts", F.array().cast("array<int>")).alias("counts"),
-        F.lit(now).cast("timestamp").alias("indexed_at"),
+        F.lit(now).cast("timestamp").alias("computed_at"),
     )  # fmt: skip
     stale = catalog.read(TABLE).join(batch.select("feedback_id"), "feedback_id", "left_semi")
     if stale.limit(1).count():  # a re-run of a batch, or a message exported again
