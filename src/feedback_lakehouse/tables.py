@@ -389,7 +389,8 @@ FCT_VOC_THEMES = TableSpec(
     last_seen TIMESTAMP, tickets_per_account DOUBLE, avg_handle_hours DOUBLE,
     arr_affected DOUBLE, paid_share DOUBLE, count_30d BIGINT, count_prev_30d BIGINT,
     mom_change DOUBLE, count_90d BIGINT, count_prev_90d BIGINT, qoq_change DOUBLE,
-    pattern_type STRING, sample_feedback_ids ARRAY<STRING>, computed_at TIMESTAMP""",
+    pattern_type STRING, sample_feedback_ids ARRAY<STRING>, computed_at TIMESTAMP,
+    problem_share DOUBLE, mom_trend STRING, qoq_trend STRING""",
     ("theme_id", "category", "product_area"),
 )
 
@@ -463,7 +464,7 @@ VOC_MESSAGES = TableSpec(
     "of its aggregations",
     """theme_id STRING, feedback_id STRING, category STRING, product_area STRING,
     received_at TIMESTAMP, resolved_at TIMESTAMP, account_id STRING, tier STRING,
-    arr_usd DOUBLE""",
+    arr_usd DOUBLE, problem BOOLEAN, similarity DOUBLE""",
     ("theme_id", "feedback_id", "category", "product_area"),
 )
 

@@ -8,9 +8,11 @@ current with the code that was deployed."""
 from __future__ import annotations
 
 VIEWS: dict[str, str] = {
-    # themes ranked by enterprise impact: enterprise accounts, then ARR, then volume
+    # themes ranked by enterprise impact: problems before praise and questions, then
+    # enterprise accounts, then ARR, then volume
     "gold.v_top_themes": """
         SELECT t.theme_id, t.label, t.severity, t.summary,
+               sum(f.problem_share * f.ticket_count) / sum(f.ticket_count) AS problem_share,
                sum(f.ticket_count) AS ticket_count,
                max(f.accounts_affected) AS accounts_affected,
                max(f.ent_accounts_affected) AS ent_accounts_affected,
@@ -23,7 +25,8 @@ VIEWS: dict[str, str] = {
         FROM gold.fct_voc_themes f JOIN gold.themes t ON f.theme_id = t.theme_id
         WHERE t.status = 'active'
         GROUP BY t.theme_id, t.label, t.severity, t.summary, t.representative_feedback_ids
-        ORDER BY ent_accounts_affected DESC, arr_affected DESC, ticket_count DESC""",
+        ORDER BY problem_share >= 0.5 DESC, ent_accounts_affected DESC, arr_affected DESC,
+                 ticket_count DESC""",
     # weekly volume per theme (messages; a duplicate is a customer asking again)
     "gold.v_theme_trend": """
         SELECT m.theme_id, t.label, date_trunc('WEEK', f.received_at) AS week,

@@ -224,9 +224,12 @@ def test_views_answer(catalog, sample, gold_run) -> None:
     assert _total(catalog, "SELECT sum(messages) FROM gold.v_sla") == _total(
         catalog, "SELECT count(*) FROM silver.feedback"
     )
-    top = catalog.sql("SELECT ent_accounts_affected FROM gold.v_top_themes").collect()
-    values = [r[0] for r in top]
-    assert values == sorted(values, reverse=True)
+    top = catalog.sql(
+        "SELECT problem_share >= 0.5, ent_accounts_affected FROM gold.v_top_themes"
+    ).collect()
+    values = [(r[0], r[1]) for r in top]
+    assert values == sorted(values, reverse=True)  # problems first, then enterprise reach
+    assert {r[0] for r in top} == {True, False}  # the sample has praise themes
 
 
 def test_second_run_changes_nothing(spark, catalog, engine_settings, gold_run) -> None:
@@ -244,39 +247,67 @@ def test_fact_table_on_hand_built_messages(spark, engine_settings) -> None:
 
     end = datetime(2026, 10, 31)
     rows = []
-    # theme A: 6 enterprise accounts, one message each, 2 h to resolve, recent
+    # theme A: 6 enterprise accounts, one bug each, 2 h to resolve, recent; m5 is the closest
     for i in range(6):
         rows.append(("A", f"m{i}", "bug", "api", end - timedelta(days=i), 2.0, f"E{i}",
-                     "enterprise", 100.0))  # fmt: skip
+                     "enterprise", 100.0, True, 0.99 if i == 5 else 0.5))  # fmt: skip
     # theme B: one startup account writing 4 times, last month and the month before
     for i in range(4):
         rows.append(("B", f"n{i}", "billing", "billing", end - timedelta(days=10 + 15 * i),
-                     None, "S1", "startup", 10.0))  # fmt: skip
+                     None, "S1", "startup", 10.0, True, 0.5))  # fmt: skip
+    # theme C: praise from 20 startup accounts, 5 of them 40 days ago (the closest ones), and
+    # one app-store review with no account
+    for i in range(20):
+        rows.append(("C", f"p{i:02d}", "usability", "dashboard",
+                     end - timedelta(days=40 if i < 5 else 3), None, f"P{i}", "startup", 1.0,
+                     False, 0.99 if i < 5 else 0.6))  # fmt: skip
+    rows.append(("C", "review", "usability", "dashboard", end - timedelta(days=3), None, None,
+                 None, None, False, 0.6))  # fmt: skip
+    # theme D: 25 accounts, enterprise ones at their share of the base: broad, not enterprise
+    for i in range(25):
+        acc, tier = (f"E{i}", "enterprise") if i < 5 else (f"P{i - 5}", "startup")
+        days = 35 if 5 <= i < 15 else 5
+        rows.append(("D", f"d{i:02d}", "bug", "auth", end - timedelta(days=days), None, acc,
+                     tier, 1.0, True, 0.5))  # fmt: skip
     # outside the window: ignored
     rows.append(("B", "old", "billing", "billing", end - timedelta(days=400), 1.0, "S1",
-                 "startup", 10.0))  # fmt: skip
+                 "startup", 10.0, True, 0.5))  # fmt: skip
     df = spark.createDataFrame(
-        [(t, f, c, a, r, r + timedelta(hours=h) if h else None, acc, tier, arr)
-         for t, f, c, a, r, h, acc, tier, arr in rows],
+        [(t, f, c, a, r, r + timedelta(hours=h) if h else None, acc, tier, arr, p, sim)
+         for t, f, c, a, r, h, acc, tier, arr, p, sim in rows],
         "theme_id STRING, feedback_id STRING, category STRING, product_area STRING, "
         "received_at TIMESTAMP, resolved_at TIMESTAMP, account_id STRING, tier STRING, "
-        "arr_usd DOUBLE",
+        "arr_usd DOUBLE, problem BOOLEAN, similarity DOUBLE",
     )  # fmt: skip
     themes = spark.createDataFrame(
-        [("A", "api errors"), ("B", "billing")], "theme_id STRING, label STRING"
+        [("A", "api errors"), ("B", "billing"), ("C", "praise"), ("D", "sign-in")],
+        "theme_id STRING, label STRING",
     )
     got = {r["theme_id"]: r for r in voc_facts(df, themes, engine_settings, end).collect()}
-    a, b = got["A"], got["B"]
+    a, b, c, d = got["A"], got["B"], got["C"], got["D"]
     assert (a["ticket_count"], a["accounts_affected"], a["ent_accounts_affected"]) == (6, 6, 6)
     assert a["hours_spent"] == pytest.approx(12.0) and a["avg_handle_hours"] == pytest.approx(2.0)
     assert a["arr_affected"] == 600.0 and a["paid_share"] == 1.0
     assert a["pattern_type"] == "enterprise_pattern" and a["label"] == "api errors"
+    assert a["sample_feedback_ids"][0] == "m5"  # the most representative first
+    assert (a["mom_trend"], a["qoq_trend"], a["mom_change"]) == ("new", "new", None)
     assert (b["ticket_count"], b["accounts_affected"], b["tickets_per_account"]) == (4, 1, 4.0)
     assert b["pattern_type"] == "recurring_pain" and b["arr_affected"] == 10.0
     assert b["hours_spent"] is None
-    assert (b["count_30d"], b["count_prev_30d"]) == (2, 2) and b["mom_change"] == 0.0
+    # 2 against 2 messages is no trend
+    assert (b["count_30d"], b["count_prev_30d"], b["mom_change"]) == (2, 2, None)
+    assert b["mom_trend"] == "too_few"
     assert b["first_seen"] == end - timedelta(days=55)
     assert len(b["sample_feedback_ids"]) == 4
+    # every enterprise account of D is one of the base's, at their share: not a pattern of theirs
+    assert (d["ent_accounts_affected"], d["accounts_affected"]) == (5, 25)
+    assert d["pattern_type"] == "broad_pattern"
+    assert (d["count_30d"], d["count_prev_30d"], d["mom_trend"]) == (15, 10, "flat")
+    assert d["mom_change"] == pytest.approx(0.5)
+    assert (c["count_30d"], c["count_prev_30d"], c["mom_trend"]) == (16, 5, "up")
+    assert c["problem_share"] == 0.0 and a["problem_share"] == 1.0
+    assert c["paid_share"] == pytest.approx(20 / 21)  # the review with no account is not paid
+    assert not {f"p{i:02d}" for i in range(5)} & set(c["sample_feedback_ids"])  # recent first
 
 
 def test_sla_on_hand_built_messages(spark, engine_settings) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from feedback_lakehouse.config.settings import GoldSettings
-from feedback_lakehouse.gold.patterns import pattern_type
+from feedback_lakehouse.gold.patterns import Base, pattern_type
 from feedback_lakehouse.gold.themes.clustering import (
     ClusterSettings,
     assign,
@@ -83,9 +83,14 @@ def test_names_come_from_the_dominant_sub_theme_or_key_phrases() -> None:
 
 
 @pytest.mark.parametrize(
-    ("ent", "accounts", "per_account", "expected"),
-    [(5, 6, 1.0, "enterprise_pattern"), (4, 20, 1.0, "broad_pattern"),
-     (0, 3, 3.0, "recurring_pain"), (1, 3, 2.9, "low_signal")],
+    ("ent", "accounts", "per_account", "base", "expected"),
+    [(5, 6, 1.0, Base(100, 20), "enterprise_pattern"),
+     # enterprise accounts at about their share of the base: not a pattern of theirs
+     (6, 25, 1.0, Base(100, 30), "broad_pattern"),
+     (4, 20, 1.0, Base(100, 20), "broad_pattern"),
+     # 25 accounts of 1,000 that wrote is not broad
+     (0, 25, 1.0, Base(1000, 200), "low_signal"),
+     (0, 3, 3.0, Base(100, 20), "recurring_pain"), (1, 3, 2.9, Base(100, 20), "low_signal")],
 )  # fmt: skip
-def test_pattern_type_rule(ent, accounts, per_account, expected) -> None:
-    assert pattern_type(ent, accounts, per_account, GoldSettings()) == expected
+def test_pattern_type_rule(ent, accounts, per_account, base, expected) -> None:
+    assert pattern_type(ent, accounts, per_account, GoldSettings(), base) == expected

@@ -225,8 +225,20 @@ class GoldSettings(_Strict):
     enterprise_tiers: list[str] = ["enterprise", "strategic_partner"]
     paid_tiers: list[str] = ["startup", "mid_market", "enterprise", "strategic_partner"]
     enterprise_pattern_accounts: int = Field(5, gt=0)
+    enterprise_pattern_lift: float = Field(1.5, ge=1)
+    """enterprise_pattern: at least ``enterprise_pattern_accounts`` enterprise accounts, and
+    enterprise accounts at this multiple of their share of the window's writing accounts (a
+    theme every segment reports is not an enterprise pattern, however large)."""
     broad_pattern_accounts: int = Field(20, gt=0)
+    broad_pattern_share: float = Field(0.1, gt=0, le=1)
+    """broad_pattern: at least ``broad_pattern_accounts`` accounts and this share of the
+    accounts that wrote in the window (so the rule scales with the customer base)."""
     recurring_tickets_per_account: float = Field(3.0, gt=0)
+    trend_min_base: int = Field(5, gt=0)
+    """A trend needs this many messages in the period compared with; below it a theme is
+    ``new`` (a ratio over 1 or 2 messages reads +400% and means nothing)."""
+    non_problem_feedback_types: list[str] = ["praise", "question"]
+    """Feedback types that are not problems: ranked after the problems (``problem_share``)."""
     spike_window_hours: int = Field(6, gt=0)
     spike_step_hours: int = Field(1, gt=0)
     """Windows of ``spike_window_hours`` start every this many hours."""
