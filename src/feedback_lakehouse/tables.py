@@ -413,7 +413,7 @@ SLA_METRICS = TableSpec(
     p90_resolution_hours DOUBLE, median_intake_minutes DOUBLE,
     median_classification_minutes DOUBLE, median_root_cause_minutes DOUBLE,
     escalation_rate DOUBLE, needs_review_rate DOUBLE, reopened_rate DOUBLE,
-    as_of TIMESTAMP, computed_at TIMESTAMP""",
+    as_of TIMESTAMP, computed_at TIMESTAMP, live_messages BIGINT""",
     ("priority", "tier"),
 )
 

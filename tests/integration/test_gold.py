@@ -322,21 +322,57 @@ def test_sla_on_hand_built_messages(spark, engine_settings) -> None:
         (None, "startup", "reopened", t0, t0 + 10 * h, 0),  # normal, 72 h: within
         (None, "startup", "open", t0 + 99 * h, None, 0),  # newest: as-of, not yet due
     ]
+    live = [
+        (
+            f"m{i}",
+            "tickets",
+            p,
+            tier,
+            st,
+            r,
+            r + timedelta(minutes=5),
+            res,
+            r + 10 * h,
+            None,
+            bool(e),
+            False,
+        )
+        for i, (p, tier, st, r, res, e) in enumerate(rows)
+    ]
+    # an archive exported a year late: counted and judged, but its intake is not a latency
+    year = timedelta(days=365)
+    archive = [
+        (
+            "old",
+            "archive",
+            "urgent",
+            "enterprise",
+            "solved",
+            t0 - year,
+            t0,
+            t0 - year + h,
+            t0 + 10 * h,
+            None,
+            False,
+            False,
+        )
+    ]
     df = spark.createDataFrame(
-        [(f"m{i}", p, tier, st, r, r + timedelta(minutes=5), res, r + 10 * h, None, bool(e),
-          False) for i, (p, tier, st, r, res, e) in enumerate(rows)],
-        "feedback_id STRING, priority STRING, tier STRING, status STRING, received_at TIMESTAMP, "
-        "bronze_ingested_at TIMESTAMP, resolved_at TIMESTAMP, classified_at TIMESTAMP, "
-        "root_caused_at TIMESTAMP, escalated BOOLEAN, needs_review BOOLEAN",
+        live + archive,
+        "feedback_id STRING, source STRING, priority STRING, tier STRING, status STRING, "
+        "received_at TIMESTAMP, bronze_ingested_at TIMESTAMP, resolved_at TIMESTAMP, "
+        "classified_at TIMESTAMP, root_caused_at TIMESTAMP, escalated BOOLEAN, "
+        "needs_review BOOLEAN",
     )  # fmt: skip
     got = {(r["priority"], r["tier"]): r for r in sla_metrics(df, engine_settings, t0).collect()}
     urgent = got[("urgent", "enterprise")]
     assert urgent["target_hours"] == 2.0
-    assert (urgent["messages"], urgent["resolved"]) == (3, 2)
-    assert (urgent["within_target"], urgent["breached"]) == (1, 2)
-    assert urgent["compliance"] == pytest.approx(1 / 3)
-    assert urgent["median_intake_minutes"] == pytest.approx(5.0)
-    assert urgent["escalation_rate"] == pytest.approx(1 / 3)
+    assert (urgent["messages"], urgent["resolved"], urgent["live_messages"]) == (4, 3, 3)
+    assert (urgent["within_target"], urgent["breached"]) == (2, 2)
+    assert urgent["compliance"] == pytest.approx(2 / 4)
+    assert urgent["median_intake_minutes"] == pytest.approx(5.0)  # the archive's year is not
+    assert urgent["median_classification_minutes"] == pytest.approx(600.0)
+    assert urgent["escalation_rate"] == pytest.approx(1 / 4)
     normal = got[("normal", "startup")]
     assert normal["target_hours"] == 72.0 and normal["within_target"] == 1
     assert normal["breached"] == 0 and normal["reopened_rate"] == 0.5
