@@ -285,6 +285,27 @@ def test_flag_for_a_tier_links_that_tier_exactly_and_the_rest_only_broadly() -> 
     assert late[0].linked_event_id is None
 
 
+def test_an_event_of_another_product_area_never_explains_a_spike() -> None:
+    at = DAY15 + timedelta(hours=10)
+    limiter = doc("FLAG-new-rate-limiter", "flag", at - timedelta(hours=5), {"tier": "enterprise"})
+    billing = doc(
+        "INC-0008", "incident", at - timedelta(hours=6), {"service": "billing-service"},
+        end=at - timedelta(hours=2), product_area="billing",
+    )  # fmt: skip
+    api = doc("INC-0009", "incident", at - timedelta(hours=3), {"service": "public-api"},
+              end=at + timedelta(hours=1), product_area="api")  # fmt: skip
+    spikes = [spike("product_area", "api", at), spike("all", "all", at)]
+    # the API spike: never the billing incident, however close; an API incident is its own
+    got = link_events(spikes, [limiter, billing], areas={"rate-limit": "api"})
+    assert [(s.segment, s.linked_event_id) for s in got] == [
+        ("product_area=api", "FLAG-new-rate-limiter"), ("all", "FLAG-new-rate-limiter"),
+    ]  # fmt: skip
+    own = link_events(spikes[:1], [limiter, billing, api])[0]
+    assert (own.linked_event_id, own.link_match) == ("INC-0009", "segment")
+    # without the theme's area a segment-wide spike may still be the billing incident's
+    assert link_events(spikes[1:], [billing])[0].linked_event_id == "INC-0008"
+
+
 def test_evaluation_counts_recall_false_spikes_delay_and_links() -> None:
     def s(theme: str, kind: str, start_h: int, hours: int, linked: str | None) -> Spike:
         start = DAY15 + timedelta(hours=start_h)

@@ -61,8 +61,11 @@ def run_gold(run: StepRun) -> None:
     if since is not None or stale:
         progress.stage("spikes, linked to releases, flag changes and incidents")
         with report.timed("spikes"):
-            labels = {r["theme_id"]: r["label"] for r in catalog.read("gold.themes").collect()}
-            spikes = build_spikes(run, str(events_path), labels, since)
+            themes = catalog.read("gold.themes").select("theme_id", "label", "product_area")
+            rows = themes.collect()
+            labels = {r["theme_id"]: r["label"] for r in rows}
+            areas = {r["theme_id"]: r["product_area"] for r in rows if r["product_area"]}
+            spikes = build_spikes(run, str(events_path), labels, since, areas)
             report.details["spikes"] = len(spikes)
             report.details["spikes_linked"] = sum(1 for s in spikes if s.linked_event_id)
         progress.done()

@@ -24,11 +24,26 @@ def _facets(doc: KnowledgeDoc) -> dict[str, str]:
     return facets
 
 
-def _segment_match(spike: Spike, doc: KnowledgeDoc) -> str | None:
+def _segment_match(
+    spike: Spike,
+    doc: KnowledgeDoc,
+    area: str | None = None,
+    doc_areas: frozenset[str] = frozenset(),
+) -> str | None:
     """``segment`` when the event targets the spike's segment, ``broad`` when it may still reach
     it (the spike is segment-wide, or the event does not restrict that dimension), None when
     the event targets another value of the spike's dimension (an android release cannot
-    explain an iOS spike)."""
+    explain an iOS spike) or another product area than the spike's or its theme's ``area``
+    (an incident of the billing service cannot explain an API throttling spike)."""
+    if spike.segment_kind == "product_area":
+        area = spike.segment_value
+    # an incident's area is its service's (``insights.component_areas``); a release's note
+    # lines and a flag's description only have a predicted one, too weak to rule one out
+    if area and doc.kind == "incident" and doc.product_area:
+        if doc.product_area.lower() != area.lower():
+            return None
+        if spike.segment_kind == "product_area":
+            return "segment"
     if spike.segment_kind in ("all", "product_area") or doc.kind == "incident":
         return "broad"
     facets = _facets(doc)
@@ -59,7 +74,7 @@ def _hours(delta: timedelta) -> str:
 
 
 def _candidate(
-    spike: Spike, doc: KnowledgeDoc, cfg: SpikeSettings
+    spike: Spike, doc: KnowledgeDoc, cfg: SpikeSettings, area: str | None = None
 ) -> tuple[int, float, str, str] | None:
     """(priority, lag in minutes, match, reason) when ``doc`` can have set off ``spike``.
 
@@ -67,7 +82,7 @@ def _candidate(
     hour counts (its lag is then negative, down to -60 min)."""
     if doc.start is None or doc.kind not in ("release", "flag", "incident"):
         return None
-    match = _segment_match(spike, doc)
+    match = _segment_match(spike, doc, area)
     if match is None:
         return None
     lag = spike.start - doc.start
@@ -98,15 +113,18 @@ def _candidate(
 
 
 def link_events(
-    spikes: Iterable[Spike], events: Iterable[KnowledgeDoc], settings: SpikeSettings | None = None
-) -> list[Spike]:
+    spikes: Iterable[Spike], events: Iterable[KnowledgeDoc], settings: SpikeSettings | None = None,
+    areas: dict[str, str] | None = None,
+) -> list[Spike]:  # fmt: skip
     """Each spike with the event that most plausibly set it off, or unchanged when none fits.
 
     A release or flag change qualifies when it happened between ``link_max_hours`` and
     ``link_min_minutes`` before the spike's start; an incident when the spike starts between
     ``incident_before_hours`` before it and ``incident_after_hours`` after it ended. An event
     targeting the spike's own segment wins over one that merely may reach it; then the smaller
-    lag; then the id. A release stands once however many note lines it has."""
+    lag; then the id. An incident whose product area (its service's) is not the spike's, or its
+    theme's (``areas``), is not linked.
+    A release stands once however many note lines it has."""
     cfg = settings or SpikeSettings.of()
     docs: dict[str, KnowledgeDoc] = {}
     for doc in events:
@@ -128,7 +146,7 @@ def link_events(
         best: tuple[tuple[int, float, str], KnowledgeDoc, tuple[int, float, str, str]] | None
         best = None
         for doc in [*changes[lo:hi], *incidents]:
-            c = _candidate(spike, doc, cfg)
+            c = _candidate(spike, doc, cfg, (areas or {}).get(spike.theme_id))
             if c is not None and (best is None or (c[0], abs(c[1]), doc.doc_id) < best[0]):
                 best = ((c[0], abs(c[1]), doc.doc_id), doc, c)
         if best is None:

@@ -130,13 +130,15 @@ def hourly_buckets(catalog: Catalog, since: datetime | None = None) -> DataFrame
 
 
 def build_spikes(
-    run: StepRun, events_path: str | None, labels: dict[str, str], since: datetime | None = None
-) -> list[Spike]:
+    run: StepRun, events_path: str | None, labels: dict[str, str], since: datetime | None = None,
+    areas: dict[str, str] | None = None,
+) -> list[Spike]:  # fmt: skip
     """Detect, link and write ``gold.spikes``; returns this run's spikes (few).
 
     With ``since`` (the earliest feedback placed in a theme this run) only spikes starting
     from ``since`` - ``reach_hours`` can change: their windows and baselines are recomputed from the
-    data after ``since`` - baseline - window, and older spikes are kept as they are."""
+    data after ``since`` - baseline - window, and older spikes are kept as they are.
+    ``areas``: each theme's product area, which an event must not contradict to be linked."""
     import pyarrow as pa
 
     from feedback_lakehouse.insights.knowledge import doc_from_json
@@ -197,7 +199,7 @@ def build_spikes(
     events = []
     if events_path and Path(events_path).is_file():
         events = [doc_from_json(d) for d in json.loads(Path(events_path).read_text())]
-    linked = link_events(spikes, events, cfg)
+    linked = link_events(spikes, events, cfg, areas)
     rows = [
         {
             **asdict(s),
