@@ -285,6 +285,30 @@ def test_flag_for_a_tier_links_that_tier_exactly_and_the_rest_only_broadly() -> 
     assert late[0].linked_event_id is None
 
 
+def quiet_lakehouse(new_counts: list[int]) -> list[Bucket]:
+    """Twenty fragments in two weeks over four themes, then a burst of 13 in five hours from
+    12:00 on day 15: ``new_counts`` per hour of a theme never seen before, the rest old."""
+    counts: dict[int, dict[str, int]] = {}
+    for i, h in enumerate(range(24, ONSET - 24, 16)):
+        counts.setdefault(h, {})["abcd"[i % 4]] = 1
+    for i, c in enumerate(new_counts):
+        counts.setdefault(ONSET + i, {}).update({"new": c, "a": 1})
+    return [
+        Bucket(theme, "all", "all", T0 + timedelta(hours=h), c, sum(by_theme.values()))
+        for h, by_theme in sorted(counts.items())
+        for theme, c in by_theme.items()
+    ]
+
+
+def test_a_burst_of_a_new_problem_in_a_quiet_lakehouse_raises_a_spike() -> None:
+    spikes = detect_spikes(quiet_lakehouse([2, 2, 2, 1, 1]))
+    assert [(s.theme_id, s.segment, s.start, s.count) for s in spikes] == [
+        ("new", "all", DAY15 + timedelta(hours=12), 8)
+    ]
+    # three reports are not a burst, however new
+    assert detect_spikes(quiet_lakehouse([1, 1, 1, 0, 0])) == []
+
+
 def test_an_event_of_another_product_area_never_explains_a_spike() -> None:
     at = DAY15 + timedelta(hours=10)
     limiter = doc("FLAG-new-rate-limiter", "flag", at - timedelta(hours=5), {"tier": "enterprise"})

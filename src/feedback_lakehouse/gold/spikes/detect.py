@@ -237,6 +237,7 @@ def detect_in_series(d: Series | None, cfg: SpikeSettings) -> list[Spike]:
     alpha = cfg.alpha / len(windows)
     history = int(cfg.min_history_days * 24)
     scan_ok = np.array([k[1] in cfg.scan_kinds for k in d.keys], bool)
+    themes = max(1, len({key[0] for key in d.keys}))
     found: list[tuple[np.ndarray, ...]] = []
     covered = Coverage(len(d.keys), d.pad + d.hours + 1)
     for window, step in windows:
@@ -245,9 +246,18 @@ def detect_in_series(d: Series | None, cfg: SpikeSettings) -> list[Spike]:
         n = np.maximum(d.totals(d.seg_of[sid], start, start + window), k)
         weight = np.maximum(cfg.prior_weight, n)
         p, evidence, own, before = _baseline_share(d, sid, start, back, weight)
+        # the new-issue alarm: a quiet lakehouse (a baseline under ``min_baseline_total``
+        # fragments) cannot say what a theme's share is, so a burst on a whole-product series
+        # is judged against a count instead: the larger of what the theme's own past rate
+        # (plus half a fragment) and a typical theme's rate (the baseline's fragments over
+        # the themes) lead to expect in the window
+        prior = (evidence < cfg.min_baseline_total) & (d.all_of[sid] == sid)
+        if prior.any():
+            rate = np.maximum(before + 0.5, evidence / themes) / back
+            p = np.where(prior, np.minimum(1.0, np.maximum(p, rate * window / n)), p)
         keep = (k >= cfg.min_count) & (k >= cfg.min_ratio * n * p)
         keep &= k >= cfg.min_ratio * _expected_volume(d, sid, before, start, start + window, back)
-        keep &= evidence >= cfg.min_baseline_total
+        keep &= (evidence >= cfg.min_baseline_total) | prior
         keep &= start - d.pad >= history
         # a segment's own baseline must hold at least what the window holds: a version's first
         # hour cannot say what its next six are like (at 1M, 40 -> 33 false spikes with it)
