@@ -15,7 +15,12 @@ from feedback_lakehouse.gold.themes.clustering import (
     normalise,
     running_mean,
 )
-from feedback_lakehouse.gold.themes.naming import ThemeSample, key_phrases, name_theme
+from feedback_lakehouse.gold.themes.naming import (
+    ThemeSample,
+    key_phrases,
+    name_theme,
+    said_by_members,
+)
 
 RNG = np.random.default_rng(3)
 
@@ -94,3 +99,16 @@ def test_names_come_from_the_dominant_sub_theme_or_key_phrases() -> None:
 )  # fmt: skip
 def test_pattern_type_rule(ent, accounts, per_account, base, expected) -> None:
     assert pattern_type(ent, accounts, per_account, GoldSettings(), base) == expected
+
+
+def test_a_sub_theme_the_members_do_not_say_is_not_their_name() -> None:
+    # the classifier put these under a sub-theme of its own domain; they are about a refund
+    texts = ["Where is my refund for the cancelled order?", "Refund still not received",
+             "I was promised a refund two weeks ago", "refund pending for ages"]  # fmt: skip
+    refunds = sample(texts, ["scheduled report delivery failure"] * 4)
+    other = sample(["The export button is greyed out", "Cannot export to PDF"], ["x", "x"])
+    phrases = key_phrases([refunds, other])
+    named = name_theme(refunds, phrases[0])
+    assert "refund" in named.label and "report" not in named.label
+    assert said_by_members("scheduled report delivery failure", texts) == 0.0
+    assert said_by_members("refund received late", texts) == pytest.approx(2 / 3)  # not "late"

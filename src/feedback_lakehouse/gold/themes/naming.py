@@ -70,16 +70,54 @@ def key_phrases(samples: list[ThemeSample], top: int = 6) -> list[list[str]]:
     return out
 
 
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]+")
+WORD_SHARE = 0.1
+"""A sub-theme names a theme only when at least half of the name's words are each used by at
+least this share of its members: the classifier's label for what it was trained on is not a
+name for what a foreign domain's customers wrote (banking messages were named "card update
+fails 3-d secure"), and "general praise" is not what praise says."""
+_SUFFIX = re.compile(r"^(\w{3,}?)(?:ing|ed|es|s)$")
+
+
+def _stems(text: str) -> set[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    words = _WORD.findall(text.lower())
+    return {_SUFFIX.sub(r"\1", w) for w in words if w not in ENGLISH_STOP_WORDS}
+
+
+def said_by_members(label: str, texts: list[str]) -> float:
+    """Share of ``label``'s content words that at least ``WORD_SHARE`` of ``texts`` use."""
+    words = _stems(label)
+    if not words or not texts:
+        return 0.0
+    used = [_stems(t) for t in texts]
+    return sum(sum(w in u for u in used) >= WORD_SHARE * len(used) for w in words) / len(words)
+
+
+def phrase_label(phrases: list[str]) -> str:
+    """A short name in the members' own words: the strongest key phrase of two or more words,
+    then the strongest single word it does not already hold."""
+    if not phrases:
+        return "unlabelled"
+    lead = next((p for p in phrases if " " in p), phrases[0])
+    rest = next((p for p in phrases if p != lead and p not in lead and lead not in p), "")
+    return f"{lead} / {rest}" if rest else lead
+
+
 def name_theme(sample: ThemeSample, phrases: list[str]) -> ThemeName:
-    """The label is the dominant sub-theme when most fragments share one (it is already a
-    product-language noun phrase), else the top key phrases."""
+    """The label is the dominant sub-theme when most fragments share one and the members use
+    half of its words (``WORD_SHARE``), else a phrase of the members' own (``phrase_label``)."""
     subs = Counter(s for s in sample.sub_themes if s)
     dominant, share = (
         (subs.most_common(1)[0][0], subs.most_common(1)[0][1] / sum(subs.values()))
         if subs
         else (None, 0.0)
     )
-    label = dominant if dominant and share >= 0.5 else " / ".join(phrases[:3]) or "unlabelled"
+    named = bool(dominant) and share >= 0.5
+    if named and said_by_members(str(dominant), sample.texts) < 0.5:
+        named = False
+    label = str(dominant) if named else phrase_label(phrases)
     sev = Counter(sample.severities)
     severity = (
         min(sev, key=lambda s: SEVERITY_ORDER.index(s) if s in SEVERITY_ORDER else 9)
