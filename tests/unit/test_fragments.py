@@ -342,3 +342,29 @@ def test_cohesion_by_word_stem_and_by_a_demonstrative_reference() -> None:
         "Our invoice from this month shows the wrong VAT number."
     )
     assert _cues(dated) == ["start", "paragraph"]
+
+
+def test_a_new_problem_that_names_this_or_announces_itself_still_splits() -> None:
+    this_error = (
+        "The export fails on large files and times out.\n\n"
+        "Login is broken: I get this error after the update."
+    )
+    assert _cues(this_error) == ["start", "paragraph"]
+    stated = (
+        "Two issues since the update: the CSV export is broken for large reports.\n\n"
+        "The mobile app crashes on launch on Android 14."
+    )
+    assert _cues(stated) == ["start", "paragraph"]
+    # a copyright line is not item (c) of a list
+    assert _cues("The export fails on large files.\n(c) 2024 Acme Corp. All rights reserved.") == [
+        "start"
+    ]
+
+
+def test_problem_words_inside_a_web_address_do_not_count() -> None:
+    from feedback_lakehouse.silver.fragments import _has_problem
+
+    assert not _has_problem("see https://help.example.com/kb/sync-failures")
+    assert not _has_problem("write to ops@example-errors.com")
+    assert _has_problem("the export fails on example.no")
+    assert _has_problem("error. " + "a" * 5000)  # a long run is read once (possessive)

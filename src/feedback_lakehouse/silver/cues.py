@@ -36,7 +36,9 @@ _STRONG = [
     ),
     (
         "numbered_list",
-        r"(?:[2-9]|1[0-9])[).:]\s|#[2-9]\b|[②③④⑤]|\(?[b-h]\)\s|\([2-9]\)\s"  # 2) #2 (b) (2)
+        # 2) #2 (b) (2), not "(c) 2024 Acme" (a copyright line)
+        r"(?:[2-9]|1[0-9])[).:]\s|#[2-9]\b|[②③④⑤]|\([2-9]\)\s"
+        r"|\(?(?!c\)\s*(?:\d|copyright))[b-h]\)\s"
         rf"|{_ITEM_WORD}\s?#?[2-9]\b"
         r"|(?:second(?:ly)?|third(?:ly)?|deuxièmement|zweitens|segundo)[,:]",
     ),
