@@ -95,7 +95,9 @@ def test_names_come_from_the_dominant_sub_theme_or_key_phrases() -> None:
      (4, 20, 1.0, Base(100, 20), "broad_pattern"),
      # 25 accounts of 1,000 that wrote is not broad
      (0, 25, 1.0, Base(1000, 200), "low_signal"),
-     (0, 3, 3.0, Base(100, 20), "recurring_pain"), (1, 3, 2.9, Base(100, 20), "low_signal")],
+     (0, 3, 3.0, Base(100, 20), "recurring_pain"), (1, 3, 2.9, Base(100, 20), "low_signal"),
+     # a base of mostly enterprise accounts: a theme of only enterprise ones still is one
+     (12, 12, 1.0, Base(200, 140), "enterprise_pattern")],
 )  # fmt: skip
 def test_pattern_type_rule(ent, accounts, per_account, base, expected) -> None:
     assert pattern_type(ent, accounts, per_account, GoldSettings(), base) == expected
@@ -112,3 +114,9 @@ def test_a_sub_theme_the_members_do_not_say_is_not_their_name() -> None:
     assert "refund" in named.label and "report" not in named.label
     assert said_by_members("scheduled report delivery failure", texts) == 0.0
     assert said_by_members("refund received late", texts) == pytest.approx(2 / 3)  # not "late"
+
+
+def test_member_words_count_in_any_script_and_placeholders_are_not_words() -> None:
+    assert said_by_members("connexion échoue", ["la connexion échoue", "connexion échoue"]) == 1.0
+    # "[EMAIL]" is a redacted address, not the word "email"
+    assert said_by_members("email bounces", ["[EMAIL] bounces", "mail to [EMAIL] bounces"]) == 0.5

@@ -326,8 +326,12 @@ def test_an_event_of_another_product_area_never_explains_a_spike() -> None:
     ]  # fmt: skip
     own = link_events(spikes[:1], [limiter, billing, api])[0]
     assert (own.linked_event_id, own.link_match) == ("INC-0009", "segment")
-    # without the theme's area a segment-wide spike may still be the billing incident's
+    # without the theme's area a segment-wide spike may still be the billing incident's; with
+    # it, only when nothing else fits, and it says so
     assert link_events(spikes[1:], [billing])[0].linked_event_id == "INC-0008"
+    weak = link_events(spikes[1:], [billing], areas={"rate-limit": "api"})[0]
+    assert (weak.linked_event_id, weak.link_match) == ("INC-0008", "other_area")
+    assert weak.link_reason.endswith("(an incident of another product area)")
 
 
 def test_evaluation_counts_recall_false_spikes_delay_and_links() -> None:

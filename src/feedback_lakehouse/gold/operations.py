@@ -85,7 +85,7 @@ def sla_metrics(messages: DataFrame, settings: Settings, now: datetime) -> DataF
         F.avg(F.col("escalated").cast("double")).alias("escalation_rate"),
         F.avg(F.col("needs_review").cast("double")).alias("needs_review_rate"),
         F.avg((F.lower(F.col("status")) == "reopened").cast("double")).alias("reopened_rate"),
-        F.sum(F.col("_live").cast("int")).alias("live_messages"),
+        F.sum(F.coalesce(F.col("_live"), F.lit(False)).cast("int")).alias("live_messages"),
     ).withColumn("as_of", F.lit(as_of).cast("timestamp"))  # fmt: skip
 
 

@@ -29,13 +29,20 @@ class Base:
         return self.ent_accounts / self.accounts if self.accounts else 0.0
 
 
+def _over(g: GoldSettings, base: Base) -> float:
+    """The share of a theme's accounts that must be enterprise: ``enterprise_pattern_lift``
+    times their share of the base, at most all of them (a base of mostly enterprise accounts
+    still has enterprise patterns)."""
+    return min(1.0, g.enterprise_pattern_lift * base.ent_share)
+
+
 def pattern_type(
     ent_accounts: int, accounts: int, tickets_per_account: float, g: GoldSettings, base: Base
 ) -> str:
     """enterprise_pattern (enterprise over-represented) before broad_pattern (a share of the
     base) before recurring_pain (the same accounts coming back), else low_signal."""
     if ent_accounts >= g.enterprise_pattern_accounts and ent_accounts >= (
-        g.enterprise_pattern_lift * base.ent_share * accounts
+        _over(g, base) * accounts
     ):
         return "enterprise_pattern"
     if accounts >= max(g.broad_pattern_accounts, g.broad_pattern_share * base.accounts):
@@ -50,7 +57,7 @@ def pattern_type_column(
 ) -> Column:
     from pyspark.sql import functions as F
 
-    over = ent >= F.lit(g.enterprise_pattern_lift * base.ent_share) * accounts
+    over = ent >= F.lit(_over(g, base)) * accounts
     broad = max(g.broad_pattern_accounts, g.broad_pattern_share * base.accounts)
     return (
         F.when((ent >= F.lit(g.enterprise_pattern_accounts)) & over, "enterprise_pattern")

@@ -6,8 +6,9 @@ and its window moves.
 
 A trend is a ratio only over a base: with fewer than ``gold.trend_min_base`` messages in the
 period compared with, the theme is ``new``; a period before the lakehouse's first message is
-``no_history`` (a 120-day export has no previous quarter); otherwise ``up`` / ``down`` when the
-change is beyond chance for two counts (|z| > 1.96, Poisson), else ``flat``."""
+``no_history`` (a 120-day export has no previous quarter), and ``too_few`` when the current
+period holds fewer too; otherwise ``up`` / ``down`` when the change is beyond chance for two
+counts (|z| > 1.96, Poisson), else ``flat``."""
 
 from __future__ import annotations
 
@@ -101,8 +102,8 @@ def voc_facts(
     )
     per_account = F.col("ticket_count") / F.greatest(F.col("accounts_affected"), F.lit(1))
 
-    def covered(days: int):  # the compared period starts after the first message: partial
-        return start is not None and (end - start).total_seconds() >= days * 86400
+    def covered(days: int):  # the compared period lies within the data and the window
+        return g.window_days >= days and (end - start).total_seconds() >= days * 86400
 
     def change(now_col: str, prev_col: str, days: int):
         if not covered(days):

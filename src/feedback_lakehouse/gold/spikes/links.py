@@ -24,26 +24,22 @@ def _facets(doc: KnowledgeDoc) -> dict[str, str]:
     return facets
 
 
-def _segment_match(
-    spike: Spike,
-    doc: KnowledgeDoc,
-    area: str | None = None,
-    doc_areas: frozenset[str] = frozenset(),
-) -> str | None:
+def _segment_match(spike: Spike, doc: KnowledgeDoc, area: str | None = None) -> str | None:
     """``segment`` when the event targets the spike's segment, ``broad`` when it may still reach
     it (the spike is segment-wide, or the event does not restrict that dimension), None when
     the event targets another value of the spike's dimension (an android release cannot
-    explain an iOS spike) or another product area than the spike's or its theme's ``area``
-    (an incident of the billing service cannot explain an API throttling spike)."""
-    if spike.segment_kind == "product_area":
-        area = spike.segment_value
+    explain an iOS spike) or is an incident of another product area than a product-area
+    spike's (the billing service's cannot explain an API spike); ``other_area``, the weakest
+    link, for an incident of another area than the spike's theme (``area``, predicted: an
+    identity outage does show up as mobile sign-in failures)."""
     # an incident's area is its service's (``insights.component_areas``); a release's note
     # lines and a flag's description only have a predicted one, too weak to rule one out
-    if area and doc.kind == "incident" and doc.product_area:
-        if doc.product_area.lower() != area.lower():
-            return None
+    if doc.kind == "incident" and doc.product_area:
+        own = doc.product_area.lower()
         if spike.segment_kind == "product_area":
-            return "segment"
+            return "segment" if own == spike.segment_value.lower() else None
+        if area and own != area.lower():
+            return "other_area"
     if spike.segment_kind in ("all", "product_area") or doc.kind == "incident":
         return "broad"
     facets = _facets(doc)
@@ -106,10 +102,15 @@ def _candidate(
             if lag >= timedelta(0)
             else f"started within the hour of {_describe(doc)}"
         )
-    reason = f"{when} in segment {spike.segment}" + (
-        "" if match == "segment" else " (event not specific to this segment)"
+    note = {"segment": "", "broad": " (event not specific to this segment)",
+            "other_area": " (an incident of another product area)"}[match]  # fmt: skip
+    rank = {"segment": 0, "broad": 1, "other_area": 2}[match]
+    return (
+        rank,
+        round(lag.total_seconds() / 60, 1),
+        match,
+        f"{when} in segment {spike.segment}{note}",
     )
-    return (0 if match == "segment" else 1), round(lag.total_seconds() / 60, 1), match, reason
 
 
 def link_events(
@@ -122,8 +123,9 @@ def link_events(
     ``link_min_minutes`` before the spike's start; an incident when the spike starts between
     ``incident_before_hours`` before it and ``incident_after_hours`` after it ended. An event
     targeting the spike's own segment wins over one that merely may reach it; then the smaller
-    lag; then the id. An incident whose product area (its service's) is not the spike's, or its
-    theme's (``areas``), is not linked.
+    lag; then the id. An incident whose product area (its service's) is not a product-area
+    spike's is not linked, and one that is not the spike's theme's (``areas``) only when
+    nothing else fits.
     A release stands once however many note lines it has."""
     cfg = settings or SpikeSettings.of()
     docs: dict[str, KnowledgeDoc] = {}

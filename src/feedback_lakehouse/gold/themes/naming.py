@@ -70,7 +70,7 @@ def key_phrases(samples: list[ThemeSample], top: int = 6) -> list[list[str]]:
     return out
 
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9'-]+")
+_WORD = re.compile(r"[^\W_][\w'-]+")
 WORD_SHARE = 0.1
 """A sub-theme names a theme only when at least half of the name's words are each used by at
 least this share of its members: the classifier's label for what it was trained on is not a
@@ -82,7 +82,7 @@ _SUFFIX = re.compile(r"^(\w{3,}?)(?:ing|ed|es|s)$")
 def _stems(text: str) -> set[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(_PLACEHOLDER.sub(" ", text).lower())  # "[EMAIL]" is not "email"
     return {_SUFFIX.sub(r"\1", w) for w in words if w not in ENGLISH_STOP_WORDS}
 
 
