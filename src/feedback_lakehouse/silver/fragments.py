@@ -51,6 +51,7 @@ from feedback_lakehouse.silver.cues import (
 )
 from feedback_lakehouse.silver.lists import LIST_ITEM, announces_items, is_announced_item, is_step
 from feedback_lakehouse.text.caseless import fold, folded_pattern
+from feedback_lakehouse.text.stems import stem
 
 __all__ = ["Fragment", "fingerprint", "fragment_count_accuracy", "split_fragments"]
 
@@ -244,7 +245,6 @@ _STOP_LANGUAGES = {"en": "english", "fr": "french", "de": "german", "es": "spani
 # Words of 4+ letters; scripts written without spaces (CJK, kana) are left out: a run of them
 # is a whole clause, which only a verbatim repeat would share.
 _WORD = re.compile(r"[^\W\d_\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]{4,}")
-_SUFFIX = re.compile(r"^(\w{3,}?)(?:ing|ed|es|s)$")
 
 
 @lru_cache(maxsize=16)
@@ -282,7 +282,7 @@ def _topic(word: str) -> str:
     words recur across messages)."""
     if _PROBLEM.search(word) or _SUPPORT_TALK.match(word):
         return ""
-    return _SUFFIX.sub(r"\1", word)[:6]
+    return stem(word)[:6]
 
 
 def split_fragments(text: str, language: str | None = None) -> list[Fragment]:

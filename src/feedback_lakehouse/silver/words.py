@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.config.settings import Settings
+from feedback_lakehouse.text.stems import STEM_SPARK
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -27,8 +28,6 @@ ENVELOPE = ("feedback_id", "source", "received_at", "account_id", "requester_id"
 _TEMPLATE_SAMPLE = 50_000
 """Messages per run the template lines are counted on, at most (a hash sample beyond)."""
 _TERM_MIN_CHARS = 4
-_STEM = r"^(\p{L}{3,}?)(?:ing|ed|es|s)$"
-"""Plural and -ing/-ed forms count as one word ("crashes", "crashing", "crash")."""
 
 
 def stemmed_words(column: str = "text") -> Column:
@@ -39,7 +38,7 @@ def stemmed_words(column: str = "text") -> Column:
     words = F.split(F.lower(F.regexp_replace(column, r"\[[A-Z_]+\]", " ")), r"[^\p{L}\p{N}]+")
     return F.transform(
         F.filter(words, lambda w: F.length(w) >= _TERM_MIN_CHARS),
-        lambda w: F.regexp_replace(w, _STEM, "$1"),
+        lambda w: F.regexp_replace(w, STEM_SPARK, "$1"),
     )
 
 

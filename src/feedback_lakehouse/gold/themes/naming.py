@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from feedback_lakehouse.text.stems import stem
+
 _PLACEHOLDER = re.compile(r"\[[A-Z_]{2,12}\]")
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
 
@@ -76,14 +78,13 @@ WORD_SHARE = 0.1
 least this share of its members: the classifier's label for what it was trained on is not a
 name for what a foreign domain's customers wrote (banking messages were named "card update
 fails 3-d secure"), and "general praise" is not what praise says."""
-_SUFFIX = re.compile(r"^(\w{3,}?)(?:ing|ed|es|s)$")
 
 
 def _stems(text: str) -> set[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     words = _WORD.findall(_PLACEHOLDER.sub(" ", text).lower())  # "[EMAIL]" is not "email"
-    return {_SUFFIX.sub(r"\1", w) for w in words if w not in ENGLISH_STOP_WORDS}
+    return {stem(w) for w in words if w not in ENGLISH_STOP_WORDS}
 
 
 def said_by_members(label: str, texts: list[str]) -> float:
