@@ -221,16 +221,17 @@ def _announced(text: str, start: int) -> bool:
 _WEAK = ("paragraph", "topic_shift")
 
 
-def _is_lead_in(text: str, group: list) -> bool:
+def _is_lead_in(folded: str, group: list) -> bool:
     """A short opening without a problem (a filler or greeting the cleaner left), or one that
-    only announces the problems to come ("A few points from the finance team:")."""
-    words = text[group[0] : group[1]].split()
+    only announces the problems to come ("A few points from the finance team:"); ``folded``
+    is the message's folded text (see ``caseless``)."""
+    words = folded[group[0] : group[1]].split()
     if len(words) <= 6 and group[1] - group[0] <= 50:  # characters too: CJK has no spaces
         return not group[3]
-    if len(words) > 30 or not announces_items(fold(" ".join(words))):
+    if len(words) > 30 or not announces_items(" ".join(words)):
         return False
     # "Two issues since the update: the export is broken" states the first one itself
-    _, colon, rest = text[group[0] : group[1]].partition(":")
+    _, colon, rest = folded[group[0] : group[1]].partition(":")
     return not (colon and _looks_like_problem(rest))
 
 
@@ -311,7 +312,7 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
             len(groups) == 1
             and cue in _WEAK
             and (
-                _is_lead_in(text, groups[0])
+                _is_lead_in(folded, groups[0])
                 or _is_title(text, groups[0], start)
                 or (not groups[0][3] and FIRST_ITEM.match(body) is not None)
             )
@@ -328,7 +329,7 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
     if not any(g[2] in _WEAK for g in groups[1:]):
         merged = groups
     else:
-        merged = _merge_cohesive(text, groups, stop)
+        merged = _merge_cohesive(text, folded, groups, stop)
     frags = []
     for start, end, cue, _ in merged:
         s, e = _strip_span(text, start, end)
@@ -336,13 +337,14 @@ def split_fragments(text: str, language: str | None = None) -> list[Fragment]:
     return frags
 
 
-def _merge_cohesive(text: str, groups: list[list], stop: frozenset[str]) -> list[list]:
-    """Groups opened by a weak cue join the one before when they share a content word."""
+def _merge_cohesive(text: str, folded: str, groups: list[list], stop: frozenset[str]) -> list[list]:
+    """Groups opened by a weak cue join the one before when they share a content word or
+    point back at it (``folded``: the text folded, see ``caseless``)."""
     merged: list[list] = []
     words: set[str] = set()  # the content words of the last merged group, kept as it grows
     for group in groups:
         own = _content_words(text[group[0] : group[1]], stop)
-        if merged and group[2] in _WEAK and (words & own or _refers_back(text, group[0])):
+        if merged and group[2] in _WEAK and (words & own or _refers_back(folded, group[0])):
             merged[-1][1] = group[1]
             words |= own
         else:
@@ -362,10 +364,11 @@ _BACK_REFERENCE = folded_pattern(
 _FIRST_SENTENCE = re.compile(r"[^\n.!?]*")
 
 
-def _refers_back(text: str, start: int) -> bool:
-    """A reference tie: the sentence at ``start`` is about something already named."""
-    first = _FIRST_SENTENCE.match(text, start)
-    return first is not None and _BACK_REFERENCE.search(fold(first.group())) is not None
+def _refers_back(folded: str, start: int) -> bool:
+    """A reference tie: the sentence at ``start`` of the folded text is about something
+    already named."""
+    first = _FIRST_SENTENCE.match(folded, start)
+    return first is not None and _BACK_REFERENCE.search(first.group()) is not None
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
