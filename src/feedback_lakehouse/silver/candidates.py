@@ -70,8 +70,7 @@ def _weighted_messages(catalog: Catalog, settings: Settings) -> None:
     n_docs = msgs.count()
     # document frequencies counted on a hash sample of a large corpus, scaled up; a word the
     # sample never saw is rare
-    scale = max(1, n_docs // _DF_SAMPLE)
-    sample = msgs if scale == 1 else msgs.filter(F.crc32("feedback_id") % F.lit(scale) == 0)
+    sample, scale = words.hash_sample(msgs, n_docs, _DF_SAMPLE)
     vocab = F.broadcast(
         sample.select(F.explode("terms").alias("term"))
         .groupBy("term")

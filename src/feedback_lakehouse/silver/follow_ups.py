@@ -204,11 +204,7 @@ def _vocab(window: DataFrame) -> tuple[DataFrame, Column]:
     weigh little and their long postings are what would make the join costly."""
     from pyspark.sql import functions as F
 
-    n_window = window.count()
-    sample = window
-    if n_window > _IDF_SAMPLE:
-        keep = max(1, n_window // _IDF_SAMPLE)
-        sample = window.filter(F.crc32(F.col("feedback_id")) % F.lit(keep) == 0)
+    sample, _ = words.hash_sample(window, window.count(), _IDF_SAMPLE)
     n_docs = sample.count()
     common = max(_MIN_COMMON_DF, n_docs * _COMMON_SHARE)
     vocab = F.broadcast(

@@ -42,6 +42,17 @@ def stemmed_words(column: str = "text") -> Column:
     )
 
 
+def hash_sample(df: DataFrame, n: int, limit: int) -> tuple[DataFrame, int]:
+    """About ``limit`` rows of ``df`` (``n`` rows), chosen by a hash of ``feedback_id`` so a
+    run and its re-run pick the same ones, and the factor a count on the sample is scaled by."""
+    from pyspark.sql import functions as F
+
+    scale = max(1, n // limit)
+    if scale == 1:
+        return df, 1
+    return df.filter(F.crc32("feedback_id") % F.lit(scale) == 0), scale
+
+
 def line_key(line: Column) -> Column:
     """A line as a template is recognised: lower-case, digits as 0, spaces collapsed."""
     from pyspark.sql import functions as F
@@ -57,10 +68,7 @@ def template_lines(corpus: DataFrame, settings: Settings, n: int | None = None) 
 
     cfg = settings.silver
     n = corpus.count() if n is None else n
-    sample, scale = corpus, 1
-    if n > _TEMPLATE_SAMPLE:
-        scale = max(1, n // _TEMPLATE_SAMPLE)
-        sample = corpus.filter(F.crc32("feedback_id") % F.lit(scale) == 0)
+    sample, scale = hash_sample(corpus, n, _TEMPLATE_SAMPLE)
     per_source = sample.groupBy("source").agg(F.count(F.lit(1)).alias("_n"))
     lines = sample.select(
         "feedback_id", "source", F.explode(F.split("text", "\n")).alias("line")
