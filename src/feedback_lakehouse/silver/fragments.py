@@ -50,6 +50,7 @@ from feedback_lakehouse.silver.cues import (
     strong_cue,
 )
 from feedback_lakehouse.silver.lists import LIST_ITEM, announces_items, is_announced_item, is_step
+from feedback_lakehouse.text.alternation import by_first_char
 from feedback_lakehouse.text.caseless import fold, folded_pattern
 from feedback_lakehouse.text.stems import stem
 
@@ -76,8 +77,9 @@ _SENT_END = re.compile(
     r"|And [A-Z]|[2-9]\) ))"
 )
 
-# Vocabulary that marks a problem or a request (weak cues need one of these).
-_PROBLEM = folded_pattern(
+# Vocabulary that marks a problem or a request (weak cues need one of these); regrouped by
+# first letter, it scans three times faster (see ``alternation``).
+_PROBLEM = folded_pattern(by_first_char(
     r"n't|never|cannot|can ?not|unable|fail|error|broken|break|wrong|missing|lost"
     r"|crash|freez|stuck|slow|stop|too (?:high|low|many|few|small|big|long)|blank|empty"
     r"|ignor|reject|duplicat|twice|double|corrupt"
@@ -93,7 +95,7 @@ _PROBLEM = folded_pattern(
     # status, not a count ("300 users")
     r"|\b(?:not?\b|no\b|hang|keep(?:s|ing)?\b|(?:doesn|isn|aren|won)t\b"
     r"|(?:40[0-9]|42[0-9]|50[0-4])\b(?! ?[^\W\d_]+s\b))",
-)
+))  # fmt: skip
 _ANAPHOR = folded_pattern(
     r"^\W*(?:it(?! seems| looks)|this|that|these|those|they|them|he|she|same)\b"
 )

@@ -18,6 +18,7 @@ from functools import lru_cache
 import phonenumbers
 
 from feedback_lakehouse.silver.pii_names import find_names
+from feedback_lakehouse.text.alternation import by_first_char
 from feedback_lakehouse.text.caseless import fold, folded_pattern
 
 TYPES = ("EMAIL", "PHONE", "NAME", "ORDER_ID", "CARD", "IP", "ADDRESS", "SECRET")
@@ -83,7 +84,7 @@ _ORDER_ANNOUNCED = re.compile(
 )
 # a bare "#A77813": letters then digits after a hash (an issue number "#123" has no letter)
 _HASH_ID = re.compile(r"(?<![\w#])#[A-Z]{1,3}\d{5,12}\b")
-_ORDER_HINT = re.compile("|".join(map(re.escape, _ORDER_HINTS)))
+_ORDER_HINT = re.compile(by_first_char("|".join(map(re.escape, _ORDER_HINTS))))
 _SIX_DIGITS = re.compile(r"\d{6}")
 _ANNOUNCE_HINTS = ("number", "nummer", " no", " nr", "numéro", "número")
 _ORDER_KEEP = re.compile(r"^(?:ERR|HTTP|KB|REL|INC|FLAG|ACC|CALL|AG|CVE|ISO|RFC)[-_]", re.I)
@@ -113,7 +114,7 @@ _SECRET_HINTS = (
     "pin is", "token", "key:", "key =", "key=", "key is", "secret", "mot de passe", "kennwort",
     "contraseña", "senha",
 )  # fmt: skip
-_SECRET_HINT = re.compile("|".join(map(re.escape, _SECRET_HINTS)))
+_SECRET_HINT = re.compile(by_first_char("|".join(map(re.escape, _SECRET_HINTS))))
 # "jane dot doe at example dot com", "jane[at]example.com": an address written to dodge
 # scrapers is still an address. A spelled-out "at" needs a spelled-out "dot" and a known
 # top-level domain, so "meet at the office" stays.

@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from feedback_lakehouse.text.caseless import fold, folded_pattern
+from feedback_lakehouse.text.alternation import by_first_char
+from feedback_lakehouse.text.caseless import fold, folded_pattern, lower_pattern
 
 
 def _words_list(text: str) -> list[str]:
@@ -107,7 +108,10 @@ _WEAK = (
     r"manager|boss|admin|talk to|speak (?:to|with)|spoke (?:to|with)|talked to|contact|this is|"
     r"i am|i'm|contacter|je suis|ich bin|contactar con|soy"
 )
-_TRIGGER = folded_pattern(rf"\b(?:(?P<strong>{_STRONG})|{_WEAK})[ \t]*:?[ \t]+(?=[{_UP}MOD])")
+# by first letter (``alternation``); no strong word is a weak one: the word tells the kind
+_TRIGGER_WORD = by_first_char(lower_pattern(f"{_STRONG}|{_WEAK}"))
+_TRIGGER = folded_pattern(rf"\b(?P<word>{_TRIGGER_WORD})[ \t]*:?[ \t]+(?=[{_UP}MOD])")
+_STRONG_WORD = folded_pattern(_STRONG)
 _HONORIFIC = frozenset(["mr", "mrs", "ms", "dr", "herr", "frau", "mme", "m", "sr", "sra"])
 # Words right after a pair of capitalised words that say the pair is a person.
 _POST = re.compile(
@@ -282,7 +286,8 @@ def _trigger_names(text: str, folded: str) -> Iterator[tuple[int, int]]:
             continue
         toks = text[span[0] : span[1]].split()
         honorific = m.group().strip().rstrip(":").strip().rstrip(".").lower() in _HONORIFIC
-        if honorific or (len(toks) >= 2 and (m.group("strong") or _supported(toks))):
+        strong = _STRONG_WORD.fullmatch(m["word"]) is not None
+        if honorific or (len(toks) >= 2 and (strong or _supported(toks))):
             yield span
 
 
