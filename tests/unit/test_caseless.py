@@ -4,12 +4,19 @@ offsets of the original text."""
 from __future__ import annotations
 
 import re
+import string
 
 import pytest
 
 from feedback_lakehouse.silver.fragments import _PROBLEM
 from feedback_lakehouse.silver.pii_names import _TRIGGER
-from feedback_lakehouse.text.caseless import fold, folded_pattern, lower_pattern
+from feedback_lakehouse.text.caseless import (
+    ascii_caseless,
+    fold,
+    folded_pattern,
+    lower_pattern,
+    none_in,
+)
 
 TEXTS = [
     "The Export FAILS with ERROR 500 since Monday",
@@ -56,3 +63,20 @@ def test_silver_patterns_agree_with_their_ignorecase_form(text: str) -> None:
         assert [m.span() for m in folded.finditer(fold(text))] == [
             m.span() for m in original.finditer(text)
         ]
+
+
+def test_none_in_is_exact_for_ascii_words() -> None:
+    assert none_in("the sync is slow", ("disclaimer", "--"))
+    assert not none_in("DisClaimer: ...", ("disclaimer",))
+    assert not none_in("Sent from my phone", ("sent from my ",))
+    assert not none_in("ſent from my phone", ("sent from my ",))  # unsure: IGNORECASE reads s
+    # every character IGNORECASE takes for an ASCII letter lower-cases to it, but İ, ı and ſ
+    everything = "".join(map(chr, range(0x110000)))
+    letters = re.compile("|".join(string.ascii_lowercase), re.IGNORECASE)
+    odd = {
+        m.group()
+        for m in letters.finditer(everything)
+        if m.group().lower() not in string.ascii_lowercase
+    }
+    assert odd == {"\u0130", "\u0131", "\u017f"}
+    assert all(ascii_caseless(ch) is None for ch in odd)

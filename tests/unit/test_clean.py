@@ -68,6 +68,16 @@ def test_versions_and_aliases() -> None:
     assert apply_aliases("The Lumen App crashes", {"lumen app": "Lumen mobile app"}) == (
         "The Lumen mobile app crashes"
     )
+    # the cheap tests before the case-insensitive patterns miss no case: ſ is read as s
+    assert canonical_versions("VERſION 5.1 and Ver. 2.3") == "5.1.0 and 2.3.0"
+    assert apply_aliases("LUMEN APP and lumen apps", {"Lumen App": "app"}) == "app and lumen apps"
+
+
+def test_spacing_collapses_to_one_space() -> None:
+    text = "Export  fails\t on\u00a0Monday \u3000again \n\n\n Since  2.1"
+    assert clean_text(text).text == "Export fails on Monday again\n\nSince 2.1"
+    assert clean_text("Export fails.\nThis E-MAIL is CONFIDENTIAL.").text == "Export fails."
+    assert clean_text("Export fails.\nſent from my phone").text == "Export fails."
 
 
 def test_extract_customer_turns_only() -> None:

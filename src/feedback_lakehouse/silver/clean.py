@@ -13,10 +13,12 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ftfy import fix_text
 from ftfy.badness import badness, is_bad
 
+from feedback_lakehouse.text.caseless import ascii_caseless, none_in
 from feedback_lakehouse.text.markup import html_to_text
 
 MAX_CHARS = 20_000
@@ -92,7 +94,7 @@ _AGENT = frozenset(
 def customer_turns(text: str) -> tuple[str, bool]:
     """Only the customer's turns of a transcript with at least one agent turn and one
     customer turn, their labels dropped; any other text as it is."""
-    turns = list(_TURN.finditer(text))
+    turns = list(_TURN.finditer(text)) if ":" in text else []
     whos = {m["who"].lower() in _AGENT for m in turns}
     if len(turns) < 2 or whos != {True, False}:
         return text, False
@@ -107,9 +109,17 @@ def customer_turns(text: str) -> tuple[str, bool]:
 # and ftfy's own check is only run when one is there
 _MOJIBAKE_HINT = re.compile("[ÃÂâ][\u0080-\u00bf\u2018-\u203a\u0152-\u0178]")
 _TAGS = re.compile(r"<(?:p|br|div|span|b|i|strong|em|ul|li|ol|a|table|tr|td)\b[^>]*>", re.I)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+_SPACE = r"[ \t\u00a0\u2000-\u200b\u3000]"
+# runs of spacing to collapse; one plain space (every gap between two words) stays untouched
+_SPACES = re.compile(rf" {_SPACE}+|[\t\u00a0\u2000-\u200b\u3000]{_SPACE}*")
 _BLANKS = re.compile(r"\n\s*\n+")
 _VERSION = re.compile(r"\b(v|ver\.?\s?|version\s)(\d+)\.(\d+)(?:\.(\d+))?\b", re.IGNORECASE)
+# What each case-insensitive pattern cannot match without (lower-case ASCII): cheap tests that
+# spare most messages the patterns (see ``caseless.none_in``).
+_VERSION_NEEDS = re.compile(r"v(?:er\.?\s?|ersion\s)?\d")
+_QUOTE_HEADER_NEEDS = (":", "--")
+_DISCLAIMER_NEEDS = ("confiden", "intended", "disclaimer", "vertraulich")  # or "この"
+_MOBILE_SIG_NEEDS = ("sent from my ", "envoy", "von meinem ")
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,9 @@ def canonical_versions(text: str) -> str:
         word = m[1] if m[1].lower().startswith("version") else ""
         return f"{word}{m[2]}.{m[3]}.{m[4] or 0}"
 
+    low = ascii_caseless(text)
+    if low is not None and _VERSION_NEEDS.search(low) is None:
+        return text
     return _VERSION.sub(fix, text)
 
 
@@ -176,20 +189,24 @@ def apply_aliases(text: str, aliases: Mapping[str, str]) -> str:
     """Replace product-name aliases (whole words, case-insensitive) by their canonical names."""
     if not aliases:
         return text
-    pattern = _alias_pattern(tuple(sorted(aliases, key=len, reverse=True)))
-    lookup = {k.lower(): v for k, v in aliases.items()}
+    pattern, lookup, words = _alias_pattern(tuple(aliases.items()))
+    if words and none_in(text, words):
+        return text
     return pattern.sub(lambda m: lookup[m[0].lower()], text)
 
 
-_ALIAS_CACHE: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
-def _alias_pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
-    if keys not in _ALIAS_CACHE:
-        _ALIAS_CACHE[keys] = re.compile(
-            r"(?<!\w)(?:" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE
-        )
-    return _ALIAS_CACHE[keys]
+@lru_cache(maxsize=16)
+def _alias_pattern(
+    items: tuple[tuple[str, str], ...],
+) -> tuple[re.Pattern[str], dict[str, str], tuple[str, ...]]:
+    """The pattern, the canonical name of each lower-cased alias, and the aliases lower-cased
+    for a cheap test first (none when one is not ASCII), built once per alias mapping."""
+    keys = sorted((k for k, _ in items), key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(k) for k in keys) + r")(?!\w)", re.IGNORECASE
+    )
+    words = tuple(k.lower() for k in keys) if all(k.isascii() for k in keys) else ()
+    return pattern, {k.lower(): v for k, v in items}, words
 
 
 def clean_text(raw: str, aliases: Mapping[str, str] | None = None) -> Cleaned:
@@ -201,7 +218,8 @@ def clean_text(raw: str, aliases: Mapping[str, str] | None = None) -> Cleaned:
         removed.append("truncated")
     # Repair only text that is broken throughout (a wrong decode): a customer quoting one
     # garbled name ("Müller shows as MÃ¼ller") is describing a bug, and that is evidence.
-    if _MOJIBAKE_HINT.search(text) and is_bad(text) and badness(text) >= 3:
+    bad = not text.isascii() and _MOJIBAKE_HINT.search(text)  # the hint is not ASCII
+    if bad and is_bad(text) and badness(text) >= 3:
         text = fix_text(text, uncurl_quotes=False, fix_character_width=False)
     if _TAGS.search(text):
         text = html_to_text(text)
@@ -212,14 +230,20 @@ def clean_text(raw: str, aliases: Mapping[str, str] | None = None) -> Cleaned:
     text, cut = customer_turns(text)
     if cut:
         removed.append("agent_turns")
-    for kind, pattern in (("quoted_reply", _QUOTE_HEADERS), ("disclaimer", _DISCLAIMER)):
-        text, cut = _cut_at(pattern, text)
+    if not none_in(text, _QUOTE_HEADER_NEEDS):
+        text, cut = _cut_at(_QUOTE_HEADERS, text)
         if cut:
-            removed.append(kind)
-    if _QUOTED_LINE.search(text):
+            removed.append("quoted_reply")
+    if not none_in(text, _DISCLAIMER_NEEDS) or "この" in text:
+        text, cut = _cut_at(_DISCLAIMER, text)
+        if cut:
+            removed.append("disclaimer")
+    if ">" in text and _QUOTED_LINE.search(text):
         text = _QUOTED_LINE.sub("", text)
         removed.append("quoted_reply")
-    text, cut = _cut_at(_MOBILE_SIG, text)
+    cut = False
+    if not none_in(text, _MOBILE_SIG_NEEDS):
+        text, cut = _cut_at(_MOBILE_SIG, text)
     text, cut_sig = _cut_signoff(text)
     text, cut_block = _cut_signature_block(text)
     if cut or cut_sig or cut_block:

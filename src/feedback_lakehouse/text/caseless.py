@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["fold", "folded_pattern", "lower_pattern"]
+__all__ = ["ascii_caseless", "fold", "folded_pattern", "lower_pattern", "none_in"]
 
 
 def lower_pattern(pattern: str) -> str:
@@ -39,3 +39,23 @@ def fold(text: str) -> str:
     if len(low) == len(text):
         return low
     return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+
+
+# The only characters that IGNORECASE matches to an ASCII letter and ``str.lower`` does not
+# turn into it: İ and ı (read as i), ſ (read as s).
+_ODD_CASE = ("\u0130", "\u0131", "\u017f")
+
+
+def ascii_caseless(text: str) -> str | None:
+    """``text`` lower-cased when that tells exactly where ``re.IGNORECASE`` finds an ASCII
+    word in it (the lower-cased word is there), else None (rare: İ, ı or ſ in the text)."""
+    if not text.isascii() and any(ch in text for ch in _ODD_CASE):
+        return None
+    return text.lower()
+
+
+def none_in(text: str, words: tuple[str, ...]) -> bool:
+    """No word of ``words`` (ASCII, lower-case) is in ``text`` in any case: a cheap exact test
+    before a case-insensitive pattern that needs one of them (False when unsure)."""
+    low = ascii_caseless(text)
+    return low is not None and not any(word in low for word in words)
