@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,6 +51,7 @@ from feedback_lakehouse.silver.cues import (
 from feedback_lakehouse.silver.lists import LIST_ITEM, announces_items, is_announced_item, is_step
 from feedback_lakehouse.text.alternation import by_first_char
 from feedback_lakehouse.text.caseless import fold, folded_pattern
+from feedback_lakehouse.text.normal import word_string
 from feedback_lakehouse.text.stems import stem
 
 __all__ = ["Fragment", "fingerprint", "fragment_count_accuracy", "split_fragments"]
@@ -67,15 +67,20 @@ class Fragment:
     cue: str
 
 
-# Sentence units: cut after terminal punctuation + space (newlines are cut separately).
-_SENT_END = re.compile(
-    r"(?<=[.!?])[ \t]+(?=\S)|(?<=[。！？])"
-    # A capitalised cue inside a run-on sentence ("... is this known Unrelated, but ...").
-    r"|(?<=\S)[ \t]+(?=(?:Also,|Separately,|Unrelated,|Another (?:thing|issue|problem):"
+# Sentence units: cut after terminal punctuation + space (newlines are cut separately), and
+# before a capitalised cue inside a run-on sentence ("... is this known Unrelated, but ...").
+# Both cuts open with the space, so ``re`` skips ahead from space to space.
+_CUE_AHEAD = by_first_char(
+    r"Also,|Separately,|Unrelated,|Another (?:thing|issue|problem):"
     r"|One more (?:thing|issue|problem):|On a (?:different|separate|side) note|PS:|P\.S\."
     r"|Aussi,|Autre chose|Außerdem|Noch etwas|Ein anderes Thema|Además|Otra cosa|Por otro lado"
-    r"|And [A-Z]|[2-9]\) ))"
+    r"|And [A-Z]"
 )
+_AFTER_STOP = r"[ \t](?<=[.!?][ \t])[ \t]*(?=\S)"
+_BEFORE_CUE = rf"[ \t](?<=\S[ \t])[ \t]*(?={_CUE_AHEAD}|[2-9]\) )"
+_SENT_END = re.compile(rf"{_AFTER_STOP}|{_BEFORE_CUE}")
+# ...and right after a CJK full stop, which needs no space: for the lines that have one
+_SENT_END_CJK = re.compile(rf"{_AFTER_STOP}|(?<=[。！？])|{_BEFORE_CUE}")
 
 # Vocabulary that marks a problem or a request (weak cues need one of these); regrouped by
 # first letter, it scans three times faster (see ``alternation``).
@@ -120,7 +125,8 @@ def _units(text: str) -> list[tuple[int, int, bool]]:
             continue
         first = True
         cut = lstart
-        for m in _SENT_END.finditer(line):
+        cjk = not line.isascii() and ("。" in line or "！" in line or "？" in line)
+        for m in (_SENT_END_CJK if cjk else _SENT_END).finditer(line):
             end = lstart + m.start()
             if _BARE_NUMBER.match(text[cut:end]):
                 continue  # "2. The invoices ..." : the item's number opens its sentence
@@ -373,14 +379,10 @@ def _refers_back(folded: str, start: int) -> bool:
     return first is not None and _BACK_REFERENCE.search(first.group()) is not None
 
 
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-
-
 def fingerprint(text: str) -> str:
     """sha1 hex of the normalised text (NFKC, lowercase, punctuation and whitespace collapsed,
     so a placeholder such as ``[EMAIL]`` stays as the word ``email``) - stable across runs."""
-    norm = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
-    return hashlib.sha1(norm.encode("utf-8")).hexdigest()
+    return hashlib.sha1(word_string(text).encode("utf-8")).hexdigest()
 
 
 def fragment_count_accuracy(pairs: Iterable[tuple[int, int]]) -> dict[str, float | int]:

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from feedback_lakehouse.text.normal import word_string
+
 __all__ = [
     "ANONYMOUS_THRESHOLD",
     "DEFAULT_BANDS",
@@ -68,7 +70,10 @@ def _perm_params(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
 def normalise_for_dedup(text: str) -> str:
     """NFKC, placeholders such as ``[EMAIL]`` removed, lowercase, punctuation dropped and
     whitespace collapsed, so masking and formatting never hide a resubmission."""
-    text = _PLACEHOLDER.sub(" ", unicodedata.normalize("NFKC", text or ""))
+    text = text or ""
+    if text.isascii():  # its own NFKC form, and a placeholder needs a "["
+        return word_string(_PLACEHOLDER.sub(" ", text) if "[" in text else text)
+    text = _PLACEHOLDER.sub(" ", unicodedata.normalize("NFKC", text))
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
