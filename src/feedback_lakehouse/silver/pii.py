@@ -57,8 +57,12 @@ _IPV4 = re.compile(
     r"(?<![\w.=~^<>])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
     r"(?![\w]|\.\d)"
 )
+_IPV4_HINT = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")  # in every address: a cheap test first
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
-_CARD = re.compile(r"(?<![\d.,-])\d(?:[ -]{0,2}\d){12,18}(?![\d.,]\d|-\d|\d)")
+# A pattern that opens with a character set lets re skip ahead to the next possible start;
+# one opening with a look-behind is tried at every position. So the look-behind comes after
+# the first character here: "(?<![\d.,-].)" is "no digit, dot, comma or dash before it".
+_CARD = re.compile(r"\d(?<![\d.,-].)(?:[ -]{0,2}\d){12,18}(?![\d.,]\d|-\d|\d)")
 _ORDER = re.compile(
     r"\b(?-i:(?:INV|PO|ORD|SO|RMA)(?=[A-Z0-9-]*\d)(?:-[A-Z0-9]+)+)\b"
     r"|(?:\b(?:order|invoice|(?-i:PO)|ref(?:erence)?|receipt|purchase order|commande|facture"
@@ -88,8 +92,10 @@ _ORDER_HINT = re.compile(by_first_char("|".join(map(re.escape, _ORDER_HINTS))))
 _SIX_DIGITS = re.compile(r"\d{6}")
 _ANNOUNCE_HINTS = ("number", "nummer", " no", " nr", "numéro", "número")
 _ORDER_KEEP = re.compile(r"^(?:ERR|HTTP|KB|REL|INC|FLAG|ACC|CALL|AG|CVE|ISO|RFC)[-_]", re.I)
-_PHONE_CAND = re.compile(
-    r"(?<![\w.+/-])(?:\+|\(\+?)?\d[\d \t().\-/]*(?:[ \t]*\n[ \t]*[\d(][\d \t().\-/]*)?\d(?![\w])"
+_PHONE_REST = r"[\d \t().\-/]*(?:[ \t]*\n[ \t]*[\d(][\d \t().\-/]*)?\d(?![\w])"
+_PHONE_CAND = re.compile(  # "+", "(" or a digit first, each then the look-behind (see _CARD)
+    rf"\+(?<![\w.+/-].)\d{_PHONE_REST}|\((?<![\w.+/-].)\+?\d{_PHONE_REST}"
+    rf"|\d(?<![\w.+/-].){_PHONE_REST}"
 )
 # Credentials customers paste: vendor key shapes, JWTs, bearer tokens, and the value after
 # "password:" / "api key =" and the like (the word stays, the value goes).
@@ -335,7 +341,8 @@ def _order_ids(text: str, folded: str) -> list[tuple[int, int, str]]:
 def _numeric_candidates(text: str, folded: str, language: str | None) -> list[tuple[int, int, str]]:
     """IPv4, cards, order ids, addresses and phones: each needs at least one digit."""
     found: list[tuple[int, int, str]] = []
-    found += [(m.start(), m.end(), "IP") for m in _IPV4.finditer(text)]
+    if _IPV4_HINT.search(text):
+        found += [(m.start(), m.end(), "IP") for m in _IPV4.finditer(text)]
     for m in _CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group())
         if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 1:

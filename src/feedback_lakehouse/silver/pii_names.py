@@ -93,10 +93,12 @@ _UP = "A-ZÀ-ÖØ-ÞĀ-ſ"
 _LO = "a-zß-öø-ÿĀ-ſ"
 _TOK = rf"(?:Mc|Mac|O['’]|D['’])?[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?"
 _TOKEN_RE = re.compile(_TOK)
-# A run of capitalised words on one line (lowercase particles allowed inside).
+# A run of capitalised words on one line (lowercase particles allowed inside); the first
+# word's look-behind comes after its capital, so that re skips ahead from capital to capital.
+_TOK_TAIL = rf"(?:(?<=M)(?:c|ac)[{_UP}]|(?<=[OD])['’][{_UP}])?[{_LO}]+(?:-[{_UP}][{_LO}]+)?"
 _RUN = re.compile(
-    rf"(?<![\w@./#-]){_TOK}(?:[ \t]+(?:(?:{'|'.join(sorted(_PARTICLES))})[ \t]+)?{_TOK})+"
-    rf"(?![\w@])"
+    rf"[{_UP}](?<![\w@./#-].){_TOK_TAIL}"
+    rf"(?:[ \t]+(?:(?:{'|'.join(sorted(_PARTICLES))})[ \t]+)?{_TOK})+(?![\w@])"
 )
 # Context that announces a person; weak triggers ("contact X") also need gazetteer support.
 _STRONG = (
