@@ -179,7 +179,6 @@ def test_the_address_gate_never_skips_an_address(text: str) -> None:
     matches = list(pii._ADDRESS.finditer(text))
     assert matches, f"the address pattern does not match {text!r}: the sample tests nothing"
     for m in matches:
-        assert any(h in m.group() for h in pii._ADDRESS_HINTS), m.group()
         assert pii._ADDRESS_NEEDS.search(m.group()), m.group()
 
 

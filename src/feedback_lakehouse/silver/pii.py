@@ -179,22 +179,19 @@ _POSTCODE_LINE_HINT = re.compile(r"[,\n][ \t]*\d{4}")
 _ADDRESS_DE = re.compile(rf"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]+\.?[ \t]+\d{{1,4}}[a-z]?\b{_POST_TAIL}")
 _DE_STREET = re.compile(r"(?:straße|strasse|str\.|allee|weg|platz|gasse|ring|damm|ufer)$", re.I)
 _HAS_CJK = re.compile(r"[\u3040-\u9fff]")
-# Every match of _ADDRESS holds one of these (case as written), every German street one of
-# the folded suffixes: cheap tests before the patterns run.
-_ADDRESS_HINTS = (
-    "St", "Road", "Rd", "Ave", "Lane", "Ln", "Dr", "Boulevard", "Blvd", "Way", "Pl", "Court",
-    "Ct", "Sq", "Terrace", "Crescent", "Close", "Parkway", "Highway", "Hwy", "rue", "av",
-    "boulevard", "bd", "place", "chemin", "allée", "impasse", "quai", "cours", "route",
-    "Calle", "C/", "Av", "Paseo", "Camino", "Carrer", "Ronda", "県", "都", "道", "府",
-)  # fmt: skip
-# ...and, where a hint occurs, the street word as the pattern places it (a hint alone is
-# often part of a word: "av" in "have", "St" in "Still"; then the costly pattern is skipped).
+# Every match of _ADDRESS holds its street word so placed, every German street one of the
+# folded suffixes: cheap tests before the costly patterns run. The words are grouped by
+# first letter (see ``alternation``).
 _ADDRESS_NEEDS = re.compile(
-    r"[ \t](?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Place|Pl|Court"
-    r"|Ct|Square|Sq|Terrace|Crescent|Close|Parkway|Highway|Hwy)\b"
-    r"|[ \t](?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|cours|route)[ \t]"
-    r"|(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer|Ronda)[ \t]|[県都道府]"
-)
+    r"[ \t](?:(?:" + by_first_char(
+        r"Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Place|Pl|Court"
+        r"|Ct|Square|Sq|Terrace|Crescent|Close|Parkway|Highway|Hwy"
+    ) + r")\b|(?:" + by_first_char(
+        r"rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|cours|route"
+    ) + r")[ \t])|(?:" + by_first_char(
+        r"Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer|Ronda"
+    ) + r")[ \t]|[県都道府]"
+)  # fmt: skip
 _DE_STREET_HINTS = (
     "straße",
     "strasse",
@@ -348,7 +345,7 @@ def _numeric_candidates(text: str, folded: str, language: str | None) -> list[tu
         if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 1:
             found.append((m.start(), m.end(), "CARD"))
     found += _order_ids(text, folded)
-    if any(hint in text for hint in _ADDRESS_HINTS) and _ADDRESS_NEEDS.search(text):
+    if _ADDRESS_NEEDS.search(text):
         found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(text)]
     if any(unit in text for unit in ("Flat", "Apartment", "Apt", "Unit", "Suite")):
         found += [(m.start(), m.end(), "ADDRESS") for m in _ADDRESS_UNIT.finditer(text)]
