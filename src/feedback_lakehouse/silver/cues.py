@@ -44,6 +44,8 @@ _STRONG = [
     ),
 ]
 _STRONG_RE = [(cue, folded_pattern(rf"^\W{{0,3}}(?:{pat})\s*")) for cue, pat in _STRONG]
+# any of them: one test for the three lists, as most units open with none
+_ANY_STRONG = folded_pattern(rf"^\W{{0,3}}(?:{'|'.join(pat for _, pat in _STRONG)})")
 # Additive connectives ("And ...", ja "また、" = "and, moreover"): they go on as often as they
 # shift, so they are weak cues.
 ADDITIVE = folded_pattern(r"^\s*(?:(?:and|et|und|y)\s+(?!also\b)|また、\s*)")
@@ -81,6 +83,8 @@ CONTEXT = folded_pattern(
 
 def strong_cue(unit: str) -> tuple[str, int] | None:
     """The strong cue opening ``unit`` and where the text after it starts, or None."""
+    if _ANY_STRONG.match(unit) is None:
+        return None
     for cue, rx in _STRONG_RE:
         m = rx.match(unit)
         if m:
