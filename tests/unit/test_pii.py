@@ -8,6 +8,7 @@ import pytest
 
 from feedback_lakehouse.silver.pii import redact, redact_many
 from feedback_lakehouse.synth.ground_truth import read_messages
+from feedback_lakehouse.text.caseless import fold
 
 PLACEHOLDERS = "[EMAIL] [PHONE] [NAME] [ORDER_ID] [CARD] [IP] [ADDRESS]"
 
@@ -180,6 +181,21 @@ def test_the_address_gate_never_skips_an_address(text: str) -> None:
     assert matches, f"the address pattern does not match {text!r}: the sample tests nothing"
     for m in matches:
         assert pii._ADDRESS_NEEDS.search(m.group()), m.group()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["See INV-2026-004512 now", "Order #A1B2C3D4.", "PO-1 open", "SO-A1 late", "ref: A----B9",
+     "Bestellung Nr. 4500087312", "order #ABCDEF", "注文番号：JP-20261", "invoice no. 9-9-9-9-Z"],
+)  # fmt: skip
+def test_the_order_gate_never_skips_an_order_id(text: str) -> None:
+    from feedback_lakehouse.silver import pii
+
+    matches = list(pii._ORDER.finditer(text))
+    assert matches, f"the order pattern does not match {text!r}: the sample tests nothing"
+    for m in matches:
+        assert pii._ORDER_HINT.search(fold(m.group())), m.group()
+        assert pii._ORDER_SHAPE.search(m.group()), m.group()
 
 
 def test_the_quality_gate_reads_redacted_text_with_the_redactors_own_detectors() -> None:

@@ -89,6 +89,8 @@ _ORDER_ANNOUNCED = re.compile(
 # a bare "#A77813": letters then digits after a hash (an issue number "#123" has no letter)
 _HASH_ID = re.compile(r"(?<![\w#])#[A-Z]{1,3}\d{5,12}\b")
 _ORDER_HINT = re.compile(by_first_char("|".join(map(re.escape, _ORDER_HINTS))))
+# ...and the shape of its id (case as written): a text with a hint and no such id is spared
+_ORDER_SHAPE = re.compile(r"[A-Z0-9][A-Z0-9-]{3,22}[A-Z0-9]|#[A-Z0-9]{6}|(?:INV|PO|ORD|SO|RMA)-")
 _SIX_DIGITS = re.compile(r"\d{6}")
 _ANNOUNCE_HINTS = ("number", "nummer", " no", " nr", "numéro", "número")
 _ORDER_KEEP = re.compile(r"^(?:ERR|HTTP|KB|REL|INC|FLAG|ACC|CALL|AG|CVE|ISO|RFC)[-_]", re.I)
@@ -325,9 +327,10 @@ def _order_ids(text: str, folded: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     if "#" in text:
         found += [(m.start(), m.end(), "ORDER_ID") for m in _HASH_ID.finditer(text)]
-    if _SIX_DIGITS.search(text) and any(w in folded for w in _ANNOUNCE_HINTS):
+    if any(w in folded for w in _ANNOUNCE_HINTS) and _SIX_DIGITS.search(text):
         found += [(m.start("id"), m.end("id"), "ORDER_ID") for m in _ORDER_ANNOUNCED.finditer(text)]
-    for m in _ORDER.finditer(text) if _ORDER_HINT.search(folded) else ():
+    hinted = _ORDER_HINT.search(folded) and _ORDER_SHAPE.search(text)
+    for m in _ORDER.finditer(text) if hinted else ():
         if not _ORDER_KEEP.match(m.group()):
             # "Order #X" is one token; for "Reference: X" only the id is personal.
             start = m.start() if m.group("id") is None or "#" in m.group() else m.start("id")
