@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,11 +19,21 @@ from feedback_lakehouse.lease.held import LeaseHeld
 FILE = ".writer.lease"
 
 
-def _describe(path: Path) -> str:
+def _read(path: Path) -> dict[str, str]:
     try:
-        h = json.loads(path.read_text(encoding="utf-8") or "{}")
+        return json.loads(path.read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
-        h = {}
+        return {}
+
+
+def _describe(path: Path, wait_s: float = 2.0) -> str:
+    """Who holds the lease. The holder writes itself into the file just after taking the lock:
+    a run refused in between waits a moment for that, rather than naming no one."""
+    deadline = time.monotonic() + wait_s
+    h = _read(path)
+    while not h and time.monotonic() < deadline:
+        time.sleep(0.05)
+        h = _read(path)
     if not h:
         return "another process (it has not said which yet)"
     return f"run {h.get('run_id')} (pid {h.get('pid')} on {h.get('host')}, since {h.get('since')})"
