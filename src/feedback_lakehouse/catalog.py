@@ -8,6 +8,7 @@ Unity Catalog ``catalog.schema.table`` managed tables. All SQL here runs on both
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -110,12 +111,27 @@ class Catalog:
         if existed or self.databricks:
             self._add_new_columns(spec)
 
+    def _recreate(self, spec: TableSpec) -> None:
+        """A working table written by another version, made again with this version's
+        columns."""
+        self.spark.sql(f"DROP TABLE IF EXISTS {self.physical(spec.name)}")
+        if not self.databricks:
+            shutil.rmtree(self.location(spec.name), ignore_errors=True)
+        columns = " ".join(spec.schema.split())
+        stmt = f"CREATE TABLE {self.physical(spec.name)} ({columns}) USING delta"
+        if not self.databricks:
+            stmt += f" LOCATION {sql_string(self.location(spec.name))}"
+        self.spark.sql(stmt)
+
     def _add_new_columns(self, spec: TableSpec) -> None:
         """A table written by an earlier version gains the columns added since (always at the
         end of its spec: rows are written by position). Anything else is an error that says
         what differs, never a silent shift of values into the wrong column."""
         have = self.spark.table(self.physical(spec.name)).columns
         if have == spec.columns:
+            return
+        if spec.name in WORKING_TABLES and have != spec.columns[: len(have)]:
+            self._recreate(spec)  # emptied after every run: nothing to keep
             return
         if have != spec.columns[: len(have)]:
             raise TableError(

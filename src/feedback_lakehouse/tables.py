@@ -438,7 +438,7 @@ ACCOUNT_RISK = TableSpec(
 THEME_WORK = TableSpec(
     "ops.theme_work",
     "one fragment of the gold run in progress with its theme vector; overwritten each run",
-    """fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>""",
+    """fragment_id STRING, feedback_id STRING, vector ARRAY<FLOAT>""",
     ("fragment_id",),
 )
 

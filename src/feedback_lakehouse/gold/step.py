@@ -35,7 +35,7 @@ def run_gold(run: StepRun) -> None:
     stale = _derived_stale(catalog)
     report.details["derived_tables_stale"] = stale
     progress.stage("themes: place new fragments, find new themes, name them")
-    placement = run_themes(run, str(folder), model.version)
+    placement = run_themes(run)
     progress.done()
     # read: fragments without a theme; written: placed in one; "quarantined": no theme close
     # enough yet (kept in gold.theme_members with theme_id null, tried again next run)

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from feedback_lakehouse.gold.themes.clustering import assign
-from feedback_lakehouse.insights.vectors import own_vectors
+from feedback_lakehouse.gold.themes.embedder import embed
 
 
 def matrix(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -51,21 +50,13 @@ def _batch(columns: list[pa.Array], schema: pa.Schema) -> pa.RecordBatch:
 def vector_batches(
     batches: Iterator[pa.RecordBatch], cfg_json: str, schema: pa.Schema
 ) -> Iterator[pa.RecordBatch]:
-    """fragment_id, sub_theme, text, vector (stored bytes or null), ... -> the theme vector of
-    each fragment: its text embedding (stored, else computed) blended with its sub-theme's
-    centroid. The output has ``schema``'s columns: ``vector`` is the theme vector, the others
-    pass through from the input by name."""
-    from feedback_lakehouse.insights.offline_model import OfflineModel
-
-    model = OfflineModel.load(Path(json.loads(cfg_json)["model_dir"]))
+    """fragment_id, text, ... -> the theme vector of each fragment: its own text embedded
+    (``embedder``). The output has ``schema``'s columns: ``vector`` is the theme vector, the
+    others pass through from the input by name."""
     for b in batches:
         if b.num_rows == 0:
             continue
-        texts = [t or "" for t in b.column("text").to_pylist()]
-        subs = b.column("sub_theme").to_pylist()
-        own = own_vectors(model, texts, b.column("vector").to_pylist())
-        vecs = model.theme_vectors(texts, subs, own=own)
-        theme = list_column(vecs)
+        theme = list_column(embed([t or "" for t in b.column("text").to_pylist()]))
         yield _batch([theme if f.name == "vector" else b.column(f.name) for f in schema], schema)
 
 

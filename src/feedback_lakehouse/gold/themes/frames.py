@@ -43,25 +43,17 @@ def map_arrow(df: DataFrame, fn: Callable[..., Any], cfg: dict[str, Any], ddl: s
     return df.mapInArrow(lambda it: fn(it, cfg_json, schema), ddl)
 
 
-def theme_vectors(df: DataFrame, model_dir: str, ddl: str) -> DataFrame:
-    """Fragments (fragment_id, sub_theme, text, stored vector or null, ...) with their theme
-    vectors, as the columns of ``ddl`` (``vector`` is the theme vector)."""
-    return map_arrow(df, vector_batches, {"model_dir": model_dir}, ddl)
+def theme_vectors(df: DataFrame, ddl: str) -> DataFrame:
+    """Fragments (fragment_id, text, ...) with their theme vectors, as the columns of ``ddl``
+    (``vector`` is the theme vector)."""
+    return map_arrow(df, vector_batches, {}, ddl)
 
 
-def member_texts(catalog: Catalog, members: DataFrame, model_version: str) -> DataFrame:
-    """Theme members with what their theme vector is made of: sub-theme, text and the vector
-    the insights step stored for the text under ``model_version`` (null: embedded anew)."""
-    from pyspark.sql import functions as F
-
-    vectors = catalog.read("silver.text_vectors").filter(F.col("model") == model_version)
-    return (
-        members.join(catalog.read("silver.insights").select("fragment_id", "sub_theme",
-                                                            "answer_key"), "fragment_id")
-        .join(catalog.read("silver.fragments").select("fragment_id", "text"), "fragment_id")
-        .join(vectors.select("answer_key", "vector"), "answer_key", "left")
-        .drop("answer_key")
-    )  # fmt: skip
+def member_texts(catalog: Catalog, members: DataFrame) -> DataFrame:
+    """Theme members with what their theme vector is made of: the fragment's text."""
+    return members.join(
+        catalog.read("silver.fragments").select("fragment_id", "text"), "fragment_id"
+    )
 
 
 def assign_df(df: DataFrame, themes: list[Theme], threshold: float) -> DataFrame:

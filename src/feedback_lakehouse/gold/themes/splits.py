@@ -68,9 +68,7 @@ def _rung(count: int, growth: float) -> int:
     return math.floor(math.log(count) / math.log1p(growth) + 1e-9)
 
 
-def split_themes(
-    run: StepRun, model_dir: str, model_version: str, themes: list[Theme], before: dict[str, int]
-) -> datetime | None:
+def split_themes(run: StepRun, themes: list[Theme], before: dict[str, int]) -> datetime | None:
     """Split the themes that hold two issues (``themes`` gains the new ones and the split
     ones' centroids and counts are updated). Only themes due by ``split_due`` are looked at
     (``before``: member counts before this run). Returns the earliest ``received_at`` among
@@ -81,7 +79,7 @@ def split_themes(
     g = settings.gold
     due = [t for t in themes if split_due(before.get(t.theme_id, 0), t.count, g.split_growth)]
     report.details["themes_split_checked"] = len(due)
-    found = _find_splits(catalog, model_dir, model_version, due, settings)
+    found = _find_splits(catalog, due, settings)
     report.details["themes_split"] = len(found)
     if not found:
         return None
@@ -93,9 +91,9 @@ def split_themes(
         child = Theme(f"TH-{uuid.uuid4().hex[:10]}", sp.split_off, 0, now, None)
         members = catalog.read("gold.theme_members").filter(F.col("theme_id") == theme_id)
         vectors = theme_vectors(
-            member_texts(catalog, members.select("fragment_id", "feedback_id"), model_version),
-            model_dir, "fragment_id STRING, feedback_id STRING, vector ARRAY<FLOAT>",
-        )  # fmt: skip
+            member_texts(catalog, members.select("fragment_id", "feedback_id")),
+            "fragment_id STRING, feedback_id STRING, vector ARRAY<FLOAT>",
+        )
         halves = [Theme(theme_id, sp.keep, 0, None, None), child]
         assign_df(vectors, halves, -1.0).write.insertInto(catalog.physical(SPLIT), overwrite=True)
         assigned = catalog.read(SPLIT)
@@ -132,10 +130,7 @@ def split_themes(
     return since
 
 
-def _find_splits(
-    catalog: Catalog, model_dir: str, model_version: str, themes: list[Theme],
-    settings: Settings,
-) -> dict[str, Split]:  # fmt: skip
+def _find_splits(catalog: Catalog, themes: list[Theme], settings: Settings) -> dict[str, Split]:
     """Each large enough theme's member sample, clustered on the driver (bounded:
     ``gold.split_sample`` vectors per theme)."""
     from pyspark.sql import functions as F
@@ -148,7 +143,7 @@ def _find_splits(
     sample = sample_members(members.select("fragment_id", "theme_id"), g.split_sample)
     # toPandas (Arrow underneath) also on Spark 3.5 runtimes, which lack toArrow
     frame = (
-        theme_vectors(member_texts(catalog, sample, model_version), model_dir,
+        theme_vectors(member_texts(catalog, sample),
                       "fragment_id STRING, theme_id STRING, vector ARRAY<FLOAT>")
         .orderBy("theme_id", "fragment_id")  # the same sample in the same order each run
         .toPandas()
