@@ -10,6 +10,7 @@ from feedback_lakehouse.gold.patterns import Base, pattern_type
 from feedback_lakehouse.gold.themes.clustering import (
     ClusterSettings,
     assign,
+    finest_cut,
     merges,
     new_clusters,
     normalise,
@@ -39,12 +40,30 @@ def test_assign_is_nearest_above_threshold_else_unassigned() -> None:
     assert (empty == -1).all()
 
 
-def test_new_clusters_separate_dense_groups() -> None:
+def test_new_clusters_never_mix_dense_groups_and_place_nearly_every_vector() -> None:
     a, b = normalise(RNG.normal(size=16)), normalise(RNG.normal(size=16))
-    vecs = np.vstack([blob(a, 30), blob(b, 25)]).astype(np.float32)
-    clusters = new_clusters(vecs, ClusterSettings.of(min_cluster_size=8))
-    assert sorted(sorted(c.tolist()) for c in clusters) == [list(range(30)), list(range(30, 55))]
+    # 120 and 90 vectors: enough for the UMAP reduction (below REDUCE_MIN Ward reads them raw)
+    for n_a, n_b in ((120, 90), (30, 25)):
+        vecs = np.vstack([blob(a, n_a), blob(b, n_b)]).astype(np.float32)
+        clusters = new_clusters(vecs, ClusterSettings.of(min_cluster_size=8))
+        assert clusters, (n_a, n_b)
+        for c in clusters:  # each theme is one group's, and big enough to be a theme
+            assert len(c) >= 8 and (c < n_a).all() != (c >= n_a).all()
+        placed = sum(len(c) for c in clusters)
+        assert placed >= 0.99 * len(vecs)
     assert new_clusters(vecs[:5], ClusterSettings.of(min_cluster_size=8)) == []
+
+
+def test_finest_cut_is_as_fine_as_the_small_cluster_share_allows() -> None:
+    # four tight pairs of groups far apart: the finest cut keeps the 8 groups of 10 apart,
+    # a minimum size of 11 forces the pairs together, one above the whole set leaves it all out
+    centers = RNG.normal(size=(4, 2)) * 100
+    points = np.vstack([c + off + RNG.normal(0, 0.1, (10, 2))
+                        for c in centers for off in ((0, 0), (3, 0))])  # fmt: skip
+    for size, groups in ((10, 8), (11, 4)):
+        labels = finest_cut(points, size)
+        assert len(set(labels.tolist()) - {-1}) == groups and (labels >= 0).all()
+    assert (finest_cut(points, 81) == -1).all()
 
 
 def test_the_smaller_of_two_near_identical_themes_merges_into_the_bigger() -> None:
@@ -120,3 +139,15 @@ def test_member_words_count_in_any_script_and_placeholders_are_not_words() -> No
     assert said_by_members("connexion échoue", ["la connexion échoue", "connexion échoue"]) == 1.0
     # "[EMAIL]" is a redacted address, not the word "email"
     assert said_by_members("email bounces", ["[EMAIL] bounces", "mail to [EMAIL] bounces"]) == 0.5
+
+
+def test_a_phrase_label_adds_only_phrases_that_bring_a_new_word() -> None:
+    from feedback_lakehouse.gold.themes.naming import phrase_label
+
+    assert (
+        phrase_label(["disposable cards", "cards disposable", "limit"])
+        == "disposable cards / limit"
+    )
+    assert phrase_label(["refund", "refund request", "item"]) == "refund request / item"
+    assert phrase_label(["late fee"]) == "late fee"
+    assert phrase_label([]) == "unlabelled"

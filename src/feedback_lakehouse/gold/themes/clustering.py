@@ -1,14 +1,14 @@
 """Theme vectors, assignment to existing themes, and birth of new themes — pure numpy and
 scikit-learn, unit-tested without Spark.
 
-A fragment's theme vector is its text embedding blended with the centroid of its predicted
-sub-theme's examples (the same grounding retrieval uses), so fragments that say one thing in
-many ways sit close together. Membership is sticky: a fragment keeps its theme across runs, a
-theme's centroid moves as a running mean, and only fragments no theme is close enough to are
+A fragment's theme vector is its own text embedded (``embedder``): nothing the project ships
+decides which fragments belong together. Membership is sticky: a fragment keeps its theme across
+runs, a theme's centroid moves as a running mean, and only fragments no theme is close enough to are
 clustered into new themes — that is what keeps theme ids stable over months."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,17 +51,77 @@ def assign(
     return np.where(top >= threshold, best, -1), top.astype(np.float32)
 
 
-def new_clusters(vectors: np.ndarray, settings: ClusterSettings) -> list[np.ndarray]:
-    """Row indices of each new cluster found among unassigned vectors (HDBSCAN, which needs no
-    cluster count and leaves noise unassigned rather than forcing it into a theme)."""
-    if len(vectors) < settings.min_cluster_size:
-        return []
-    from sklearn.cluster import HDBSCAN
+REDUCE_MIN = 50
+"""Fewer vectors than this are clustered as they are: UMAP's neighbourhood graph (15
+neighbours) says little about a few dozen points."""
 
-    labels = HDBSCAN(
-        min_cluster_size=settings.min_cluster_size, metric="euclidean", copy=True
-    ).fit_predict(vectors)  # unit vectors: euclidean distance is monotone in cosine
-    return [np.flatnonzero(labels == k) for k in sorted(set(labels) - {-1})]
+
+def new_clusters(vectors: np.ndarray, settings: ClusterSettings, seed: int = 0) -> list[np.ndarray]:
+    """Row indices of each new cluster found among unassigned vectors.
+
+    As BERTopic does, the vectors are first reduced by UMAP (15 neighbours, 5 dimensions,
+    cosine), where what is said alike packs into dense regions; Ward's tree over the reduced
+    points is then cut as finely as it can be while clusters too small to be a theme hold at
+    most 1% of the points (no cluster count is given: the data sets it). On 13k real bank
+    messages this finds 108 themes for 77 intents, ARI 0.50, against 0.14-0.24 for HDBSCAN on
+    the same points, which leaves 14-19% as noise (``benchmarks/theme_embedders.py``)."""
+    size = max(settings.min_cluster_size, math.ceil(MIN_SHARE * len(vectors)))
+    if len(vectors) < size:
+        return []
+    points = reduce(vectors, seed) if len(vectors) >= REDUCE_MIN else vectors
+    labels = finest_cut(points, size)
+    return [np.flatnonzero(labels == k) for k in sorted(set(labels.tolist()) - {-1})]
+
+
+MIN_SHARE = 0.002
+"""A new theme holds at least this share of the clustered points (and ``min_cluster_size``):
+one in 500, so a 5,000-fragment sample needs 10 alike to found a theme."""
+
+
+def reduce(vectors: np.ndarray, seed: int = 0) -> np.ndarray:
+    """UMAP to 5 dimensions, fixed seed (a rerun after a crash finds the same themes)."""
+    import warnings
+
+    import umap
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # n_jobs overridden by random_state: expected
+        return umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
+                         random_state=seed).fit_transform(vectors)  # fmt: skip
+
+
+def finest_cut(points: np.ndarray, size: int, share: float = 0.01) -> np.ndarray:
+    """Labels of Ward's tree cut at the largest cluster count whose clusters smaller than
+    ``size`` hold at most ``share`` of the points; those points get -1. The clusters of
+    every cut are read off one pass over the merge order, not one ``fcluster`` per count."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    n = len(points)
+    if n < 2:
+        return np.full(n, -1)
+    tree = linkage(points, "ward")
+    best_k = 1
+    # walk the merges backwards = splitting from one cluster down; track the small-cluster mass
+    sizes = {2 * n - 2: n}
+    small = 0
+    for step in range(n - 2, -1, -1):  # undo merge ``step``: cluster n+step -> its two parts
+        node = n + step
+        whole = sizes.pop(node)
+        if whole < size:
+            small -= whole
+        for child in (int(tree[step, 0]), int(tree[step, 1])):
+            c = 1 if child < n else int(tree[child - n, 3])
+            sizes[child] = c
+            if c < size:
+                small += c
+        k = n - step
+        if k > n // size:
+            break
+        if small <= share * n:
+            best_k = k
+    labels = fcluster(tree, best_k, "maxclust") - 1
+    counts = np.bincount(labels)
+    return np.where(counts[labels] >= size, labels, -1)
 
 
 def merges(centroids: np.ndarray, sizes: np.ndarray, threshold: float) -> list[tuple[int, int]]:

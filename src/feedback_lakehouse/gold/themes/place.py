@@ -2,7 +2,7 @@
 ``gold.theme_members`` and ``gold.theme_lineage``.
 
 Each run: vectors for fragments without a theme (on the executors); each joins the nearest
-existing theme when close enough; the rest are clustered (a bounded sample, HDBSCAN) into new
+existing theme when close enough; the rest are clustered (a bounded sample, UMAP + Ward) into new
 themes, which they then join; near-identical themes merge (recorded as lineage); touched
 themes are named and summarised again from a sample of their fragments."""
 
@@ -22,6 +22,7 @@ from feedback_lakehouse.gold.themes.clustering import (
     normalise,
     running_mean,
 )
+from feedback_lakehouse.gold.themes.embedder import semantic
 from feedback_lakehouse.gold.themes.frames import (
     Theme,
     assign_df,
@@ -30,6 +31,7 @@ from feedback_lakehouse.gold.themes.frames import (
     vector_sums,
 )
 from feedback_lakehouse.gold.themes.names import name_themes
+from feedback_lakehouse.gold.themes.space import rebuild_if_space_changed
 from feedback_lakehouse.gold.themes.splits import split_themes
 
 if TYPE_CHECKING:
@@ -52,15 +54,15 @@ class Placement:
     there (less the windows' reach). None: nothing new, spikes stand."""
 
 
-def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placement:
+def run_themes(run: StepRun) -> Placement:
     """Place this run's fragments; says how many found a theme and from when later gold
-    tables need recomputing (see ``recompute_from``). Texts the insights step embedded under
-    ``model_version`` reuse that vector."""
+    tables need recomputing (see ``recompute_from``)."""
     from pyspark.sql import functions as F
 
-    catalog, report, now = run.catalog, run.report, run.now
+    catalog, report = run.catalog, run.report
     g = run.settings.gold
     cs = ClusterSettings.of(g)
+    rebuild_if_space_changed(run)
     _drop_orphan_lineage(catalog)
     # A member counts as placed once its theme has taken it in: the theme exists and was
     # written by the run that assigned it, or later. A run killed between the two tables
@@ -79,14 +81,22 @@ def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placeme
         .select("fragment_id", "feedback_id")
         .join(members.select("fragment_id"), "fragment_id", "left_anti")
     )
-    todo = member_texts(catalog, new, model_version)
+    waiting = catalog.read("gold.theme_members").filter(F.col("theme_id").isNull())
+    if not new.join(waiting.select("fragment_id"), "fragment_id", "left_anti").limit(1).count():
+        # only fragments tried before and still waiting: no theme changed since, so neither
+        # would their answer (a re-run with nothing new used to place a few more each time,
+        # against centroids that had moved after they were tried). New fragments retry them.
+        report.details["fragments_without_theme"] = 0
+        report.details["fragments_waiting"] = waiting.count()
+        return Placement(0, None)
+    todo = member_texts(catalog, new)
     extent = todo.agg(F.count(F.lit(1)).alias("n")).first()
     if not extent["n"]:
         report.details["fragments_without_theme"] = 0
         return Placement(0, None)
     with report.timed("vectors"):
-        ddl = "fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>"
-        theme_vectors(todo, model_dir, ddl).write.insertInto(catalog.physical(WORK), overwrite=True)
+        ddl = "fragment_id STRING, feedback_id STRING, vector ARRAY<FLOAT>"
+        theme_vectors(todo, ddl).write.insertInto(catalog.physical(WORK), overwrite=True)
         pending = catalog.read(WORK).count()
     report.details["fragments_without_theme"] = pending
     themes = _load_themes(catalog)
@@ -106,17 +116,13 @@ def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placeme
             # after a crash samples the same fragments
             by_hash = (F.crc32(F.col("fragment_id")) % 100_000).cast("double") / 100_000.0
             sample = pool.filter(by_hash < frac) if frac < 1 else pool
-            # bounded collect: at most ~cluster_sample vectors, in one order whatever the
-            # engine's partitions (a rerun after a crash must find the same themes)
-            picked = sample.select("fragment_id", "vector").orderBy("fragment_id").collect()
-            vecs = np.array([r["vector"] for r in picked], dtype=np.float32)
-            for rows in new_clusters(vecs, cs):
-                centroid = normalise(vecs[rows].mean(axis=0))
-                born.append(Theme(f"TH-{uuid.uuid4().hex[:10]}", centroid, 0, now, None))
+            born, clustered = _birth(run, sample, cs)
             if born:  # the pool joins the newborn themes where close enough
-                assign_df(pool.select("fragment_id", "feedback_id", "vector"), born,
-                           cs.join_similarity).write.insertInto(
-                    catalog.physical(ASSIGN_NEW), overwrite=True)  # fmt: skip
+                joined = assign_df(pool.select("fragment_id", "feedback_id", "vector"), born,
+                                   cs.join_similarity)  # fmt: skip
+                _keep_clustered(catalog, joined, clustered).write.insertInto(
+                    catalog.physical(ASSIGN_NEW), overwrite=True
+                )
                 final = (
                     catalog.read(ASSIGN)
                     .filter(F.col("theme_id").isNotNull())
@@ -140,13 +146,66 @@ def run_themes(run: StepRun, model_dir: str, model_version: str = "") -> Placeme
         _merge_themes(run, active, born, cs)
     with report.timed("split"):
         before = {t.theme_id: t.count for t in themes}
-        moved = split_themes(run, model_dir, model_version, active, before)
+        moved = split_themes(run, active, before)
     with report.timed("name"):
         name_themes(run, active)
     if moved is not None and (placement.since is None or moved < placement.since):
         # fragments that moved to a new theme: its spike history starts with them
         placement = Placement(placement.placed, moved)
     return placement
+
+
+def _birth(
+    run: StepRun, sample: DataFrame, cs: ClusterSettings
+) -> tuple[list[Theme], list[tuple[str, str, float]]]:
+    """New themes found in the sample of waiting fragments, clustered by what their texts
+    mean (``embedder.semantic``); each theme's centroid is its members' mean theme vector.
+    Also (fragment_id, theme_id, similarity) of every sampled fragment a theme was formed
+    from: it belongs there, however far its own words sit from the centroid."""
+    from pyspark.sql import functions as F
+
+    texts = run.catalog.read("silver.fragments").select("fragment_id", "text")
+    # bounded collect: at most ~cluster_sample rows, in one order whatever the engine's
+    # partitions (a rerun after a crash must find the same themes)
+    picked = (
+        sample.select("fragment_id", "vector").join(texts, "fragment_id")
+        .orderBy(F.col("fragment_id")).collect()
+    )  # fmt: skip
+    if not picked:
+        return [], []
+    vecs = np.array([r["vector"] for r in picked], dtype=np.float32)
+    run.progress.stage(f"themes: read the meaning of {len(picked):,} waiting fragments")
+    meaning = semantic([r["text"] or "" for r in picked])
+    run.progress.stage("themes: find new themes among them")
+    born: list[Theme] = []
+    clustered: list[tuple[str, str, float]] = []
+    for rows in new_clusters(meaning, cs):
+        centroid = normalise(vecs[rows].mean(axis=0))
+        theme = Theme(f"TH-{uuid.uuid4().hex[:10]}", centroid, 0, run.now, None)
+        born.append(theme)
+        sims = vecs[rows] @ centroid
+        clustered += [(picked[i]["fragment_id"], theme.theme_id, float(x))
+                      for i, x in zip(rows.tolist(), sims.tolist(), strict=True)]  # fmt: skip
+    return born, clustered
+
+
+def _keep_clustered(
+    catalog: Catalog, joined: DataFrame, clustered: list[tuple[str, str, float]]
+) -> DataFrame:
+    """``joined`` (the pool's nearest newborn theme) with each sampled fragment in the theme
+    it was clustered into."""
+    from pyspark.sql import functions as F
+
+    if not clustered:
+        return joined
+    keep = catalog.spark.createDataFrame(
+        clustered, "fragment_id STRING, _theme STRING, _sim DOUBLE"
+    )
+    return joined.join(F.broadcast(keep), "fragment_id", "left").select(
+        "fragment_id", "feedback_id",
+        F.coalesce("_theme", "theme_id").alias("theme_id"),
+        F.coalesce("_sim", "similarity").alias("similarity"), "vector",
+    )  # fmt: skip
 
 
 def recompute_from(final: DataFrame, members: DataFrame, fragments: DataFrame) -> Placement:
