@@ -184,7 +184,7 @@ def evaluate_insights(catalog: Catalog, landing: Path, examples: list[str]) -> d
 def evaluate_gold(catalog: Catalog, landing: Path) -> dict[str, Any]:
     """Themes against the planted issues: adjusted Rand index over matched fragments, the
     unassigned share and the theme count."""
-    from sklearn.metrics import adjusted_rand_score
+    from sklearn.metrics import adjusted_rand_score, homogeneity_completeness_v_measure
 
     from feedback_lakehouse.evaluate.insights import match_fragments
 
@@ -220,11 +220,17 @@ def evaluate_gold(catalog: Catalog, landing: Path) -> dict[str, Any]:
     for issue, theme in zip(planted, found, strict=True):
         votes[theme][issue] += 1
     theme_issue = {t: c.most_common(1)[0][0] for t, c in votes.items()}
+    # homogeneity: each theme holds one issue; completeness: each issue is one theme (an issue
+    # whose phrasings share neither words nor meaning can form several themes)
+    hom, com, _ = homogeneity_completeness_v_measure(planted, found) if planted else (0, 0, 0)
+    hom, com = round(float(hom), 4), round(float(com), 4)
     return {
         "spikes": _spike_metrics(catalog, landing, theme_issue, reports),
         "themes": themes,
         "planted_issues": len({i for m in truth.values() for i in m["issues"]}),
         "adjusted_rand_index": round(adjusted_rand_score(planted, found), 4) if planted else 0.0,
+        "homogeneity": hom,
+        "completeness": com,
         "fragments": len(rows),
         "unassigned_share": round(unassigned / len(rows), 4) if rows else 0.0,
     }
