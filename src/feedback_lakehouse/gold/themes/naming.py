@@ -98,11 +98,13 @@ def said_by_members(label: str, texts: list[str]) -> float:
 
 def phrase_label(phrases: list[str]) -> str:
     """A short name in the members' own words: the strongest key phrase of two or more words,
-    then the strongest single word it does not already hold."""
+    then the strongest phrase that adds a word it does not hold ("cards disposable" adds
+    nothing to "disposable cards")."""
     if not phrases:
         return "unlabelled"
     lead = next((p for p in phrases if " " in p), phrases[0])
-    rest = next((p for p in phrases if p != lead and p not in lead and lead not in p), "")
+    held = set(lead.split())
+    rest = next((p for p in phrases if set(p.split()) - held and lead not in p), "")
     return f"{lead} / {rest}" if rest else lead
 
 
