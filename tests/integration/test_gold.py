@@ -645,3 +645,35 @@ def test_merged_members_follow_chains_in_one_move(catalog, gold_run) -> None:
     again = {r["fragment_id"]: r["theme_id"] for r in catalog.read("gold.theme_members")
              .filter(F.col("theme_id").isNotNull()).collect()}  # fmt: skip
     assert again == before
+
+
+def test_themes_of_an_earlier_space_are_retired_and_rebuilt(spark, catalog, engine_settings,
+                                                            gold_run) -> None:  # fmt: skip
+    """A lakehouse without the theme-space mark (its themes formed by an earlier embedder):
+    the next run retires every active theme with a lineage row saying why, places every
+    fragment again into new themes, and the tables agree; the run after that retires nothing.
+    Last in this file: it replaces every theme id."""
+    from feedback_lakehouse.gold.step import run_gold
+    from feedback_lakehouse.gold.themes.space import MARK, MARK_STEP
+    from feedback_lakehouse.invariants import gold_holds
+
+    old = {r["theme_id"] for r in catalog.read("gold.themes").filter("status = 'active'")
+           .collect()}  # fmt: skip
+    fragments = catalog.read("gold.theme_members").count()
+    catalog.spark.sql(f"DELETE FROM {catalog.physical('ops.watermarks')} "
+                      f"WHERE step = '{MARK_STEP}' AND input_table = '{MARK}'")  # fmt: skip
+    report = run_gold(spark, catalog, engine_settings)
+    assert report.details["themes_retired_for_new_space"] == len(old) > 0
+    themes = catalog.read("gold.themes")
+    assert {r["theme_id"] for r in themes.filter("status = 'retired'").collect()} == old
+    new = {r["theme_id"] for r in themes.filter("status = 'active'").collect()}
+    assert new and not new & old
+    retired = catalog.read("gold.theme_lineage").filter(F.col("kind") == "retired")
+    assert {r["theme_id"] for r in retired.collect()} == old
+    members = catalog.read("gold.theme_members")
+    assert members.count() == fragments  # every fragment placed again, none lost
+    assert {r["theme_id"] for r in members.filter(F.col("theme_id").isNotNull())
+            .select("theme_id").distinct().collect()} <= new  # fmt: skip
+    assert gold_holds(catalog, engine_settings.gold.window_days) == []
+    again = run_gold(spark, catalog, engine_settings)
+    assert "themes_retired_for_new_space" not in again.details

@@ -48,5 +48,6 @@ def rebuild_if_space_changed(run: StepRun) -> int:
     catalog.merge(
         "ops.watermarks", catalog.spark.createDataFrame([(MARK_STEP, MARK, now, now)], schema)
     )
-    run.report.details["themes_retired_for_new_space"] = len(active)
+    if active:
+        run.report.details["themes_retired_for_new_space"] = len(active)
     return len(active)
