@@ -315,8 +315,10 @@ def _drop_orphan_lineage(catalog: Catalog) -> None:
     themes = catalog.read("gold.themes").select("theme_id")
     if not lineage.join(themes, "theme_id", "left_anti").limit(1).count():
         return  # the usual case: one small query, nothing collected
-    rows = lineage.join(themes, "theme_id", "left_semi").collect()  # hundreds of rows
-    schema = " ".join(catalog.spec("gold.theme_lineage").schema.split())
+    spec = catalog.spec("gold.theme_lineage")
+    # in the table's column order: a join puts its key first, and rows are read by position
+    rows = lineage.join(themes, "theme_id", "left_semi").select(*spec.columns).collect()
+    schema = " ".join(spec.schema.split())
     catalog.replace("gold.theme_lineage", catalog.spark.createDataFrame(rows, schema))
 
 
