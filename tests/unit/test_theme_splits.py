@@ -32,7 +32,7 @@ def blob(center: np.ndarray, n: int, seed: int, spread: float = 0.09) -> np.ndar
 
 
 def test_a_theme_holding_two_issues_splits_the_smaller_off() -> None:
-    big, small = centers(0.3)  # two issues whose words barely overlap
+    big, small = centers(0.1)  # two issues whose words barely overlap
     vectors = np.vstack([blob(big, 240, 1), blob(small, 80, 2)])
     got = split(vectors, 8, SPLIT_AT)
     assert got is not None
