@@ -54,8 +54,10 @@ def semantic(texts: list[str], batch: int = 64) -> np.ndarray:
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     model = _e5()
-    v = np.vstack([model.query(texts[i : i + batch]) for i in range(0, len(texts), batch)])
-    return _unit(np.asarray(v, dtype=np.float32))
+    distinct, at = np.unique(np.array(texts, dtype=object), return_inverse=True)
+    rows = [str(t) for t in distinct]  # a copy or a re-sent message is read once
+    v = np.vstack([model.query(rows[i : i + batch]) for i in range(0, len(rows), batch)])
+    return _unit(np.asarray(v, dtype=np.float32))[at]
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
