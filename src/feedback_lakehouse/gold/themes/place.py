@@ -116,8 +116,8 @@ def run_themes(run: StepRun) -> Placement:
             # after a crash samples the same fragments
             by_hash = (F.crc32(F.col("fragment_id")) % 100_000).cast("double") / 100_000.0
             sample = pool.filter(by_hash < frac) if frac < 1 else pool
-            born, clustered = _birth(run, sample, cs)
-            if born:  # the pool joins the newborn themes where close enough
+            born, clustered = _birth(run, sample, cs, themes)
+            if born or clustered:  # the pool joins the newborn themes where close enough
                 joined = assign_df(pool.select("fragment_id", "feedback_id", "vector"), born,
                                    cs.join_similarity)  # fmt: skip
                 _keep_clustered(catalog, joined, clustered).write.insertInto(
@@ -156,12 +156,15 @@ def run_themes(run: StepRun) -> Placement:
 
 
 def _birth(
-    run: StepRun, sample: DataFrame, cs: ClusterSettings
+    run: StepRun, sample: DataFrame, cs: ClusterSettings, themes: list[Theme]
 ) -> tuple[list[Theme], list[tuple[str, str, float]]]:
     """New themes found in the sample of waiting fragments, clustered by what their texts
     mean (``embedder.semantic``); each theme's centroid is its members' mean theme vector.
     Also (fragment_id, theme_id, similarity) of every sampled fragment a theme was formed
-    from: it belongs there, however far its own words sit from the centroid."""
+    from: it belongs there, however far its own words sit from the centroid. A cluster whose
+    centroid is as close to an existing theme as a member must be (``join_similarity``) is
+    that theme's: its members join it, no twin is born (fragments that waited are clustered
+    again on later runs, and used to found a second theme of an issue every time)."""
     from pyspark.sql import functions as F
 
     texts = run.catalog.read("silver.fragments").select("fragment_id", "text")
@@ -179,11 +182,16 @@ def _birth(
     run.progress.stage("themes: find new themes among them")
     born: list[Theme] = []
     clustered: list[tuple[str, str, float]] = []
+    known = np.stack([t.centroid for t in themes]) if themes else None
     for rows in new_clusters(meaning, cs):
         centroid = normalise(vecs[rows].mean(axis=0))
-        theme = Theme(f"TH-{uuid.uuid4().hex[:10]}", centroid, 0, run.now, None)
-        born.append(theme)
-        sims = vecs[rows] @ centroid
+        near = -1 if known is None else int(np.argmax(known @ centroid))
+        if near >= 0 and float(known[near] @ centroid) >= cs.join_similarity:
+            theme = themes[near]
+        else:
+            theme = Theme(f"TH-{uuid.uuid4().hex[:10]}", centroid, 0, run.now, None)
+            born.append(theme)
+        sims = vecs[rows] @ theme.centroid
         clustered += [(picked[i]["fragment_id"], theme.theme_id, float(x))
                       for i, x in zip(rows.tolist(), sims.tolist(), strict=True)]  # fmt: skip
     return born, clustered
