@@ -117,11 +117,7 @@ class Catalog:
         self.spark.sql(f"DROP TABLE IF EXISTS {self.physical(spec.name)}")
         if not self.databricks:
             shutil.rmtree(self.location(spec.name), ignore_errors=True)
-        columns = " ".join(spec.schema.split())
-        stmt = f"CREATE TABLE {self.physical(spec.name)} ({columns}) USING delta"
-        if not self.databricks:
-            stmt += f" LOCATION {sql_string(self.location(spec.name))}"
-        self.spark.sql(stmt)
+        self._ensure_table(spec)
 
     def _add_new_columns(self, spec: TableSpec) -> None:
         """A table written by an earlier version gains the columns added since (always at the

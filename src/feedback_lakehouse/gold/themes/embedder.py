@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from feedback_lakehouse.gold.themes.clustering import normalise
+
 SPACE = "wordllama-l2_supercat-256"
 """Names the theme space. Centroids stored under another space cannot be compared with these
 vectors: the theme step rebuilds themes once when it changes (``place.py``)."""
@@ -57,12 +59,7 @@ def semantic(texts: list[str], batch: int = 64) -> np.ndarray:
     distinct, at = np.unique(np.array(texts, dtype=object), return_inverse=True)
     rows = [str(t) for t in distinct]  # a copy or a re-sent message is read once
     v = np.vstack([model.query(rows[i : i + batch]) for i in range(0, len(rows), batch)])
-    return _unit(np.asarray(v, dtype=np.float32))[at]
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(v, axis=1, keepdims=True)
-    return np.where(n > 1e-9, v / np.maximum(n, 1e-9), 0.0).astype(np.float32)
+    return normalise(np.asarray(v, dtype=np.float32))[at]
 
 
 def embed(texts: list[str]) -> np.ndarray:
@@ -70,4 +67,4 @@ def embed(texts: list[str]) -> np.ndarray:
     is similar to nothing)."""
     if not texts:
         return np.zeros((0, DIMS), dtype=np.float32)
-    return _unit(np.asarray(model().embed(texts, norm=False, batch_size=_BATCH), np.float32))
+    return normalise(np.asarray(model().embed(texts, norm=False, batch_size=_BATCH), np.float32))

@@ -56,6 +56,13 @@ def member_texts(catalog: Catalog, members: DataFrame) -> DataFrame:
     )
 
 
+def append_lineage(catalog: Catalog, rows: list[tuple[Any, ...]]) -> None:
+    """Append (at, kind, theme_id, other_theme_id, detail) rows to ``gold.theme_lineage``."""
+    if rows:
+        schema = " ".join(catalog.spec("gold.theme_lineage").schema.split())
+        catalog.append("gold.theme_lineage", catalog.spark.createDataFrame(rows, schema))
+
+
 def assign_df(df: DataFrame, themes: list[Theme], threshold: float) -> DataFrame:
     """Nearest-theme assignment: one matrix product per batch."""
     cfg = {"theme_ids": [t.theme_id for t in themes],

@@ -25,6 +25,7 @@ from feedback_lakehouse.gold.themes.clustering import (
 from feedback_lakehouse.gold.themes.embedder import semantic
 from feedback_lakehouse.gold.themes.frames import (
     Theme,
+    append_lineage,
     assign_df,
     member_texts,
     theme_vectors,
@@ -305,12 +306,7 @@ def _merge_themes(
     if moves:
         move_members(catalog, moves)
     run.report.details["themes_merged"] = len(moves)
-    if lineage:
-        catalog.append(
-            "gold.theme_lineage",
-            catalog.spark.createDataFrame(lineage, " ".join(
-                catalog.spec("gold.theme_lineage").schema.split())),
-        )  # fmt: skip
+    append_lineage(catalog, lineage)
     retired = [_retired_row(t, lineage, now) for t in themes if t.count < 0]
     catalog.merge_rows("gold.themes", retired)  # one MERGE for all (none: nothing runs)
     themes[:] = [t for t in themes if t.count > 0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from feedback_lakehouse.gold.themes.embedder import SPACE
+from feedback_lakehouse.gold.themes.frames import append_lineage
 
 if TYPE_CHECKING:
     from feedback_lakehouse.run import StepRun
@@ -41,9 +42,7 @@ def rebuild_if_space_changed(run: StepRun) -> int:
             retired.append(row)
         catalog.merge_rows("gold.themes", retired)
         detail = f"formed in an earlier theme space; themes rebuilt in {SPACE}"
-        lineage = [(now, "retired", r["theme_id"], None, detail) for r in active]
-        schema = " ".join(catalog.spec("gold.theme_lineage").schema.split())
-        catalog.append("gold.theme_lineage", catalog.spark.createDataFrame(lineage, schema))
+        append_lineage(catalog, [(now, "retired", r["theme_id"], None, detail) for r in active])
     schema = " ".join(catalog.spec("ops.watermarks").schema.split())
     catalog.merge(
         "ops.watermarks", catalog.spark.createDataFrame([(MARK_STEP, MARK, now, now)], schema)

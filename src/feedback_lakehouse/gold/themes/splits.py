@@ -21,6 +21,7 @@ from feedback_lakehouse.config.settings import Settings
 from feedback_lakehouse.gold.themes.clustering import Split, normalise, split
 from feedback_lakehouse.gold.themes.frames import (
     Theme,
+    append_lineage,
     assign_df,
     member_texts,
     theme_vectors,
@@ -121,12 +122,7 @@ def split_themes(run: StepRun, themes: list[Theme], before: dict[str, int]) -> d
     report.details["themes_split"] = len(lineage)
     if not lineage:
         return None
-    catalog.append(
-        "gold.theme_lineage",
-        catalog.spark.createDataFrame(
-            lineage, " ".join(catalog.spec("gold.theme_lineage").schema.split())
-        ),
-    )
+    append_lineage(catalog, lineage)
     return since
 
 
