@@ -40,3 +40,25 @@ def test_a_table_whose_columns_differ_otherwise_is_refused_by_name(spark, settin
     Catalog(spark, settings, [OLD]).ensure_table(OLD.name)
     with pytest.raises(TableError, match=r"ops\.evolve_probe .*rebuild it"):
         Catalog(spark, settings, [OTHER]).ensure_table(OTHER.name)
+
+
+def test_a_working_table_of_another_version_is_made_again(spark, settings) -> None:
+    """A run's working table holds nothing between runs: one whose columns differ (a column
+    dropped since) is made again with this version's columns instead of refused."""
+    from feedback_lakehouse.catalog import Catalog
+    from feedback_lakehouse.tables import THEME_WORK
+
+    old = TableSpec(THEME_WORK.name, "test",
+                    "fragment_id STRING, feedback_id STRING, sub_theme STRING, vector ARRAY<FLOAT>",
+                    ("fragment_id",))  # fmt: skip
+    Catalog(spark, settings, [old]).ensure_table(old.name)
+    new = Catalog(spark, settings, [THEME_WORK])
+    new.ensure_table(THEME_WORK.name)
+    assert new.read(THEME_WORK.name).columns == ["fragment_id", "feedback_id", "vector"]
+    new.append(
+        THEME_WORK.name,
+        spark.createDataFrame(
+            [("f", "m", [1.0])], "fragment_id STRING, feedback_id STRING, vector ARRAY<FLOAT>"
+        ),
+    )
+    assert new.read(THEME_WORK.name).count() == 1
